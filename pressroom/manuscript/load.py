@@ -1,0 +1,283 @@
+"""Load and validate a manuscript folder (book.yaml, chapters/*.md, notes.yaml) into a Book."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..messages import BuildError, Report, error, warning
+from ..model import Book, Chapter, Edition, Note, NoteRef, Pos
+from .sources import Node, load_yaml, read_text
+
+BOOK_KEYS = {"title", "subtitle", "authors", "language", "slug", "version", "rights",
+             "publisher", "description", "chapters", "editions"}
+REQUIRED_BOOK_KEYS = ("title", "language", "slug", "version")
+EDITION_KEYS = {"kind", "name", "trim", "isbn"}
+EDITION_KINDS = ("pdf", "epub", "html")
+FRONT_MATTER_KEYS = {"title", "id", "part", "epigraph"}
+NOTE_KEYS = {"text", "kind", "author", "title", "archive", "date", "translator", "url"}
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+LENGTH = re.compile(r"\d+(\.\d+)?(in|mm|cm|pt)")
+NOTE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
+NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](:?)")
+CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+FENCE = re.compile(r" {0,3}(```|~~~)")
+
+
+def load_book(root: Path, report: Report) -> Book:
+    """Read the manuscript at `root`; warnings go to `report`, errors are raised all at once."""
+    root = root.resolve()
+    book_file = root / "book.yaml"
+    if not book_file.is_file():
+        raise BuildError([error("B000", _shown(root, book_file), 0, 0, "book.yaml not found")])
+    meta = _node(load_yaml(read_text(book_file, _shown(root, book_file)), _shown(root, book_file)))
+    shown = _shown(root, book_file)
+    _check_keys(meta, BOOK_KEYS, shown, "book.yaml", report)
+    for key in REQUIRED_BOOK_KEYS:
+        if key not in meta.value:
+            report.add(error("B002", shown, 1, 1, f"missing required key '{key}'"))
+    fields = {k: _string(meta, k, shown, report) for k in BOOK_KEYS - {"authors", "chapters", "editions"}}
+    _check_pattern(meta, "slug", SLUG, "lower-case letters, digits and hyphens", shown, report)
+    _check_pattern(meta, "language", LANGUAGE, "a BCP 47 tag such as en-US", shown, report)
+    chapters = _chapters(root, meta, shown, report)
+    notes = _notes(root, report)
+    editions = _editions(meta, shown, report)
+    authors = _string_list(meta, "authors", shown, report)
+    _check_notes(chapters, notes, report)
+    report.raise_if_errors()
+    return Book(
+        root=root, title=fields["title"], language=fields["language"], slug=fields["slug"],
+        version=fields["version"], chapters=tuple(chapters), notes=notes, editions=editions,
+        subtitle=fields["subtitle"], authors=authors, publisher=fields["publisher"],
+        rights=fields["rights"], description=fields["description"],
+    )
+
+
+def _shown(root: Path, path: Path) -> str:
+    """Paths in messages read as the user typed them: relative to the manuscript's parent."""
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def _node(node: Node) -> Node:
+    if not isinstance(node.value, dict):
+        return Node({}, node.line, node.col)
+    return node
+
+
+def _check_keys(node: Node, allowed: set[str], shown: str, what: str, report: Report) -> None:
+    for key, value in node.value.items():
+        if key not in allowed:
+            report.add(error("B001", shown, value.line, value.col,
+                             f"unknown key '{key}' in {what} (allowed: {', '.join(sorted(allowed))})"))
+
+
+def _string(node: Node, key: str, shown: str, report: Report) -> str | None:
+    value = node.value.get(key)
+    if value is None or value.value is None:
+        return None
+    if not isinstance(value.value, str):
+        report.add(error("B003", shown, value.line, value.col, f"'{key}' must be a single value"))
+        return None
+    return value.value
+
+
+def _string_list(node: Node, key: str, shown: str, report: Report) -> tuple[str, ...]:
+    value = node.value.get(key)
+    if value is None or value.value is None:
+        return ()
+    if isinstance(value.value, str):
+        return (value.value,)
+    if not isinstance(value.value, list) or any(not isinstance(v.value, str) for v in value.value):
+        report.add(error("B003", shown, value.line, value.col, f"'{key}' must be a list of strings"))
+        return ()
+    return tuple(v.value for v in value.value)
+
+
+def _check_pattern(node: Node, key: str, pattern: re.Pattern, what: str, shown: str, report: Report) -> None:
+    value = node.value.get(key)
+    if value is not None and isinstance(value.value, str) and not pattern.fullmatch(value.value):
+        report.add(error("B004", shown, value.line, value.col, f"'{key}' must be {what}, not {value.value!r}"))
+
+
+def _editions(meta: Node, shown: str, report: Report) -> tuple[Edition, ...]:
+    node = meta.value.get("editions")
+    if node is None:
+        return tuple(Edition(name=k, kind=k) for k in EDITION_KINDS)
+    if not isinstance(node.value, list):
+        report.add(error("B003", shown, node.line, node.col, "'editions' must be a list"))
+        return ()
+    return tuple(e for e in (_edition(item, shown, report) for item in node.value) if e)
+
+
+def _edition(item: Node, shown: str, report: Report) -> Edition | None:
+    if not isinstance(item.value, dict):
+        report.add(error("B003", shown, item.line, item.col, "an edition must be a mapping"))
+        return None
+    _check_keys(item, EDITION_KEYS, shown, "an edition", report)
+    kind = _string(item, "kind", shown, report)
+    if kind not in EDITION_KINDS:
+        report.add(error("B005", shown, item.line, item.col,
+                         f"edition kind must be one of {', '.join(EDITION_KINDS)}, not {kind!r}"))
+        return None
+    trim = _string(item, "trim", shown, report) or "6in 9in"
+    parts = trim.split()
+    if len(parts) != 2 or not all(LENGTH.fullmatch(p) for p in parts):
+        where = item.value["trim"]
+        report.add(error("B004", shown, where.line, where.col, f"trim must be 'WIDTH HEIGHT' such as '6in 9in', not {trim!r}"))
+        parts = ["6in", "9in"]
+    name = _string(item, "name", shown, report) or kind
+    return Edition(name=name, kind=kind, trim=(parts[0], parts[1]), isbn=_string(item, "isbn", shown, report))
+
+
+def _chapters(root: Path, meta: Node, shown: str, report: Report) -> list[Chapter]:
+    listed = meta.value.get("chapters")
+    if listed is None:
+        paths = [(p, Pos(shown)) for p in sorted((root / "chapters").glob("*.md"), key=_natural)]
+    elif not isinstance(listed.value, list) or any(not isinstance(v.value, str) for v in listed.value):
+        report.add(error("B003", shown, listed.line, listed.col, "'chapters' must be a list of file names"))
+        return []
+    else:
+        paths = [(root / v.value, Pos(shown, v.line, v.col)) for v in listed.value]
+    chapters = [c for c in (_chapter(root, p, pos, i, report) for i, (p, pos) in enumerate(paths)) if c]
+    _check_unique_ids(chapters, report)
+    return chapters
+
+
+def _natural(path: Path) -> list:
+    """ch2 before ch10."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.name)]
+
+
+def _chapter(root: Path, path: Path, listed_at: Pos, index: int, report: Report) -> Chapter | None:
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root):
+        report.add(error("B006", listed_at.path, listed_at.line, listed_at.col,
+                         f"chapter {path.name!r} lies outside the manuscript folder"))
+        return None
+    if not resolved.is_file():
+        report.add(error("B007", listed_at.path, listed_at.line, listed_at.col,
+                         f"chapters[{index}] not found: {_shown(root, resolved)}"))
+        return None
+    shown = _shown(root, resolved)
+    try:
+        text = read_text(resolved, shown)
+    except BuildError as exc:
+        report.extend(exc.messages)
+        return None
+    front, body, body_line = _front_matter(text, shown, report)
+    _check_keys(front, FRONT_MATTER_KEYS, shown, "front matter", report)
+    title = _string(front, "title", shown, report)
+    if not title:
+        report.add(error("C001", shown, 1, 1, "chapter front matter needs a 'title'"))
+    chapter_id = _string(front, "id", shown, report) or re.sub(r"^\d+-", "", resolved.stem)
+    refs, inline = _scan_notes(body, body_line, shown)
+    return Chapter(
+        id=chapter_id, title=title or "", path=resolved, shown=shown, body=body, body_line=body_line,
+        refs=refs, inline_notes=inline, part=_string(front, "part", shown, report),
+        epigraph=_string(front, "epigraph", shown, report),
+    )
+
+
+def _front_matter(text: str, shown: str, report: Report) -> tuple[Node, str, int]:
+    """Split `---` YAML front matter from the body; pandoc never sees it."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n") != "---":
+        return Node({}, 1, 1), text, 1
+    for end, line in enumerate(lines[1:], start=1):
+        if line.rstrip("\r\n") in ("---", "..."):
+            try:
+                front = _node(load_yaml("".join(lines[1:end]), shown, first_line=2))
+            except BuildError as exc:
+                report.extend(exc.messages)
+                front = Node({}, 1, 1)
+            return front, "".join(lines[end + 1:]), end + 2
+    report.add(error("C002", shown, 1, 1, "front matter opened with '---' is never closed"))
+    return Node({}, 1, 1), text, 1
+
+
+def _check_unique_ids(chapters: list[Chapter], report: Report) -> None:
+    seen: dict[str, Chapter] = {}
+    for chapter in chapters:
+        if chapter.id in seen:
+            report.add(error("C003", chapter.shown, 1, 1,
+                             f"chapter id '{chapter.id}' is already used by {seen[chapter.id].shown}"))
+        seen.setdefault(chapter.id, chapter)
+
+
+def _scan_notes(body: str, first_line: int, shown: str) -> tuple[tuple[NoteRef, ...], tuple[NoteRef, ...]]:
+    """Find note calls and inline definitions, outside code, with their positions."""
+    refs, inline, fenced = [], [], False
+    for number, line in enumerate(body.splitlines(), start=first_line):
+        if FENCE.match(line):
+            fenced = not fenced
+        if fenced:
+            continue
+        visible = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+        for match in NOTE_CALL.finditer(visible):
+            is_definition = match.group(2) and not visible[: match.start()].strip()
+            if is_definition:
+                inline.append(NoteRef(match.group(1), Pos(shown, number, match.start() + 1)))
+            else:
+                refs.append(NoteRef(match.group(1), Pos(shown, number, match.start() + 1)))
+    return tuple(refs), tuple(inline)
+
+
+def _notes(root: Path, report: Report) -> dict[str, Note]:
+    path = root / "notes.yaml"
+    if not path.is_file():
+        return {}
+    shown = _shown(root, path)
+    try:
+        node = load_yaml(read_text(path, shown), shown)
+    except BuildError as exc:
+        report.extend(exc.messages)
+        return {}
+    if not isinstance(node.value, dict):
+        report.add(error("N010", shown, node.line, node.col, "notes.yaml must map note ids to notes"))
+        return {}
+    return {k: n for k, n in ((k, _note(k, v, shown, report)) for k, v in node.value.items()) if n}
+
+
+def _note(note_id: str, node: Node, shown: str, report: Report) -> Note | None:
+    if not NOTE_ID.fullmatch(note_id):
+        report.add(error("N011", shown, node.line, node.col, f"note id {note_id!r} has characters other than letters, digits, '-', '_', '.', ':'"))
+    if isinstance(node.value, str):
+        return Note(note_id, node.value, Pos(shown, node.line, node.col))
+    if not isinstance(node.value, dict):
+        report.add(error("N012", shown, node.line, node.col, f"note '{note_id}' must be a text or a mapping with 'text'"))
+        return None
+    _check_keys(node, NOTE_KEYS, shown, f"note '{note_id}'", report)
+    text = _string(node, "text", shown, report)
+    if not text:
+        report.add(error("N012", shown, node.line, node.col, f"note '{note_id}' has no 'text'"))
+        return None
+    fields = tuple((k, v) for k in sorted(NOTE_KEYS - {"text"}) if (v := _string(node, k, shown, report)))
+    return Note(note_id, text, Pos(shown, node.line, node.col), fields)
+
+
+def _check_notes(chapters: list[Chapter], notes: dict[str, Note], report: Report) -> None:
+    """Every call has exactly one definition; every definition is called (else a warning)."""
+    defined: dict[str, Pos] = {k: n.pos for k, n in notes.items()}
+    for chapter in chapters:
+        for definition in chapter.inline_notes:
+            note_id, pos = definition.id, definition.pos
+            if note_id in defined:
+                first = defined[note_id]
+                report.add(error("N002", pos.path, pos.line, pos.col,
+                                 f"note '{note_id}' is defined twice (first at {first.path}:{first.line})"))
+            defined.setdefault(note_id, pos)
+    called: set[str] = set()
+    for chapter in chapters:
+        for ref in chapter.refs:
+            called.add(ref.id)
+            if ref.id not in defined:
+                report.add(error("N001", ref.pos.path, ref.pos.line, ref.pos.col,
+                                 f"note '{ref.id}' is referenced but never defined"))
+    for note_id, pos in defined.items():
+        if note_id not in called:
+            report.add(warning("N003", pos.path, pos.line, pos.col, f"note '{note_id}' is defined but never referenced"))

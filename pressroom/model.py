@@ -1,0 +1,82 @@
+"""The Book model: frozen dataclasses, the only types the stages after loading see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Pos:
+    """Where something came from, for messages: `path:line:col`."""
+
+    path: str
+    line: int = 0
+    col: int = 0
+
+
+@dataclass(frozen=True)
+class Note:
+    """A footnote: its Markdown text and, optionally, structured source fields."""
+
+    id: str
+    text: str
+    pos: Pos
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class NoteRef:
+    """A `[^id]` call in a chapter's source."""
+
+    id: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter file: front matter plus Markdown body (still Jinja source)."""
+
+    id: str
+    title: str
+    path: Path
+    shown: str  # the path as printed in messages, relative to the manuscript's parent
+    body: str
+    body_line: int  # the line of `body`'s first line in the file
+    refs: tuple[NoteRef, ...] = ()
+    inline_notes: tuple[NoteRef, ...] = ()  # notes defined in the chapter with `[^id]: text`
+    part: str | None = None
+    epigraph: str | None = None
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One product built from the book: a PDF, an EPUB or an HTML site."""
+
+    name: str
+    kind: str  # pdf | epub | html
+    trim: tuple[str, str] = ("6in", "9in")
+    isbn: str | None = None
+
+
+@dataclass(frozen=True)
+class Book:
+    """The whole validated manuscript."""
+
+    root: Path
+    title: str
+    language: str
+    slug: str
+    version: str
+    chapters: tuple[Chapter, ...]
+    notes: dict[str, Note] = field(hash=False)
+    editions: tuple[Edition, ...]
+    subtitle: str | None = None
+    authors: tuple[str, ...] = ()
+    publisher: str | None = None
+    rights: str | None = None
+    description: str | None = None
+
+    def edition(self, kind: str) -> Edition:
+        """The first edition of that kind (a default one if book.yaml lists none)."""
+        return next((e for e in self.editions if e.kind == kind), Edition(name=kind, kind=kind))

@@ -1,0 +1,98 @@
+"""Small helpers over Pandoc's JSON AST (dicts of {"t": type, "c": content})."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+# The node types whose content starts with an Attr ([id, classes, key-values]).
+ATTR_FIRST = {"Div", "Span", "Header", "CodeBlock", "Code", "Table", "Figure", "Link", "Image"}
+
+
+def is_node(value: Any) -> bool:
+    return isinstance(value, dict) and "t" in value
+
+
+def attr_of(node: dict) -> list | None:
+    """The node's Attr, wherever its type keeps it."""
+    t, c = node["t"], node.get("c")
+    if t == "Header":
+        return c[1]
+    if t in ATTR_FIRST:
+        return c[0]
+    return None
+
+
+def transform(value: Any, fn: Callable[[dict], Any]) -> Any:
+    """Rebuild `value` bottom-up; fn(node) returns a node, a list of nodes (spliced) or None (kept)."""
+    if isinstance(value, list):
+        out: list = []
+        for item in value:
+            result = transform(item, fn)
+            if isinstance(item, dict) and "t" in item and isinstance(result, list):
+                out.extend(result)
+            else:
+                out.append(result)
+        return out
+    if is_node(value):
+        node = dict(value)
+        if "c" in node:
+            node["c"] = transform(node["c"], fn)
+        replaced = fn(node)
+        return node if replaced is None else replaced
+    return value
+
+
+def walk(value: Any, fn: Callable[[dict, str], None], pos: str = "") -> None:
+    """Visit every node top-down, passing the nearest enclosing `data-pos` ("line:col-...")."""
+    if isinstance(value, list):
+        for item in value:
+            walk(item, fn, pos)
+    elif is_node(value):
+        attr = attr_of(value)
+        if attr:
+            pos = dict(attr[2]).get("data-pos", pos)
+        fn(value, pos)
+        walk(value.get("c"), fn, pos)
+
+
+def strip_sourcepos(value: Any) -> Any:
+    """Remove what `+sourcepos` added: wrapper Divs/Spans unwrapped, data-pos attributes dropped."""
+
+    def clean(node: dict) -> Any:
+        attr = attr_of(node)
+        if not attr:
+            return None
+        keys = dict(attr[2])
+        if keys.get("wrapper") == "1" and node["t"] in ("Div", "Span"):
+            return node["c"][1]
+        if "data-pos" in keys:
+            attr[2] = [kv for kv in attr[2] if kv[0] != "data-pos"]
+        return None
+
+    return transform(value, clean)
+
+
+def stringify(value: Any) -> str:
+    """The plain text of a node or list of nodes."""
+    parts: list[str] = []
+
+    def collect(node: dict, _pos: str) -> None:
+        t = node["t"]
+        if t == "Str":
+            parts.append(node["c"])
+        elif t in ("Space", "SoftBreak", "LineBreak"):
+            parts.append(" ")
+        elif t in ("Code", "Math"):
+            parts.append(node["c"][1])
+
+    walk(value, collect)
+    return "".join(parts)
+
+
+def line_col(pos: str) -> tuple[int, int]:
+    """`12:3-12:9` → (12, 3); (0, 0) when unknown."""
+    try:
+        line, col = pos.split("-")[0].split(":")[:2]
+        return int(line), int(col)
+    except (ValueError, IndexError):
+        return 0, 0

@@ -1,0 +1,87 @@
+"""The whole build, top to bottom: load, render Jinja, parse, resolve, then write each edition."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .editions.fragments import render_fragments
+from .manuscript.load import load_book
+from .messages import BuildError, Report
+from .model import Book, Edition
+from .parse import parse_book
+from .render import book_context, render_chapter
+from .resolve import ResolvedChapter, resolve
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Built:
+    """One written edition and what it took."""
+
+    edition: Edition
+    path: Path
+    seconds: float
+    detail: str
+
+
+def output_path(book: Book, edition: Edition, out: Path) -> Path:
+    """Where an edition lands under build/: the slug is validated, so it cannot escape `out`."""
+    suffix = "" if edition.name == edition.kind else f"-{edition.name}"
+    if edition.kind == "pdf":
+        return out / f"{book.slug}{suffix}.pdf"
+    if edition.kind == "epub":
+        return out / f"{book.slug}{suffix}.epub"
+    return out / f"html{suffix}"
+
+
+def prepare(book: Book, edition: Edition, report: Report) -> list[ResolvedChapter]:
+    """Chapters as this edition sees them: Jinja rendered, parsed, checked, notes numbered."""
+    context = book_context(book, edition)
+    texts = {}
+    for chapter in book.chapters:
+        try:
+            texts[chapter.id] = render_chapter(chapter, context)
+        except BuildError as exc:  # collect every chapter's problem before stopping
+            report.extend(exc.messages)
+    report.raise_if_errors()
+    return resolve(parse_book(book, texts, report))
+
+
+def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, report: Report) -> list[Built]:
+    """Build the editions of `kinds` listed in book.yaml into `out`."""
+    started = time.monotonic()
+    book = load_book(manuscript, report)
+    progress(f"load: {book.title!r}: {len(book.chapters)} chapters, {len(book.notes)} notes "
+             f"({time.monotonic() - started:.1f} s)")
+    built = []
+    for edition in (e for e in book.editions if e.kind in kinds):
+        built.append(_build_edition(book, edition, out, progress, report))
+    return built
+
+
+def _build_edition(book: Book, edition: Edition, out: Path, progress: Progress, report: Report) -> Built:
+    from .editions import epub, html, pdf
+
+    started = time.monotonic()
+    progress(f"{edition.name}: parsing and resolving {len(book.chapters)} chapters")
+    chapters = prepare(book, edition, report)
+    target = output_path(book, edition, out)
+    if edition.kind == "epub":
+        progress(f"{edition.name}: writing EPUB 3")
+        detail = epub.build_epub(book, edition, chapters, target)
+    else:
+        fragments = render_fragments(chapters)
+        if edition.kind == "pdf":
+            progress(f"{edition.name}: typesetting with WeasyPrint")
+            result = pdf.build_pdf(book, edition, chapters, fragments, target)
+            detail = f"{result.pages} pages, {result.notes} notes on their call's page"
+        else:
+            progress(f"{edition.name}: writing the web edition")
+            detail = html.build_html(book, edition, chapters, fragments, target)
+    seconds = time.monotonic() - started
+    progress(f"{edition.name}: wrote {target} ({detail}; {seconds:.1f} s)")
+    return Built(edition, target, seconds, detail)

@@ -1,0 +1,60 @@
+"""Whole-book passes before any edition is written: note numbers, chapter anchors, headings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .pandoc_ast import transform
+from .parse import ParsedChapter
+
+
+@dataclass(frozen=True)
+class ResolvedNote:
+    """A note with its number in the book and its content blocks."""
+
+    number: int
+    note_id: str
+    chapter_id: str
+    blocks: list
+
+
+@dataclass(frozen=True)
+class ResolvedChapter:
+    """A chapter ready for the writers: headings shifted under the chapter title, notes numbered."""
+
+    id: str
+    title: str
+    shown: str  # the chapter file, as messages print it
+    number: int
+    blocks: list  # each Note inline replaced by a NoteCall placeholder (see note_marker)
+    notes: tuple[ResolvedNote, ...]
+
+
+def note_marker(number: int) -> dict:
+    """Where note `number` is called: an HTML comment that each edition swaps for its own markup."""
+    return {"t": "RawInline", "c": ["html", f"<!--pressroom-note:{number}-->"]}
+
+
+def resolve(parsed: list[ParsedChapter]) -> list[ResolvedChapter]:
+    """Number notes through the book in reading order and shift chapter headings down a level."""
+    chapters, next_number = [], 1
+    for index, item in enumerate(parsed, start=1):
+        notes: list[ResolvedNote] = []
+        ids = [ref.id for ref in item.chapter.refs]
+
+        def number_note(node: dict, chapter_id: str = item.chapter.id) -> dict | None:
+            if node["t"] == "Note":
+                # Calls were scanned in reading order, so the n-th Note is the n-th call.
+                note_id = ids[len(notes)] if len(notes) < len(ids) else f"#{len(notes) + 1}"
+                notes.append(ResolvedNote(next_number + len(notes), note_id, chapter_id, node["c"]))
+                return note_marker(notes[-1].number)
+            if node["t"] == "Header":
+                # The chapter title is the only h1; a chapter's own `#` is a section (h2).
+                node["c"][0] = min(node["c"][0] + 1, 6)
+            return None
+
+        blocks = transform(item.blocks, number_note)
+        chapters.append(ResolvedChapter(item.chapter.id, item.chapter.title, item.chapter.shown, index, blocks,
+                                        tuple(notes)))
+        next_number += len(notes)
+    return chapters

@@ -1,0 +1,1 @@
+"""The only modules that run external tools: one module per tool."""
