@@ -6,11 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from .messages import BuildError, Report, print_messages
+from .messages import BuildError, Report, error, print_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_MANUSCRIPT = 1  # the manuscript (or an output check) has errors
 EXIT_USAGE = 2
+KINDS = ("pdf", "epub", "html")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,8 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(title="verbs", metavar="VERB")
 
     build = verbs.add_parser("build", help="build editions (pdf, epub, html) into build/")
-    build.add_argument("editions", nargs="*", choices=["all", "pdf", "epub", "html"], default=["all"],
-                       help="which kinds of edition to build (default: all)")
+    build.add_argument("editions", nargs="*", metavar="KIND",
+                       help="pdf, epub or html; several may be given (default: all)")
     _common(build)
     build.set_defaults(verb="build", run=_build)
 
@@ -69,7 +70,11 @@ def _progress(line: str) -> None:
 def _build(args: argparse.Namespace, report: Report) -> None:
     from .pipeline import build
 
-    kinds = {"pdf", "epub", "html"} if "all" in args.editions else set(args.editions)
+    kinds = set(args.editions) or set(KINDS)
+    unknown = kinds - set(KINDS)
+    if unknown:
+        raise BuildError([error("U001", "build.py", 0, 0, f"unknown edition kind {sorted(unknown)[0]!r}: "
+                                f"choose from {', '.join(KINDS)}")])
     build(args.manuscript, args.out, kinds, _progress, report)
 
 

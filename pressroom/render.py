@@ -33,7 +33,8 @@ def render_chapter(chapter: Chapter, context: dict) -> str:
         return chapter.body
     env = SandboxedEnvironment(
         undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
-        loader=jinja2.DictLoader({chapter.shown: chapter.body}),
+        # A filename makes Jinja's rewritten traceback frames carry the chapter's own lines.
+        loader=jinja2.FunctionLoader(lambda name: (chapter.body, chapter.shown, lambda: True)),
     )
     try:
         return env.get_template(chapter.shown).render(context)
@@ -45,10 +46,10 @@ def render_chapter(chapter: Chapter, context: dict) -> str:
         raise fail("J002", chapter.shown, chapter.body_line + line - 1, 1, _describe(exc)) from None
 
 
-def page_environment(edition_kind: str) -> jinja2.Environment:
+def page_environment(edition_kind: str, templates: Path = TEMPLATES) -> jinja2.Environment:
     """Templates from templates/<kind>/ then templates/ (shared partials), autoescaped, strict."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(TEMPLATES / edition_kind), str(TEMPLATES)]),
+        loader=jinja2.FileSystemLoader([str(templates / edition_kind), str(templates)]),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
     )
@@ -80,7 +81,7 @@ def _template_line(exc: BaseException, filename: str) -> int:
 
 
 def _template_frame(exc: BaseException) -> tuple[str, int]:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(str(TEMPLATES))]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
     return (frames[-1].filename, frames[-1].lineno) if frames else ("templates", 0)
 
 

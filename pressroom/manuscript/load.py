@@ -278,6 +278,7 @@ def _check_notes(chapters: list[Chapter], notes: dict[str, Note], report: Report
             if ref.id not in defined:
                 report.add(error("N001", ref.pos.path, ref.pos.line, ref.pos.col,
                                  f"note '{ref.id}' is referenced but never defined"))
-    for note_id, pos in defined.items():
+    # A chapter that failed to load calls nothing: its notes would all look unused.
+    for note_id, pos in defined.items() if not report.errors else ():
         if note_id not in called:
             report.add(warning("N003", pos.path, pos.line, pos.col, f"note '{note_id}' is defined but never referenced"))

@@ -40,6 +40,7 @@ def load_yaml(text: str, shown: str, *, first_line: int = 1) -> Node:
     if len(text.encode("utf-8")) > MAX_YAML_BYTES:
         raise fail("Y004", shown, first_line, 1, "YAML file larger than 1 MB")
     try:
+        _refuse_anchors(text, shown, first_line)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -53,15 +54,23 @@ def load_yaml(text: str, shown: str, *, first_line: int = 1) -> Node:
     return _convert(root, shown, first_line, set())
 
 
+def _refuse_anchors(text: str, shown: str, first_line: int) -> None:
+    """Aliases are how YAML bombs grow; a manuscript has no need of them, so none are read."""
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            mark = event.start_mark
+            raise fail("Y002", shown, mark.line + first_line, mark.column + 1,
+                       "YAML anchors and aliases are not allowed")
+
+
 def _convert(node: yaml.Node, shown: str, first_line: int, seen: set[int]) -> Node:
     line, col = node.start_mark.line + first_line, node.start_mark.column + 1
-    # An alias yields the very same node object twice: that is how alias bombs grow.
-    if id(node) in seen:
+    if id(node) in seen:  # an alias that slipped past the event scan
         raise fail("Y002", shown, line, col, "YAML anchors and aliases are not allowed")
     seen.add(id(node))
+    if node.tag not in _PLAIN_TAGS:
+        raise fail("Y003", shown, line, col, f"YAML tag {node.tag} is not allowed")
     if isinstance(node, yaml.ScalarNode):
-        if node.tag not in _PLAIN_TAGS:
-            raise fail("Y003", shown, line, col, f"YAML tag {node.tag} is not allowed")
         # Scalars stay strings: `no` is not False and `012` is not 10; the schema types them.
         return Node(None if node.tag.endswith(":null") else node.value, line, col)
     if isinstance(node, yaml.SequenceNode):
@@ -87,4 +96,5 @@ def _mapping(node: yaml.MappingNode, shown: str, first_line: int, seen: set[int]
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map",
 }
