@@ -34,3 +34,15 @@ def copy_manuscript(name: str, dest: Path, overlay: str | None = None) -> Path:
 def mini(tmp_path: Path) -> Path:
     """A private copy of the small two-chapter fixture book."""
     return copy_manuscript("mini", tmp_path)
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> Path:
+    """The sample book built once, for real, with all editions: `make`'s own command."""
+    base = tmp_path_factory.mktemp("sample")
+    manuscript = base / "manuscript"
+    shutil.copytree(ROOT / "manuscript", manuscript)
+    out = base / "build"
+    done = run_cli("build", "--manuscript", str(manuscript), "--out", str(out), cwd=base)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out

@@ -82,23 +82,26 @@ def layout(html: str, base: Path, roots: list[Path], *, label: str):
 
 
 def note_placements(document) -> list[NotePlacement]:
-    """Map each note (by its element id) to the page of its call and the page printing it.
+    """Map each note to the page of its call and the page printing it, in call order.
 
-    Reads the laid-out box tree: the private `_page_box` is why WeasyPrint is pinned.
+    Reads the laid-out box tree: the private `_page_box` is why WeasyPrint is pinned. A call
+    and its note share one HTML element, so elements pair them; notes are named by their id
+    attribute, or `footnote-K` (K-th call) where they have none.
     """
-    calls: dict[str, int] = {}
-    bodies: dict[str, int] = {}
+    calls: dict[int, tuple[object, int]] = {}
+    bodies: dict[int, int] = {}
     for number, page in enumerate(document.pages, start=1):
         for box in page._page_box.descendants():
             element = getattr(box, "element", None)
             if element is not None and (getattr(box, "element_tag", "") or "").endswith("::footnote-call"):
-                calls.setdefault(element.get("id"), number)
+                calls.setdefault(id(element), (element, number))
         for area in (c for c in page._page_box.children if type(c).__name__ == "FootnoteAreaBox"):
             for child in area.children:
                 element = getattr(child, "element", None)
-                if element is not None and element.get("id"):
-                    bodies.setdefault(element.get("id"), number)
-    return [NotePlacement(i, calls[i], bodies.get(i, 0)) for i in calls]
+                if element is not None:
+                    bodies.setdefault(id(element), number)
+    return [NotePlacement(element.get("id") or f"footnote-{k}", page, bodies.get(key, 0))
+            for k, (key, (element, page)) in enumerate(calls.items(), start=1)]
 
 
 def write_pdf(document, target: Path, *, identifier: bytes | None = None) -> None:

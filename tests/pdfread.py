@@ -1,0 +1,81 @@
+"""Reading a built PDF back the way a reader sees it: pages, note calls, note bodies, contents."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pdfplumber
+
+CALL_MAX_SIZE = 8.0       # superscript call numbers are set at 65% of the 10.5 pt text
+NOTE_SIZE = (8.0, 9.0)    # note bodies are 8.5 pt
+
+
+@dataclass(frozen=True)
+class NotesOnPages:
+    calls: dict[int, list[int]]   # note number → pages where its call mark is printed
+    bodies: dict[int, list[int]]  # note number → pages where a note starting "N." is printed
+    body_text: dict[int, str]     # note number → the text of its first line
+
+
+def lines_of(page) -> list[list[dict]]:
+    """The page's characters grouped into lines (same baseline), left to right."""
+    lines: dict[int, list[dict]] = {}
+    for char in page.chars:
+        lines.setdefault(round(char["bottom"]), []).append(char)
+    return [sorted(chars, key=lambda c: c["x0"]) for _, chars in sorted(lines.items())]
+
+
+def read_notes(path: Path) -> NotesOnPages:
+    calls: dict[int, list[int]] = {}
+    bodies: dict[int, list[int]] = {}
+    text: dict[int, str] = {}
+    with pdfplumber.open(path) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            for line in lines_of(page):
+                _calls_in(line, number, calls)
+                sizes = {round(c["size"], 1) for c in line}
+                line_text = "".join(c["text"] for c in line)
+                match = re.match(r"(\d+)\.\s*", line_text)
+                if match and all(NOTE_SIZE[0] <= s <= NOTE_SIZE[1] for s in sizes):
+                    bodies.setdefault(int(match.group(1)), []).append(number)
+                    text[int(match.group(1))] = line_text[match.end():]
+    return NotesOnPages(calls, bodies, text)
+
+
+def _calls_in(line: list[dict], page: int, calls: dict[int, list[int]]) -> None:
+    run = ""
+    for char in line + [{"text": " ", "size": 99}]:
+        if char["size"] < CALL_MAX_SIZE and char["text"].isdigit():
+            run += char["text"]
+        elif run:
+            calls.setdefault(int(run), []).append(page)
+            run = ""
+
+
+def page_texts(path: Path) -> list[str]:
+    with pdfplumber.open(path) as pdf:
+        return [page.extract_text() or "" for page in pdf.pages]
+
+
+def headings(path: Path, min_size: float = 16.0) -> dict[str, int]:
+    """Large-type lines (chapter titles) → the page they open on."""
+    found: dict[str, int] = {}
+    with pdfplumber.open(path) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            for line in lines_of(page):
+                if line and min(c["size"] for c in line) >= min_size:
+                    found.setdefault(_spaced(line), number)
+    return found
+
+
+def _spaced(line: list[dict]) -> str:
+    """Join characters, putting back the spaces pdfplumber's chars leave out."""
+    out, previous = "", None
+    for char in line:
+        if previous is not None and char["x0"] - previous["x1"] > char["size"] * 0.15:
+            out += " "
+        out += char["text"]
+        previous = char
+    return out.strip()
