@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .model import Pos
 from .pandoc_ast import transform
 from .parse import ParsedChapter
 
@@ -16,6 +17,7 @@ class ResolvedNote:
     note_id: str
     chapter_id: str
     blocks: list
+    call: Pos | None = None  # where the chapter calls it
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,15 @@ def resolve(parsed: list[ParsedChapter]) -> list[ResolvedChapter]:
     chapters, next_number = [], 1
     for index, item in enumerate(parsed, start=1):
         notes: list[ResolvedNote] = []
-        ids = [ref.id for ref in item.chapter.refs]
+        refs = item.chapter.refs
 
         def number_note(node: dict, chapter_id: str = item.chapter.id) -> dict | None:
             if node["t"] == "Note":
                 # Calls were scanned in reading order, so the n-th Note is the n-th call.
-                note_id = ids[len(notes)] if len(notes) < len(ids) else f"#{len(notes) + 1}"
-                notes.append(ResolvedNote(next_number + len(notes), note_id, chapter_id, node["c"]))
+                ref = refs[len(notes)] if len(notes) < len(refs) else None
+                note_id = ref.id if ref else f"#{len(notes) + 1}"
+                notes.append(ResolvedNote(next_number + len(notes), note_id, chapter_id, node["c"],
+                                          ref.pos if ref else None))
                 return note_marker(notes[-1].number)
             if node["t"] == "Header":
                 # The chapter title is the only h1; a chapter's own `#` is a section (h2).

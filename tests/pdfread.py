@@ -45,13 +45,17 @@ def read_notes(path: Path) -> NotesOnPages:
 
 
 def _calls_in(line: list[dict], page: int, calls: dict[int, list[int]]) -> None:
-    run = ""
-    for char in line + [{"text": " ", "size": 99}]:
-        if char["size"] < CALL_MAX_SIZE and char["text"].isdigit():
-            run += char["text"]
-        elif run:
+    """Small digits set close together make one call number; raised calls share a 'line'."""
+    run, previous = "", None
+    for char in line + [{"text": " ", "size": 99, "x0": 1e9, "x1": 1e9}]:
+        is_call_digit = char["size"] < CALL_MAX_SIZE and char["text"].isdigit()
+        adjacent = previous is not None and char["x0"] - previous["x1"] < 1.0
+        if run and not (is_call_digit and adjacent):
             calls.setdefault(int(run), []).append(page)
             run = ""
+        if is_call_digit:
+            run += char["text"]
+        previous = char
 
 
 def page_texts(path: Path) -> list[str]:

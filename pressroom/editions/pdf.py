@@ -70,9 +70,17 @@ def check_notes(document, chapters: list[ResolvedChapter]) -> None:
         placed = placements.get(element_id)
         if placed and placed.call_page == placed.body_page:
             continue
-        where = (f"called on page {placed.call_page}, printed " +
-                 (f"on page {placed.body_page}" if placed.body_page else "nowhere")) if placed else "not laid out"
-        problems.append(error("F001", chapter.shown, 0, 0,
-                              f"note {note.number} ('{note.note_id}') {where}"))
+        line, col = (note.call.line, note.call.col) if note.call else (0, 0)
+        problems.append(error("F001", chapter.shown, line, col,
+                              f"note {note.number} ('{note.note_id}') {_misplaced(placed)}"))
     if problems:
         raise BuildError(problems)
+
+
+def _misplaced(placed: weasyprint.NotePlacement | None) -> str:
+    if placed is None:
+        return "was not laid out"
+    if placed.body_page:
+        return f"is called on page {placed.call_page} but printed on page {placed.body_page}"
+    return (f"is called on page {placed.call_page} but printed nowhere: "
+            "a note taller than a page's note area cannot be placed; shorten or split it")
