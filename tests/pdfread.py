@@ -63,15 +63,21 @@ def page_texts(path: Path) -> list[str]:
         return [page.extract_text() or "" for page in pdf.pages]
 
 
-def headings(path: Path, min_size: float = 16.0) -> dict[str, int]:
-    """Large-type lines (chapter titles) → the page they open on."""
-    found: dict[str, int] = {}
+def headings(path: Path, min_size: float = 16.0) -> dict[int, str]:
+    """Page → its large-type text (a chapter title, however many lines it takes)."""
+    found: dict[int, str] = {}
     with pdfplumber.open(path) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
-            for line in lines_of(page):
-                if line and min(c["size"] for c in line) >= min_size:
-                    found.setdefault(_spaced(line), number)
+            large = [_spaced(line) for line in lines_of(page)
+                     if line and min(c["size"] for c in line) >= min_size]
+            if large:
+                found[number] = " ".join(large)
     return found
+
+
+def opening_page(path: Path, title: str) -> int:
+    """The first page whose large type reads `title`."""
+    return next(page for page, text in headings(path).items() if text == title)
 
 
 def _spaced(line: list[dict]) -> str:
