@@ -46,3 +46,37 @@ def sample_build(tmp_path_factory) -> Path:
     done = run_cli("build", "--manuscript", str(manuscript), "--out", str(out), cwd=base)
     assert done.returncode == 0, done.stdout + done.stderr
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Browser: one headless Debian Chromium per test module, driven through Playwright.
+# (Used by tests/test_html.py; missing tools fail the test with the command that installs them.)
+# ---------------------------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium shared by the tests of one module."""
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: pip install -r requirements.txt")
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: sudo apt-get install -y chromium")
+    playwright = sync_playwright().start()
+    try:
+        try:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        except PlaywrightError as exc:
+            pytest.fail(f"Chromium at {CHROMIUM} did not start: {exc}")
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+
+# ------------------------------------- end of browser block ----------------------------------

@@ -76,3 +76,21 @@ def api_version() -> list[int]:
 def document(blocks: list, meta: dict | None = None) -> dict:
     """A whole Pandoc document around `blocks`."""
     return {"pandoc-api-version": api_version(), "meta": meta or {}, "blocks": blocks}
+
+
+def meta_value(value) -> dict:
+    """A plain Python value as Pandoc metadata: strings stay literal (never parsed as Markdown)."""
+    if isinstance(value, bool):
+        return {"t": "MetaBool", "c": value}
+    if isinstance(value, str):
+        return {"t": "MetaString", "c": value}
+    if isinstance(value, (list, tuple)):
+        return {"t": "MetaList", "c": [meta_value(v) for v in value]}
+    if isinstance(value, dict):
+        return {"t": "MetaMap", "c": {str(k): meta_value(v) for k, v in value.items()}}
+    raise TypeError(f"no Pandoc metadata for {type(value).__name__}")
+
+
+def metadata(values: dict) -> dict:
+    """A document's `meta` from plain values; keys whose value is None or empty are left out."""
+    return {key: meta_value(value) for key, value in values.items() if value not in (None, "", [], ())}
