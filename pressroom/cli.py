@@ -85,7 +85,7 @@ def _check(args: argparse.Namespace, report: Report) -> None:
     book = load_book(args.manuscript, report)
     for edition in book.editions:
         prepare(book, edition, report)
-    _progress(f"check: {book.title!r}: {len(book.chapters)} chapters, {len(book.notes)} notes, "
+    _progress(f"check: {book.title!r}: {len(book.chapters)} chapters, {book.note_count} notes, "
               f"{len(report.messages)} warning(s)")
 
 

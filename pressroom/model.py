@@ -77,6 +77,11 @@ class Book:
     rights: str | None = None
     description: str | None = None
 
+    @property
+    def note_count(self) -> int:
+        """Notes from notes.yaml plus those defined inline in chapters."""
+        return len(self.notes) + sum(len(c.inline_notes) for c in self.chapters)
+
     def edition(self, kind: str) -> Edition:
         """The first edition of that kind (a default one if book.yaml lists none)."""
         return next((e for e in self.editions if e.kind == kind), Edition(name=kind, kind=kind))

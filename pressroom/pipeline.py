@@ -55,7 +55,7 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
     """Build the editions of `kinds` listed in book.yaml into `out`."""
     started = time.monotonic()
     book = load_book(manuscript, report)
-    progress(f"load: {book.title!r}: {len(book.chapters)} chapters, {len(book.notes)} notes "
+    progress(f"load: {book.title!r}: {len(book.chapters)} chapters, {book.note_count} notes "
              f"({time.monotonic() - started:.1f} s)")
     built = []
     for edition in (e for e in book.editions if e.kind in kinds):

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from browser import Watched, serve
 from conftest import copy_manuscript, run_cli
 
 PAGES = ["index.html", "one.html", "two.html"]
@@ -37,11 +35,6 @@ WIDE_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="900" height="120" vi
             '<rect width="900" height="120" fill="#bbb"/></svg>\n')
 
 
-class Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # keep pytest's output clean
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     """The mini book's web edition, built over a stale earlier one."""
@@ -63,38 +56,8 @@ def site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(site: Path):
-    """The site served on 127.0.0.1, as a reader's browser would fetch it."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(site)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class Watched:
-    """A page with every console error, page error, failed, refused or off-site request recorded."""
-
-    def __init__(self, browser, base: str, **context):
-        self.base = base
-        self.context = browser.new_context(**context)
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(5000)  # a broken link fails in seconds, not half a minute
-        self.problems: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
-        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
-        self.page.on("response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status}: {r.url}"))
-        self.page.on("request", lambda r: r.url.startswith((base, "data:"))
-                     or self.problems.append(f"off-site request: {r.url}"))
-
-    def open(self, name: str):
-        self.page.goto(self.base + name, wait_until="load")
-        self.page.evaluate("document.fonts.ready")
-        return self.page
-
-    def close(self) -> None:
-        self.context.close()
+    with serve(site) as base:
+        yield base
 
 
 @pytest.fixture
@@ -212,6 +175,6 @@ def test_a_chapter_id_that_cannot_name_a_page_is_refused(tmp_path: Path, chapter
     out = tmp_path / "build"
     done = run_cli("build", "html", "epub", "--manuscript", str(manuscript), "--out", str(out), cwd=tmp_path)
     assert done.returncode == 1
-    assert f"manuscript/chapters/01-one.md:1:1: error[H001]: {problem}" in done.stderr
+    assert f"manuscript/chapters/01-one.md:2:5: error[C004]: {problem}" in done.stderr
     assert "Traceback" not in done.stderr
     assert not out.exists() or not any(out.iterdir())

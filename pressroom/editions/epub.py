@@ -27,7 +27,7 @@ from ..pandoc_ast import transform
 from ..resolve import ResolvedChapter, ResolvedNote
 from ..tools import git, pandoc
 from .fragments import NOTE_CALL
-from .html import book_images, check_chapter_ids
+from .html import book_images
 
 STYLES = Path(__file__).resolve().parents[2] / "styles"
 FONTS = STYLES / "fonts"
@@ -36,7 +36,6 @@ TOC_DEPTH = 1  # chapters only, as in the PDF; a section title may hold a note c
 
 def build_epub(book: Book, edition: Edition, chapters: list[ResolvedChapter], target: Path) -> str:
     """Write the EPUB 3 to `target` atomically; the same sources give the same bytes."""
-    check_chapter_ids(chapters)
     book_images(book, chapters)  # every image must be a file inside the manuscript: checked, not copied
     epoch = git.source_date_epoch(book.root)
     ast = pandoc.document(book_blocks(chapters), pandoc.metadata(epub_metadata(book, edition)))

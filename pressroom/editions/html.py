@@ -28,16 +28,12 @@ from .fragments import Fragments, fill_note_calls
 STYLES = Path(__file__).resolve().parents[2] / "styles"
 STYLESHEETS = ("fonts.css", "base.css", "html.css")
 FONT_FILES = ("*.otf", "OFL.txt")
-# A chapter id names its page: letters, digits, '_' and '-', starting with a letter or digit.
-PAGE_ID = re.compile(r"[^\W_][\w-]{0,99}")
-RESERVED_IDS = {"index"}  # index.html is the title page
 LAST_PARAGRAPH_END = re.compile(r"</p>\s*\Z")
 
 
 def build_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
                target: Path) -> str:
     """Render every page, then write the whole folder at once (a half-written site never replaces one)."""
-    check_chapter_ids(chapters)
     images = book_images(book, chapters)
     pages = render_pages(book, edition, chapters, fragments)
     with atomic_path(target) as temporary:
@@ -105,25 +101,6 @@ def stylesheet() -> str:
     """The one stylesheet of the site, from the shared font set-up, base and web styles."""
     parts = [f"/* styles/{name} */\n{(STYLES / name).read_text('utf-8').strip()}\n" for name in STYLESHEETS]
     return "\n".join(parts)
-
-
-def check_chapter_ids(chapters: list[ResolvedChapter]) -> None:
-    """Chapter ids name pages and anchors: refuse ids that are not safe file names or that collide."""
-    problems, seen = [], {}
-    for chapter in chapters:
-        folded = chapter.id.casefold()
-        if not PAGE_ID.fullmatch(chapter.id):
-            problems.append(error("H001", chapter.shown, 1, 1, f"chapter id {chapter.id!r} cannot name a page: "
-                                  "use letters, digits, '-' and '_' (set `id:` in the front matter)"))
-        elif folded in RESERVED_IDS:
-            problems.append(error("H001", chapter.shown, 1, 1, f"chapter id {chapter.id!r} would overwrite the web "
-                                  "edition's title page index.html (set another `id:` in the front matter)"))
-        elif folded in seen:
-            problems.append(error("H001", chapter.shown, 1, 1, f"chapter id {chapter.id!r} differs only in case "
-                                  f"from {seen[folded].shown}'s: their pages would collide"))
-        seen.setdefault(folded, chapter)
-    if problems:
-        raise BuildError(problems)
 
 
 def book_images(book: Book, chapters: list[ResolvedChapter]) -> list[str]:

@@ -20,6 +20,9 @@ NOTE_KEYS = {"text", "kind", "author", "title", "archive", "date", "translator",
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 LENGTH = re.compile(r"\d+(\.\d+)?(in|mm|cm|pt)")
+# A chapter id names a web page and anchors: a safe file name, and never the title page.
+CHAPTER_ID = re.compile(r"[^\W_][\w-]{0,99}")
+RESERVED_CHAPTER_IDS = {"index"}
 NOTE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
 NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](:?)")
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
@@ -175,6 +178,7 @@ def _chapter(root: Path, path: Path, listed_at: Pos, index: int, report: Report)
     if not title:
         report.add(error("C001", shown, 1, 1, "chapter front matter needs a 'title'"))
     chapter_id = _string(front, "id", shown, report) or re.sub(r"^\d+-", "", resolved.stem)
+    _check_chapter_id(chapter_id, front.value.get("id"), shown, report)
     refs, inline = _scan_notes(body, body_line, shown)
     return Chapter(
         id=chapter_id, title=title or "", path=resolved, shown=shown, body=body, body_line=body_line,
@@ -200,13 +204,25 @@ def _front_matter(text: str, shown: str, report: Report) -> tuple[Node, str, int
     return Node({}, 1, 1), text, 1
 
 
+def _check_chapter_id(chapter_id: str, node: Node | None, shown: str, report: Report) -> None:
+    line, col = (node.line, node.col) if node else (1, 1)
+    if not CHAPTER_ID.fullmatch(chapter_id):
+        report.add(error("C004", shown, line, col, f"chapter id {chapter_id!r} cannot name a page: "
+                         "use letters, digits, '-' and '_' (set `id:` in the front matter)"))
+    elif chapter_id.casefold() in RESERVED_CHAPTER_IDS:
+        report.add(error("C004", shown, line, col, f"chapter id {chapter_id!r} would overwrite the web "
+                         "edition's title page index.html (set another `id:` in the front matter)"))
+
+
 def _check_unique_ids(chapters: list[Chapter], report: Report) -> None:
+    """Ids differing only in case collide too: they name files on case-insensitive disks."""
     seen: dict[str, Chapter] = {}
     for chapter in chapters:
-        if chapter.id in seen:
+        key = chapter.id.casefold()
+        if key in seen:
             report.add(error("C003", chapter.shown, 1, 1,
-                             f"chapter id '{chapter.id}' is already used by {seen[chapter.id].shown}"))
-        seen.setdefault(chapter.id, chapter)
+                             f"chapter id '{chapter.id}' is already used by {seen[key].shown}"))
+        seen.setdefault(key, chapter)
 
 
 def _scan_notes(body: str, first_line: int, shown: str) -> tuple[tuple[NoteRef, ...], tuple[NoteRef, ...]]:

@@ -1,0 +1,53 @@
+"""A built web edition served on 127.0.0.1 and watched in Chromium for errors and stray requests."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+
+
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep pytest's output clean
+        pass
+
+
+@contextmanager
+def serve(site: Path) -> Iterator[str]:
+    """Serve `site` on 127.0.0.1 as a reader's browser would fetch it; yields the base URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+class Watched:
+    """A page with every console error, page error, failed, refused or off-site request recorded."""
+
+    def __init__(self, browser, base: str, **context):
+        self.base = base
+        self.context = browser.new_context(**context)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(5000)  # a broken link fails in seconds, not half a minute
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+        self.page.on("response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status}: {r.url}"))
+        self.page.on("request", lambda r: r.url.startswith((base, "data:"))
+                     or self.problems.append(f"off-site request: {r.url}"))
+
+    def open(self, name: str):
+        self.page.goto(self.base + name, wait_until="load")
+        self.page.evaluate("document.fonts.ready")
+        return self.page
+
+    def close(self) -> None:
+        self.context.close()

@@ -1,0 +1,61 @@
+"""The sample book's EPUB and web edition, from the same build `make` runs, read back for real."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from browser import Watched, serve
+from pressroom.manuscript.load import load_book
+from pressroom.messages import Report
+from pressroom.tools.epubcheck import check_epub
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = load_book(ROOT / "manuscript", Report())
+MOJIBAKE = re.compile(r"[\u3000-\u9fff\ufffd]|â€|Ã.")
+
+
+def test_sample_epub_passes_epubcheck_with_no_error_or_warning(sample_build: Path):
+    messages = check_epub(sample_build / f"{BOOK.slug}.epub")
+    assert [str(m) for m in messages if m.severity in ("FATAL", "ERROR", "WARNING")] == []
+
+
+def test_sample_epub_holds_the_ten_notes_and_no_mojibake(sample_build: Path):
+    with zipfile.ZipFile(sample_build / f"{BOOK.slug}.epub") as epub:
+        text = "".join(epub.read(n).decode("utf-8") for n in epub.namelist() if n.endswith(".xhtml"))
+    assert len(re.findall(r'epub:type="noteref"', text)) == 10
+    assert len(re.findall(r'epub:type="footnote"', text)) == 10
+    assert not MOJIBAKE.findall(text)
+
+
+@pytest.fixture(scope="module")
+def site_view(browser, sample_build: Path):
+    with serve(sample_build / "html") as base:
+        view = Watched(browser, base)
+        yield view
+        view.close()
+
+
+def test_sample_site_every_note_link_lands_on_its_note_and_back(site_view):
+    page = site_view.open("index.html")
+    chapters = page.locator("nav.contents a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert len(chapters) == len(BOOK.chapters)
+    numbers = []
+    for href in chapters:
+        page = site_view.open(href)
+        calls = page.locator('a[role="doc-noteref"]')
+        for index in range(calls.count()):
+            number = int(calls.nth(index).inner_text())
+            calls.nth(index).click()
+            target = page.locator(":target")
+            assert target.get_attribute("id") == f"note-{number}"
+            assert len(target.inner_text()) > 40
+            target.locator('a[role="doc-backlink"]').click()
+            assert page.evaluate("location.hash") == f"#call-{number}"
+            numbers.append(number)
+        assert not MOJIBAKE.findall(page.locator("body").inner_text())
+    assert numbers == list(range(1, 11))
+    assert site_view.problems == []
