@@ -89,3 +89,32 @@ def _spaced(line: list[dict]) -> str:
         out += char["text"]
         previous = char
     return out.strip()
+
+
+def loose_calls(path: Path) -> list[tuple[int, str]]:
+    """Note calls not glued to the word before them (a line starting with a call): (page, number)."""
+    loose = []
+    with pdfplumber.open(path) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            text = [c for c in page.chars if c["size"] >= CALL_MAX_SIZE]
+            for call in _call_runs(page.chars):
+                before = [c for c in text if c["x1"] <= call["x0"] + 0.1
+                          and c["top"] < call["bottom"] and c["bottom"] > call["top"]]
+                gap = call["x0"] - max((c["x1"] for c in before), default=-1e9)
+                if gap > 0.5:
+                    loose.append((number, call["text"]))
+    return loose
+
+
+def _call_runs(chars: list[dict]) -> list[dict]:
+    """Each call number as one pseudo-character spanning its digits."""
+    digits = sorted((c for c in chars if c["size"] < CALL_MAX_SIZE and c["text"].isdigit()),
+                    key=lambda c: (round(c["top"]), c["x0"]))
+    runs: list[dict] = []
+    for char in digits:
+        last = runs[-1] if runs else None
+        if last and abs(char["top"] - last["top"]) < 1 and char["x0"] - last["x1"] < 1.0:
+            last.update(text=last["text"] + char["text"], x1=char["x1"])
+        else:
+            runs.append({k: char[k] for k in ("text", "x0", "x1", "top", "bottom")})
+    return runs

@@ -18,6 +18,8 @@ from .fragments import Fragments, fill_note_calls
 
 STYLES = Path(__file__).resolve().parents[2] / "styles"
 PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+# Two calls in a row would print as one number ("¹²" for 1 and 2): a raised comma parts them.
+ADJACENT_CALLS = re.compile(r"(<!--pressroom-note:\d+-->)(?=<!--pressroom-note:)")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fra
     context = book_context(book, edition)
     context["chapters"] = [
         {"anchor": f"chapter-{c.id}", "title": c.title,
-         "html": Markup(fill_note_calls(fragments.chapters[c.id], footnote))}
+         "html": Markup(fill_note_calls(ADJACENT_CALLS.sub(r'\1<span class="call-sep">,</span>',
+                                                           fragments.chapters[c.id]), footnote))}
         for c in chapters
     ]
     context["stylesheets"] = [(STYLES / name).as_uri() for name in ("fonts.css", "base.css", "pdf.css")]

@@ -1,0 +1,27 @@
+"""A generated 300-page book with 750 notes: every note printed, on the page of its call."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from conftest import ROOT, run_cli
+from pdfread import loose_calls, read_notes
+
+sys.path.insert(0, str(ROOT / "bench"))
+from generate import generate  # noqa: E402  (the project's own generator, under bench/)
+
+
+def test_every_note_of_a_long_book_is_on_its_call_page(tmp_path: Path):
+    manuscript = generate(tmp_path / "manuscript", chapters=30, notes_per_chapter=25)
+    done = run_cli("build", "pdf", "--manuscript", str(manuscript), "--out", str(tmp_path / "build"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    pdf = tmp_path / "build" / "synthetic.pdf"
+    notes = read_notes(pdf)
+    expected = list(range(1, 751))
+    assert sorted(notes.calls) == expected
+    assert sorted(notes.bodies) == expected
+    misplaced = {n: (notes.calls[n], notes.bodies[n]) for n in expected if notes.calls[n] != notes.bodies[n]}
+    assert misplaced == {}
+    assert max(p for pages in notes.calls.values() for p in pages) >= 300
+    assert loose_calls(pdf) == []
