@@ -16,12 +16,12 @@ export TZ := UTC
 export LC_ALL := C.UTF-8
 export PYTHONHASHSEED := 0
 
-.PHONY: all pdf epub html check test clean system-check test-system-check
+.PHONY: all pdf print epub html check test clean system-check test-system-check
 
 all: $(READY) system-check
 	$(PY) build.py build
 
-pdf epub html: $(READY) system-check
+pdf print epub html: $(READY) system-check
 	$(PY) build.py build $@
 
 check: $(READY) system-check

@@ -11,7 +11,7 @@ from .messages import BuildError, Report, error, print_messages
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_MANUSCRIPT = 1  # the manuscript (or an output check) has errors
 EXIT_USAGE = 2
-KINDS = ("pdf", "epub", "html")
+KINDS = ("pdf", "print", "epub", "html")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,9 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="build.py", description="Pressroom: build a book's editions.")
     verbs = parser.add_subparsers(title="verbs", metavar="VERB")
 
-    build = verbs.add_parser("build", help="build editions (pdf, epub, html) into build/")
+    build = verbs.add_parser("build", help="build editions (pdf, print, epub, html) into build/")
     build.add_argument("editions", nargs="*", metavar="KIND",
-                       help="pdf, epub or html; several may be given (default: all)")
+                       help="pdf, print, epub or html; several may be given (default: all)")
     _common(build)
     build.set_defaults(verb="build", run=_build)
 

@@ -31,6 +31,8 @@ class Built:
 def output_path(book: Book, edition: Edition, out: Path) -> Path:
     """Where an edition lands under build/: the slug is validated, so it cannot escape `out`."""
     suffix = "" if edition.name == edition.kind else f"-{edition.name}"
+    if edition.kind == "print":
+        return out / f"{book.slug}-{edition.name}.pdf"
     if edition.kind == "pdf":
         return out / f"{book.slug}{suffix}.pdf"
     if edition.kind == "epub":
@@ -48,7 +50,7 @@ def prepare(book: Book, edition: Edition, report: Report) -> list[ResolvedChapte
         except BuildError as exc:  # collect every chapter's problem before stopping
             report.extend(exc.messages)
     report.raise_if_errors()
-    return resolve(parse_book(book, texts, report))
+    return resolve(parse_book(book, texts, report), book.note_numbering)
 
 
 def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, report: Report) -> list[Built]:
@@ -75,7 +77,7 @@ def _build_edition(book: Book, edition: Edition, out: Path, progress: Progress, 
         detail = epub.build_epub(book, edition, chapters, target)
     else:
         fragments = render_fragments(chapters)
-        if edition.kind == "pdf":
+        if edition.is_pdf:
             progress(f"{edition.name}: typesetting with WeasyPrint")
             result = pdf.build_pdf(book, edition, chapters, fragments, target)
             detail = f"{result.pages} pages, {result.notes} notes on their call's page"

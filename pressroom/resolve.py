@@ -11,9 +11,10 @@ from .parse import ParsedChapter
 
 @dataclass(frozen=True)
 class ResolvedNote:
-    """A note with its number in the book and its content blocks."""
+    """A note: its number in the book (ids, links), the number printed, and its content blocks."""
 
     number: int
+    label: int  # restarts in each chapter unless book.yaml says `note-numbering: book`
     note_id: str
     chapter_id: str
     blocks: list
@@ -37,8 +38,8 @@ def note_marker(number: int) -> dict:
     return {"t": "RawInline", "c": ["html", f"<!--pressroom-note:{number}-->"]}
 
 
-def resolve(parsed: list[ParsedChapter]) -> list[ResolvedChapter]:
-    """Number notes through the book in reading order and shift chapter headings down a level."""
+def resolve(parsed: list[ParsedChapter], numbering: str = "chapter") -> list[ResolvedChapter]:
+    """Number notes in reading order (printed per chapter or per book) and shift headings down a level."""
     chapters, next_number = [], 1
     for index, item in enumerate(parsed, start=1):
         notes: list[ResolvedNote] = []
@@ -49,8 +50,9 @@ def resolve(parsed: list[ParsedChapter]) -> list[ResolvedChapter]:
                 # Calls were scanned in reading order, so the n-th Note is the n-th call.
                 ref = refs[len(notes)] if len(notes) < len(refs) else None
                 note_id = ref.id if ref else f"#{len(notes) + 1}"
-                notes.append(ResolvedNote(next_number + len(notes), note_id, chapter_id, node["c"],
-                                          ref.pos if ref else None))
+                number = next_number + len(notes)
+                label = len(notes) + 1 if numbering == "chapter" else number
+                notes.append(ResolvedNote(number, label, note_id, chapter_id, node["c"], ref.pos if ref else None))
                 return note_marker(notes[-1].number)
             if node["t"] == "Header":
                 # The chapter title is the only h1; a chapter's own `#` is a section (h2).

@@ -14,9 +14,17 @@ NOTE_SIZE = (8.0, 9.0)    # note bodies are 8.5 pt
 
 @dataclass(frozen=True)
 class NotesOnPages:
-    calls: dict[int, list[int]]   # note number → pages where its call mark is printed
-    bodies: dict[int, list[int]]  # note number → pages where a note starting "N." is printed
-    body_text: dict[int, str]     # note number → the text of its first line
+    """Calls and note bodies in reading order; the n-th call belongs to the n-th note."""
+
+    calls: list[tuple[int, int]]          # (printed number, page) of each call mark
+    bodies: list[tuple[int, int, str]]    # (printed number, page, first line) of each note
+
+    def misplaced(self) -> list[tuple]:
+        """Pairs whose number or page differ, and calls or notes left without a partner."""
+        pairs = list(zip(self.calls, self.bodies))
+        wrong = [(c, b) for c, b in pairs if (c[0], c[1]) != (b[0], b[1])]
+        extra = self.calls[len(pairs):] + self.bodies[len(pairs):]
+        return wrong + [(x,) for x in extra]
 
 
 def lines_of(page) -> list[list[dict]]:
@@ -28,34 +36,18 @@ def lines_of(page) -> list[list[dict]]:
 
 
 def read_notes(path: Path) -> NotesOnPages:
-    calls: dict[int, list[int]] = {}
-    bodies: dict[int, list[int]] = {}
-    text: dict[int, str] = {}
+    calls: list[tuple[int, int]] = []
+    bodies: list[tuple[int, int, str]] = []
     with pdfplumber.open(path) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
+            calls += [(int(run["text"]), number) for run in _call_runs(page.chars)]
             for line in lines_of(page):
-                _calls_in(line, number, calls)
                 sizes = {round(c["size"], 1) for c in line}
-                line_text = "".join(c["text"] for c in line)
-                match = re.match(r"(\d+)\.\s*", line_text)
+                text = "".join(c["text"] for c in line)
+                match = re.match(r"(\d+)\.\s*", text)
                 if match and all(NOTE_SIZE[0] <= s <= NOTE_SIZE[1] for s in sizes):
-                    bodies.setdefault(int(match.group(1)), []).append(number)
-                    text[int(match.group(1))] = line_text[match.end():]
-    return NotesOnPages(calls, bodies, text)
-
-
-def _calls_in(line: list[dict], page: int, calls: dict[int, list[int]]) -> None:
-    """Small digits set close together make one call number; raised calls share a 'line'."""
-    run, previous = "", None
-    for char in line + [{"text": " ", "size": 99, "x0": 1e9, "x1": 1e9}]:
-        is_call_digit = char["size"] < CALL_MAX_SIZE and char["text"].isdigit()
-        adjacent = previous is not None and char["x0"] - previous["x1"] < 1.0
-        if run and not (is_call_digit and adjacent):
-            calls.setdefault(int(run), []).append(page)
-            run = ""
-        if is_call_digit:
-            run += char["text"]
-        previous = char
+                    bodies.append((int(match.group(1)), number, text[match.end():]))
+    return NotesOnPages(calls, bodies)
 
 
 def page_texts(path: Path) -> list[str]:
@@ -96,9 +88,8 @@ def loose_calls(path: Path) -> list[tuple[int, str]]:
     loose = []
     with pdfplumber.open(path) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
-            text = [c for c in page.chars if c["size"] >= CALL_MAX_SIZE]
             for call in _call_runs(page.chars):
-                before = [c for c in text if c["x1"] <= call["x0"] + 0.1
+                before = [c for c in page.chars if c["x1"] <= call["x0"] + 0.1
                           and c["top"] < call["bottom"] and c["bottom"] > call["top"]]
                 gap = call["x0"] - max((c["x1"] for c in before), default=-1e9)
                 if gap > 0.5:
@@ -107,7 +98,7 @@ def loose_calls(path: Path) -> list[tuple[int, str]]:
 
 
 def _call_runs(chars: list[dict]) -> list[dict]:
-    """Each call number as one pseudo-character spanning its digits."""
+    """Each call number as one pseudo-character spanning its digits, in reading order."""
     digits = sorted((c for c in chars if c["size"] < CALL_MAX_SIZE and c["text"].isdigit()),
                     key=lambda c: (round(c["top"]), c["x0"]))
     runs: list[dict] = []
@@ -118,3 +109,12 @@ def _call_runs(chars: list[dict]) -> list[dict]:
         else:
             runs.append({k: char[k] for k in ("text", "x0", "x1", "top", "bottom")})
     return runs
+
+
+def folio(path: Path, page_number: int) -> str:
+    """The page number printed at the foot of a page ('' when there is none)."""
+    with pdfplumber.open(path) as pdf:
+        page = pdf.pages[page_number - 1]
+        trim = page.trimbox if hasattr(page, "trimbox") else page.bbox
+        bottom = [c for c in page.chars if c["top"] > trim[1] + (trim[3] - trim[1]) * 0.9]
+        return "".join(c["text"] for c in sorted(bottom, key=lambda c: c["x0"])).strip()

@@ -42,7 +42,7 @@ def test_a_note_that_cannot_be_placed_stops_the_build_with_its_call_location(tmp
     out = tmp_path / "build"
     done = run_cli("build", "pdf", "--manuscript", str(manuscript), "--out", str(out))
     assert done.returncode == 1
-    assert ("manuscript/chapters/02-two.md:4:72: error[F001]: note 3 ('light') is called on page 8 "
+    assert ("manuscript/chapters/02-two.md:4:72: error[F001]: note 2 ('light') is called on PDF page 9 "
             "but printed nowhere: a note taller than a page's note area cannot be placed; "
             "shorten or split it") in done.stderr.splitlines()
     assert not out.exists() or list(out.iterdir()) == []
@@ -63,6 +63,8 @@ def test_mini_book_pdf_has_author_metadata_and_edition_specific_text(tmp_path: P
     assert "only on screen" not in text
     assert "It was a “dark” night – the first of many." in text
     notes = read_notes(pdf)
-    assert notes.calls == notes.bodies == {1: [5], 2: [7], 3: [7]}
-    assert notes.body_text[2].startswith("Defined inline")
+    assert notes.misplaced() == []
+    assert [(label, text) for label, _, text in notes.bodies] == [
+        (1, "A note about the dark, from notes.yaml."), (1, "Defined inline, in the chapter itself."),
+        (2, "A note about the light.")]
     assert "pdf: typesetting with WeasyPrint" in done.stdout

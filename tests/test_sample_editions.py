@@ -48,14 +48,15 @@ def test_sample_site_every_note_link_lands_on_its_note_and_back(site_view):
         page = site_view.open(href)
         calls = page.locator('a[role="doc-noteref"]')
         for index in range(calls.count()):
-            number = int(calls.nth(index).inner_text())
+            number = int(calls.nth(index).get_attribute("id").removeprefix("call-"))
+            numbers.append(int(calls.nth(index).inner_text()))
             calls.nth(index).click()
             target = page.locator(":target")
             assert target.get_attribute("id") == f"note-{number}"
             assert len(target.inner_text()) > 40
             target.locator('a[role="doc-backlink"]').click()
             assert page.evaluate("location.hash") == f"#call-{number}"
-            numbers.append(number)
         assert not MOJIBAKE.findall(page.locator("body").inner_text())
-    assert numbers == list(range(1, 11))
+    # Printed numbers restart in each chapter: the introduction has none, then 8, then 2.
+    assert numbers == [*range(1, 9), 1, 2]
     assert site_view.problems == []

@@ -1,8 +1,8 @@
 """The EPUB 3: the resolved AST written by pandoc, one file per chapter, notes semantic and linked both ways.
 
 Pandoc's own Note inlines are not used here: pandoc 3 writes EPUB notes without a link back to the
-call, and restarts their numbers in every chapter file (jgm/pandoc#1391). The calls and notes are
-built here instead, with the book-wide numbers the PDF and the web edition print:
+call, and numbers them its own way (jgm/pandoc#1391). The calls and notes are built here instead,
+with the numbers the PDF and the web edition print (ids stay unique through the book):
 
     <sup><a id="call-3" href="#note-3" epub:type="noteref" role="doc-noteref">3</a></sup>
     ...
@@ -80,7 +80,8 @@ def book_blocks(chapters: list[ResolvedChapter]) -> list:
     blocks: list = []
     for chapter in chapters:
         blocks.append(chapter_heading(chapter))
-        blocks.extend(transform(chapter.blocks, _note_call))
+        labels = {n.number: n.label for n in chapter.notes}
+        blocks.extend(transform(chapter.blocks, lambda node: _note_call(node, labels)))
         if chapter.notes:
             blocks.append(notes_heading(chapter))
             for note in chapter.notes:
@@ -100,16 +101,16 @@ def notes_heading(chapter: ResolvedChapter) -> dict:
     return {"t": "Header", "c": [2, attr, [{"t": "Str", "c": "Notes"}]]}
 
 
-def note_call(number: int) -> dict:
+def note_call(number: int, label: int) -> dict:
     """The call: a superscript number linking to its note."""
     return _raw_inline(f'<sup><a id="call-{number}" class="noteref" href="#note-{number}" epub:type="noteref"'
-                       f' role="doc-noteref">{number}</a></sup>')
+                       f' role="doc-noteref">{label}</a></sup>')
 
 
 def note_blocks(note: ResolvedNote) -> list:
     """The note in an aside that opens with its number, linked back to the call."""
     n = note.number
-    back = _raw_inline(f'<a class="note-back" href="#call-{n}" role="doc-backlink">{n}.</a>')
+    back = _raw_inline(f'<a class="note-back" href="#call-{n}" role="doc-backlink">{note.label}.</a>')
     blocks = list(note.blocks)
     if blocks and blocks[0]["t"] in ("Para", "Plain"):
         blocks[0] = {"t": blocks[0]["t"], "c": [back, {"t": "Space"}, *blocks[0]["c"]]}
@@ -119,11 +120,11 @@ def note_blocks(note: ResolvedNote) -> list:
             *blocks, _raw_block("</aside>")]
 
 
-def _note_call(node: dict) -> dict | None:
+def _note_call(node: dict, labels: dict[int, int]) -> dict | None:
     if node["t"] == "RawInline" and node["c"][0] == "html":
         match = NOTE_CALL.fullmatch(node["c"][1])
         if match:
-            return note_call(int(match.group(1)))
+            return note_call(int(match.group(1)), labels[int(match.group(1))])
     return None
 
 

@@ -2,7 +2,7 @@
 
 build/html/
   index.html          title page, copyright, contents
-  <chapter-id>.html   the chapter, prev/next links, its notes (book-wide numbers) linked both ways
+  <chapter-id>.html   the chapter, prev/next links, its notes linked both ways
   style.css           styles/fonts.css + base.css + html.css
   fonts/              the bundled book face (and its licence): no request leaves the folder
   images/             the images the chapters and notes use
@@ -62,15 +62,18 @@ def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
     context = book_context(book, edition)
     context.update(contents=contents, stylesheet="style.css")
     pages["index.html"] = render_page(env, "index.html", context)
+    labels = {n.number: n.label for c in chapters for n in c.notes}
     for index, chapter in enumerate(chapters):
         page = book_context(book, edition)
         page.update(
             contents=contents, stylesheet="style.css", home=home,
             chapter={"id": chapter.id, "title": chapter.title, "number": chapter.number,
                      "anchor": f"chapter-{chapter.id}",
-                     "html": Markup(fill_note_calls(fragments.chapters[chapter.id], note_call))},
-            notes=[{"number": n.number, "note_id": n.note_id,
-                    "html": Markup(with_backlink(fragments.notes[n.number], n.number))} for n in chapter.notes],
+                     "html": Markup(fill_note_calls(fragments.chapters[chapter.id],
+                                                     lambda number: note_call(number, labels[number])))},
+            notes=[{"number": n.number, "label": n.label, "note_id": n.note_id,
+                    "html": Markup(with_backlink(fragments.notes[n.number], n.number, n.label))}
+                   for n in chapter.notes],
             prev=contents[index - 1] if index > 0 else home,
             next=contents[index + 1] if index + 1 < len(chapters) else None,
         )
@@ -82,16 +85,16 @@ def page_name(chapter: ResolvedChapter) -> str:
     return f"{chapter.id}.html"
 
 
-def note_call(number: int) -> str:
-    """A note call: the book-wide number, superscript, linking to the note at the page's end."""
+def note_call(number: int, label: int) -> str:
+    """A note call: its printed number, superscript, linking to the note at the page's end."""
     return (f'<sup class="noteref"><a href="#note-{number}" id="call-{number}" role="doc-noteref"'
-            f' aria-label="Note {number}">{number}</a></sup>')
+            f' aria-label="Note {label}">{label}</a></sup>')
 
 
-def with_backlink(note_html: str, number: int) -> str:
+def with_backlink(note_html: str, number: int, label: int) -> str:
     """The note's HTML with a link back to its call, at the end of its last paragraph."""
     link = (f'<a href="#call-{number}" role="doc-backlink" class="backlink"'
-            f' aria-label="Back to the text of note {number}">\u21a9\ufe0e</a>')
+            f' aria-label="Back to the text of note {label}">\u21a9\ufe0e</a>')
     if LAST_PARAGRAPH_END.search(note_html):
         return LAST_PARAGRAPH_END.sub(lambda _: f" {link}</p>", note_html, count=1)
     return f"{note_html}\n<p>{link}</p>"

@@ -38,7 +38,8 @@ def build_pdf(book: Book, edition: Edition, chapters: list[ResolvedChapter], fra
     document = weasyprint.layout(html, book.root, [book.root, STYLES], label=f"{edition.name} edition")
     check_notes(document, chapters)
     with atomic_path(target) as temporary:
-        weasyprint.write_pdf(document, temporary, identifier=(edition.isbn or book.slug).encode())
+        weasyprint.write_pdf(document, temporary, identifier=(edition.isbn or book.slug).encode(),
+                             tagged=edition.tagged)
     return PdfResult(target, len(document.pages), sum(len(c.notes) for c in chapters))
 
 
@@ -46,12 +47,18 @@ def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fra
     """The whole book as one HTML document for the print stylesheets."""
     notes = {n.number: n for c in chapters for n in c.notes}
 
+    linked = edition.kind == "pdf"  # the printer's PDF carries no links
+
     def footnote(number: int) -> str:
+        label = notes[number].label
         paragraphs = PARAGRAPH.findall(fragments.notes[number]) or [fragments.notes[number]]
-        # The first paragraph runs on after the marker; any further ones start new lines.
+        # The first paragraph runs on after the number; any further ones start new lines.
         body = paragraphs[0] + "".join(f'<span class="note-para">{p}</span>' for p in paragraphs[1:])
-        return (f'<span class="footnote" id="note-{number}" data-number="{number}"'
-                f' data-note="{notes[number].note_id}">{body}</span>')
+        call = _link("call", f"call-{number}", f"#note-{number}", str(label), linked)
+        back = _link("note-back", None, f"#call-{number}", f"{label}.", linked)
+        # No space between the call and the note: the call stays glued to the word before it.
+        return (f'{call}<span class="footnote" id="note-{number}" data-note="{notes[number].note_id}">'
+                f'{back} {body}</span>')
 
     context = book_context(book, edition)
     context["chapters"] = [
@@ -61,7 +68,40 @@ def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fra
         for c in chapters
     ]
     context["stylesheets"] = [(STYLES / name).as_uri() for name in ("fonts.css", "base.css", "pdf.css")]
+    context["geometry"] = Markup(page_geometry(edition))
+    context["body_classes"] = [edition.kind, *sorted(f"opening-{o}" for o in edition.opening)]
     return render_page(page_environment("pdf"), "book.html", context)
+
+
+def _link(cls: str, element_id: str | None, href: str, text: str, linked: bool) -> str:
+    id_attr = f' id="{element_id}"' if element_id else ""
+    if linked:
+        return f'<a class="{cls}"{id_attr} href="{href}">{text}</a>'
+    return f'<span class="{cls}"{id_attr}>{text}</span>'
+
+
+def page_geometry(edition: Edition) -> str:
+    """Page size, bleed, marks, margins and type size for the edition's trim, as CSS.
+
+    The text block keeps about 60-65 characters a line: the type steps down on small trims,
+    and the gutter is wider than the outer margin so the spread reads as one.
+    """
+    width, height = (_inches(v) for v in edition.trim)
+    size = 10.5 if width >= 5.9 else 10 if width >= 5.4 else 9.5
+    leading = round(size * 1.34, 1)
+    gutter, outer = round(width * 0.125, 3), round(width * 0.095, 3)
+    top, bottom = round(height * 0.078, 3), round(height * 0.09, 3)
+    marks = "marks: crop;" if edition.marks else ""
+    return (f"@page {{ size: {edition.trim[0]} {edition.trim[1]}; bleed: {edition.bleed}; {marks}"
+            f" margin: {top}in {outer}in {bottom}in {gutter}in; }}\n"
+            f"@page :left {{ margin-left: {outer}in; margin-right: {gutter}in; }}\n"
+            f"@page :right {{ margin-left: {gutter}in; margin-right: {outer}in; }}\n"
+            f"html {{ font-size: {size}pt; line-height: {leading}pt; }}")
+
+
+def _inches(length: str) -> float:
+    unit = length.lstrip("0123456789.")
+    return float(length[: -len(unit)]) * {"in": 1, "mm": 1 / 25.4, "cm": 1 / 2.54, "pt": 1 / 72}[unit]
 
 
 def check_notes(document, chapters: list[ResolvedChapter]) -> None:
@@ -75,7 +115,7 @@ def check_notes(document, chapters: list[ResolvedChapter]) -> None:
             continue
         line, col = (note.call.line, note.call.col) if note.call else (0, 0)
         problems.append(error("F001", chapter.shown, line, col,
-                              f"note {note.number} ('{note.note_id}') {_misplaced(placed)}"))
+                              f"note {note.label} ('{note.note_id}') {_misplaced(placed)}"))
     if problems:
         raise BuildError(problems)
 
@@ -84,6 +124,6 @@ def _misplaced(placed: weasyprint.NotePlacement | None) -> str:
     if placed is None:
         return "was not laid out"
     if placed.body_page:
-        return f"is called on page {placed.call_page} but printed on page {placed.body_page}"
-    return (f"is called on page {placed.call_page} but printed nowhere: "
+        return f"is called on PDF page {placed.call_page} but printed on PDF page {placed.body_page}"
+    return (f"is called on PDF page {placed.call_page} but printed nowhere: "
             "a note taller than a page's note area cannot be placed; shorten or split it")

@@ -10,10 +10,14 @@ from ..model import Book, Chapter, Edition, Note, NoteRef, Pos
 from .sources import Node, load_yaml, read_text
 
 BOOK_KEYS = {"title", "subtitle", "authors", "language", "slug", "version", "rights",
-             "publisher", "description", "chapters", "editions"}
+             "publisher", "description", "chapters", "editions", "note-numbering"}
 REQUIRED_BOOK_KEYS = ("title", "language", "slug", "version")
-EDITION_KEYS = {"kind", "name", "trim", "isbn"}
-EDITION_KINDS = ("pdf", "epub", "html")
+EDITION_KEYS = {"kind", "name", "trim", "isbn", "bleed", "marks", "opening", "tagged"}
+EDITION_KINDS = ("pdf", "print", "epub", "html")
+DEFAULT_EDITIONS = ("pdf", "print", "epub", "html")
+OPENINGS = {"small-caps", "drop-cap"}
+FLAGS = {"true": True, "yes": True, "false": False, "no": False}
+NUMBERINGS = ("chapter", "book")
 FRONT_MATTER_KEYS = {"title", "id", "part", "epigraph"}
 NOTE_KEYS = {"text", "kind", "author", "title", "archive", "date", "translator", "url"}
 
@@ -41,7 +45,9 @@ def load_book(root: Path, report: Report) -> Book:
     for key in REQUIRED_BOOK_KEYS:
         if key not in meta.value:
             report.add(error("B002", shown, 1, 1, f"missing required key '{key}'"))
-    fields = {k: _string(meta, k, shown, report) for k in BOOK_KEYS - {"authors", "chapters", "editions"}}
+    fields = {k: _string(meta, k, shown, report)
+              for k in BOOK_KEYS - {"authors", "chapters", "editions", "note-numbering"}}
+    numbering = _choice(meta, "note-numbering", NUMBERINGS, shown, report)
     _check_pattern(meta, "slug", SLUG, "lower-case letters, digits and hyphens", shown, report)
     _check_pattern(meta, "language", LANGUAGE, "a BCP 47 tag such as en-US", shown, report)
     chapters = _chapters(root, meta, shown, report)
@@ -54,7 +60,7 @@ def load_book(root: Path, report: Report) -> Book:
         root=root, title=fields["title"], language=fields["language"], slug=fields["slug"],
         version=fields["version"], chapters=tuple(chapters), notes=notes, editions=editions,
         subtitle=fields["subtitle"], authors=authors, publisher=fields["publisher"],
-        rights=fields["rights"], description=fields["description"],
+        rights=fields["rights"], description=fields["description"], note_numbering=numbering,
     )
 
 
@@ -110,11 +116,24 @@ def _check_pattern(node: Node, key: str, pattern: re.Pattern, what: str, shown: 
 def _editions(meta: Node, shown: str, report: Report) -> tuple[Edition, ...]:
     node = meta.value.get("editions")
     if node is None:
-        return tuple(Edition(name=k, kind=k) for k in EDITION_KINDS)
+        return tuple(_default_edition(kind) for kind in DEFAULT_EDITIONS)
     if not isinstance(node.value, list):
         report.add(error("B003", shown, node.line, node.col, "'editions' must be a list"))
         return ()
-    return tuple(e for e in (_edition(item, shown, report) for item in node.value) if e)
+    editions = [e for e in (_edition(item, shown, report) for item in node.value) if e]
+    names: dict[str, Node] = {}
+    for item, edition in zip(node.value, editions):
+        if edition.name in names:
+            report.add(error("B008", shown, item.line, item.col,
+                             f"two editions are named '{edition.name}': give one a different `name:`"))
+        names.setdefault(edition.name, item)
+    return tuple(editions)
+
+
+def _default_edition(kind: str) -> Edition:
+    if kind == "print":
+        return Edition(name="print", kind="print", bleed="0.125in", marks=True)
+    return Edition(name=kind, kind=kind)
 
 
 def _edition(item: Node, shown: str, report: Report) -> Edition | None:
@@ -134,7 +153,44 @@ def _edition(item: Node, shown: str, report: Report) -> Edition | None:
         report.add(error("B004", shown, where.line, where.col, f"trim must be 'WIDTH HEIGHT' such as '6in 9in', not {trim!r}"))
         parts = ["6in", "9in"]
     name = _string(item, "name", shown, report) or kind
-    return Edition(name=name, kind=kind, trim=(parts[0], parts[1]), isbn=_string(item, "isbn", shown, report))
+    if not SLUG.fullmatch(name):
+        report.add(error("B004", shown, item.line, item.col, f"edition name must be lower-case letters, digits "
+                         f"and hyphens, not {name!r}"))
+    printing = kind == "print"
+    bleed = _string(item, "bleed", shown, report) or ("0.125in" if printing else "0in")
+    if not LENGTH.fullmatch(bleed):
+        where = item.value["bleed"]
+        report.add(error("B004", shown, where.line, where.col, f"bleed must be a length such as 0.125in, not {bleed!r}"))
+    opening = set((_string(item, "opening", shown, report) or "").split())
+    if opening - OPENINGS:
+        where = item.value["opening"]
+        report.add(error("B004", shown, where.line, where.col,
+                         f"opening may hold {', '.join(sorted(OPENINGS))}, not {' '.join(sorted(opening - OPENINGS))!r}"))
+    return Edition(name=name, kind=kind, trim=(parts[0], parts[1]), isbn=_string(item, "isbn", shown, report),
+                   bleed=bleed, marks=_flag(item, "marks", printing, shown, report),
+                   opening=frozenset(opening & OPENINGS), tagged=_flag(item, "tagged", False, shown, report))
+
+
+def _flag(node: Node, key: str, default: bool, shown: str, report: Report) -> bool:
+    value = _string(node, key, shown, report)
+    if value is None:
+        return default
+    if value.lower() not in FLAGS:
+        where = node.value[key]
+        report.add(error("B004", shown, where.line, where.col, f"'{key}' must be true or false, not {value!r}"))
+        return default
+    return FLAGS[value.lower()]
+
+
+def _choice(node: Node, key: str, choices: tuple[str, ...], shown: str, report: Report) -> str:
+    value = _string(node, key, shown, report)
+    if value is None:
+        return choices[0]
+    if value not in choices:
+        where = node.value[key]
+        report.add(error("B004", shown, where.line, where.col, f"'{key}' must be one of {', '.join(choices)}, not {value!r}"))
+        return choices[0]
+    return value
 
 
 def _chapters(root: Path, meta: Node, shown: str, report: Report) -> list[Chapter]:

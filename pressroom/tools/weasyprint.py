@@ -131,6 +131,7 @@ def note_placements(document) -> list[NotePlacement]:
             for k, (key, (element, page)) in enumerate(calls.items(), start=1)]
 
 
-def write_pdf(document, target: Path, *, identifier: bytes | None = None) -> None:
+def write_pdf(document, target: Path, *, identifier: bytes | None = None, tagged: bool = False) -> None:
     """Write the laid-out document as a PDF at `target` (a temporary path owned by the caller)."""
-    document.write_pdf(target, pdf_identifier=identifier)
+    variant = {"pdf_variant": "pdf/ua-1"} if tagged else {}
+    document.write_pdf(target, pdf_identifier=identifier, **variant)
