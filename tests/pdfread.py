@@ -68,8 +68,8 @@ def headings(path: Path, min_size: float = 16.0) -> dict[int, str]:
 
 
 def opening_page(path: Path, title: str) -> int:
-    """The first page whose large type reads `title`."""
-    return next(page for page, text in headings(path).items() if text == title)
+    """The first page whose large type reads `title` (a drop cap may follow it)."""
+    return next(page for page, text in headings(path).items() if text == title or text.startswith(title + " "))
 
 
 def _spaced(line: list[dict]) -> str:

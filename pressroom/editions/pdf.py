@@ -19,6 +19,9 @@ from .fragments import Fragments, fill_note_calls
 STYLES = Path(__file__).resolve().parents[2] / "styles"
 PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 # Two calls in a row would print as one number ("¹²" for 1 and 2): a raised comma parts them.
+# A chapter's first paragraph, when it opens on plain text: quote marks and the first letter,
+# then up to four words.
+OPENING = re.compile(r"(\s*<p>)([“‘\"'(]*\w)((?:[^<\s]*\s+){0,3}[^<\s]*)(.*)", re.S)
 ADJACENT_CALLS = re.compile(r"(<!--pressroom-note:\d+-->)(?=<!--pressroom-note:)")
 
 
@@ -61,16 +64,33 @@ def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fra
                 f'{back} {body}</span>')
 
     context = book_context(book, edition)
-    context["chapters"] = [
-        {"anchor": f"chapter-{c.id}", "title": c.title,
-         "html": Markup(fill_note_calls(ADJACENT_CALLS.sub(r'\1<span class="call-sep">,</span>',
-                                                           fragments.chapters[c.id]), footnote))}
-        for c in chapters
-    ]
+    def chapter_html(chapter: ResolvedChapter) -> Markup:
+        html = ADJACENT_CALLS.sub(r'\1<span class="call-sep">,</span>', fragments.chapters[chapter.id])
+        return Markup(fill_note_calls(mark_opening(html, edition.opening), footnote))
+
+    context["chapters"] = [{"anchor": f"chapter-{c.id}", "title": c.title, "html": chapter_html(c)}
+                           for c in chapters]
     context["stylesheets"] = [(STYLES / name).as_uri() for name in ("fonts.css", "base.css", "pdf.css")]
     context["geometry"] = Markup(page_geometry(edition))
     context["body_classes"] = [edition.kind, *sorted(f"opening-{o}" for o in edition.opening)]
     return render_page(page_environment("pdf"), "book.html", context)
+
+
+def mark_opening(html: str, opening: frozenset[str]) -> str:
+    """Wrap the first letter (drop cap) and the first words (small caps) of a chapter's text.
+
+    Done on the HTML, not with ::first-letter / ::first-line: WeasyPrint 70 overprints the
+    letter after a floated ::first-letter when ::first-line is styled too.
+    """
+    match = OPENING.match(html)
+    if not opening or not match:
+        return html
+    lead, letter, words, rest = match.groups()
+    if "drop-cap" in opening:
+        letter = f'<span class="drop-cap">{letter}</span>'
+    if "small-caps" in opening:
+        words = f'<span class="opening-words">{words}</span>'
+    return f"{lead}{letter}{words}{rest}"
 
 
 def _link(cls: str, element_id: str | None, href: str, text: str, linked: bool) -> str:

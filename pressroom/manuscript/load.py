@@ -16,6 +16,7 @@ EDITION_KEYS = {"kind", "name", "trim", "isbn", "bleed", "marks", "opening", "ta
 EDITION_KINDS = ("pdf", "print", "epub", "html")
 DEFAULT_EDITIONS = ("pdf", "print", "epub", "html")
 OPENINGS = {"small-caps", "drop-cap"}
+NAMED_TRIMS = {"A5": "148mm 210mm", "A4": "210mm 297mm", "B5": "176mm 250mm"}
 FLAGS = {"true": True, "yes": True, "false": False, "no": False}
 NUMBERINGS = ("chapter", "book")
 FRONT_MATTER_KEYS = {"title", "id", "part", "epigraph"}
@@ -147,10 +148,10 @@ def _edition(item: Node, shown: str, report: Report) -> Edition | None:
                          f"edition kind must be one of {', '.join(EDITION_KINDS)}, not {kind!r}"))
         return None
     trim = _string(item, "trim", shown, report) or "6in 9in"
-    parts = trim.split()
+    parts = NAMED_TRIMS.get(trim.upper(), trim).split()
     if len(parts) != 2 or not all(LENGTH.fullmatch(p) for p in parts):
         where = item.value["trim"]
-        report.add(error("B004", shown, where.line, where.col, f"trim must be 'WIDTH HEIGHT' such as '6in 9in', not {trim!r}"))
+        report.add(error("B004", shown, where.line, where.col, f"trim must be 'WIDTH HEIGHT' such as '6in 9in', or A5, not {trim!r}"))
         parts = ["6in", "9in"]
     name = _string(item, "name", shown, report) or kind
     if not SLUG.fullmatch(name):
