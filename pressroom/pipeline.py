@@ -40,17 +40,32 @@ def output_path(book: Book, edition: Edition, out: Path) -> Path:
     return out / f"html{suffix}"
 
 
-def prepare(book: Book, edition: Edition, report: Report) -> list[ResolvedChapter]:
-    """Chapters as this edition sees them: Jinja rendered, parsed, checked, notes numbered."""
+def prepare(book: Book, edition: Edition, report: Report, cache: dict | None = None) -> list[ResolvedChapter]:
+    """Chapters as this edition sees them: Jinja rendered, parsed, checked, notes numbered.
+
+    Editions whose chapters render to the same text share one parse through `cache`.
+    """
+    texts = render_texts(book, edition, report)
+    key = tuple(texts.items())
+    if cache is not None and key in cache:
+        return cache[key]
+    chapters = resolve(parse_book(book, texts, report), book.note_numbering)
+    if cache is not None:
+        cache[key] = chapters
+    return chapters
+
+
+def render_texts(book: Book, edition: Edition, report: Report) -> dict[str, str]:
+    """Each chapter's Jinja, rendered for this edition; every chapter's errors before stopping."""
     context = book_context(book, edition)
     texts = {}
     for chapter in book.chapters:
         try:
             texts[chapter.id] = render_chapter(chapter, context)
-        except BuildError as exc:  # collect every chapter's problem before stopping
+        except BuildError as exc:
             report.extend(exc.messages)
     report.raise_if_errors()
-    return resolve(parse_book(book, texts, report), book.note_numbering)
+    return texts
 
 
 def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, report: Report) -> list[Built]:
@@ -59,24 +74,29 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
     book = load_book(manuscript, report)
     progress(f"load: {book.title!r}: {len(book.chapters)} chapters, {book.note_count} notes "
              f"({time.monotonic() - started:.1f} s)")
-    built = []
+    built, cache = [], {}
     for edition in (e for e in book.editions if e.kind in kinds):
-        built.append(_build_edition(book, edition, out, progress, report))
+        built.append(_build_edition(book, edition, out, progress, report, cache))
     return built
 
 
-def _build_edition(book: Book, edition: Edition, out: Path, progress: Progress, report: Report) -> Built:
+def _build_edition(book: Book, edition: Edition, out: Path, progress: Progress, report: Report,
+                   cache: dict) -> Built:
     from .editions import epub, html, pdf
 
     started = time.monotonic()
     progress(f"{edition.name}: parsing and resolving {len(book.chapters)} chapters")
-    chapters = prepare(book, edition, report)
+    chapters = prepare(book, edition, report, cache)
     target = output_path(book, edition, out)
     if edition.kind == "epub":
         progress(f"{edition.name}: writing EPUB 3")
         detail = epub.build_epub(book, edition, chapters, target)
     else:
-        fragments = render_fragments(chapters)
+        # One pandoc run serves every edition that shares these chapters.
+        key = ("fragments", id(chapters))
+        if key not in cache:
+            cache[key] = render_fragments(chapters)
+        fragments = cache[key]
         if edition.is_pdf:
             progress(f"{edition.name}: typesetting with WeasyPrint")
             result = pdf.build_pdf(book, edition, chapters, fragments, target)
