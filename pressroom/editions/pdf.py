@@ -59,8 +59,9 @@ def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fra
         body = paragraphs[0] + "".join(f'<span class="note-para">{p}</span>' for p in paragraphs[1:])
         call = _link("call", f"call-{number}", f"#note-{number}", str(label), linked)
         back = _link("note-back", None, f"#call-{number}", f"{label}.", linked)
-        # No space between the call and the note: the call stays glued to the word before it.
-        return (f'{call}<span class="footnote" id="note-{number}" data-note="{notes[number].note_id}">'
+        # A word joiner glues the call to the word before it: WeasyPrint would otherwise break
+        # the line between "word." and a call that starts with a digit.
+        return (f'\u2060{call}<span class="footnote" id="note-{number}" data-note="{notes[number].note_id}">'
                 f'{back} {body}</span>')
 
     context = book_context(book, edition)
