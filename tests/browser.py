@@ -51,3 +51,25 @@ class Watched:
 
     def close(self) -> None:
         self.context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# axe-core, from node_modules/ (package.json; `make` runs npm ci), evaluated in the page itself:
+# through the DevTools protocol, so the page's Content-Security-Policy need not be relaxed.
+# ---------------------------------------------------------------------------------------------
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page) -> list[str]:
+    """Every axe-core violation on the page as 'rule (impact): selector: summary', one per node."""
+    if not AXE.is_file():
+        raise AssertionError(f"{AXE} is missing: run `make` (npm ci installs axe-core from package-lock.json)")
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text("utf-8") + "\n;true")
+    found = page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ['violations']});
+        return result.violations.flatMap(v => v.nodes.map(
+            n => `${v.id} (${v.impact}): ${n.target.join(' ')}: ${n.failureSummary.replace(/\\s+/g, ' ')}`));
+    }""")
+    return found

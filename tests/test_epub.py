@@ -132,7 +132,7 @@ def test_nav_lists_the_chapters_and_their_anchors_exist(package: dict):
         [heading] = target.xpath(f"//*[@id='{anchor}']/x:h1", namespaces=NS)
         assert heading.text == a.text
     spine = opf.xpath("//opf:spine/opf:itemref/@idref", namespaces=NS)
-    assert len(spine) == 3  # the title page, then the two chapters in order
+    assert spine == ["cover", "title", "nav", "ch001", "ch002"]  # cover, title page, contents, the chapters
 
 
 def test_package_metadata(package: dict):
@@ -181,3 +181,119 @@ def test_source_date_epoch_falls_back_to_the_last_commit_then_zero(tmp_path: Pat
     assert git.source_date_epoch(manuscript) == 1600000000
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1234")
     assert git.source_date_epoch(manuscript) == 1234
+
+
+# ---------------------------------------------------------------------------------------------
+# Accessibility: metadata, landmarks, alt text, the cover, the fonts.
+# ---------------------------------------------------------------------------------------------
+
+def _meta(opf, prop: str) -> list[str]:
+    return opf.xpath(f"//opf:metadata/opf:meta[@property='{prop}']/text()", namespaces=NS)
+
+
+def test_accessibility_metadata_follows_epub_accessibility_1_1(package: dict):
+    opf = package["xml"][package["opf"]]
+    assert _meta(opf, "schema:accessMode") == ["textual"]
+    assert _meta(opf, "schema:accessModeSufficient") == ["textual"]
+    assert {"structuralNavigation", "tableOfContents", "readingOrder", "pageBreakMarkers",
+            "pageNavigation"} <= set(_meta(opf, "schema:accessibilityFeature"))
+    assert _meta(opf, "schema:accessibilityHazard") == ["none"]
+    assert len(_meta(opf, "schema:accessibilitySummary")[0]) > 100
+    assert _meta(opf, "dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+    assert _meta(opf, "a11y:certifiedBy")
+    # The mini book's reader's PDF has no ISBN: the page source is that edition's fixed uuid.
+    assert _meta(opf, "pageBreakSource")[0].startswith("urn:uuid:")
+
+
+def test_landmarks_cover_and_title_page(package: dict):
+    opf = package["xml"][package["opf"]]
+    nav = package["xml"]["EPUB/nav.xhtml"]
+    landmarks = {a.get(EPUB_TYPE): a.get("href") for a in nav.xpath("//x:nav[@epub:type='landmarks']//x:a",
+                                                                     namespaces=NS)}
+    assert landmarks == {"cover": "text/cover.xhtml", "titlepage": "text/title_page.xhtml", "toc": "nav.xhtml#toc",
+                         "bodymatter": "text/ch001.xhtml#chapter-one"}
+    [cover_item] = opf.xpath("//opf:item[@properties='cover-image']", namespaces=NS)
+    assert cover_item.get("href") == "images/cover.png"
+    [img] = package["xml"]["EPUB/text/cover.xhtml"].xpath("//x:img", namespaces=NS)
+    assert img.get("alt") == "Cover: A Small Book: For Testing, by Ada Writer."
+    title = package["xml"]["EPUB/text/title_page.xhtml"]
+    assert title.xpath("string(//x:h1)", namespaces=NS) == "A Small Book"
+    assert "ISBN 978-0-00-000000-2" in "".join(title.itertext())
+
+
+def test_the_generated_cover_is_a_store_sized_png(epub: Path):
+    from PIL import Image
+
+    with zipfile.ZipFile(epub) as archive:
+        image = Image.open(__import__("io").BytesIO(archive.read("EPUB/images/cover.png")))
+    assert image.size == (1600, 2400)
+
+
+def test_a_cover_in_the_manuscript_is_used_as_it_is(tmp_path: Path):
+    from PIL import Image
+
+    manuscript = copy_manuscript("mini", tmp_path)
+    (manuscript / "images").mkdir()
+    Image.new("RGB", (600, 900), (10, 80, 40)).save(manuscript / "images" / "cover.png")
+    done = run_cli("build", "epub", "--manuscript", str(manuscript), "--out", str(tmp_path / "build"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(tmp_path / "build" / "small-book.epub") as archive:
+        assert archive.read("EPUB/images/cover.png") == (manuscript / "images" / "cover.png").read_bytes()
+
+
+def test_fonts_are_subsets_holding_every_character_of_the_text(epub: Path):
+    from fontTools.ttLib import TTFont
+    import io
+
+    with zipfile.ZipFile(epub) as archive:
+        text = "".join("".join(etree.fromstring(archive.read(n)).itertext())
+                       for n in archive.namelist() if n.endswith(".xhtml"))
+        fonts = {n: archive.read(n) for n in archive.namelist() if n.endswith(".otf")}
+    assert len(fonts) == 4
+    root = Path(__file__).resolve().parent.parent / "styles" / "fonts"
+    for name, data in fonts.items():
+        assert len(data) < (root / PurePosixPath(name).name).stat().st_size / 4, name
+        cmap = TTFont(io.BytesIO(data)).getBestCmap()
+        missing = {ch for ch in text if not ch.isspace() and ord(ch) not in cmap}
+        assert not missing, f"{name} lacks {sorted(missing)}"
+
+
+def test_an_image_without_alt_text_is_a_manuscript_error_at_its_place(tmp_path: Path):
+    manuscript = copy_manuscript("mini", tmp_path)
+    (manuscript / "images").mkdir()
+    (manuscript / "images" / "map.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>\n')
+    chapter = manuscript / "chapters" / "02-two.md"
+    chapter.write_text(chapter.read_text("utf-8").replace("More text.", "More text.\n\nSee  ![](images/map.svg)"),
+                       "utf-8")
+    out = tmp_path / "build"
+    for kind in ("epub", "html"):
+        done = run_cli("build", kind, "--manuscript", str(manuscript), "--out", str(out), cwd=tmp_path)
+        assert done.returncode == 1
+        assert ("manuscript/chapters/02-two.md:10:6: error[H003]: image 'images/map.svg' has no alt text"
+                in done.stderr), done.stderr
+        assert "Traceback" not in done.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_page_breaks_of_the_reader_pdf_name_its_isbn(tmp_path: Path):
+    manuscript = copy_manuscript("mini", tmp_path)
+    book_yaml = manuscript / "book.yaml"
+    book_yaml.write_text(book_yaml.read_text("utf-8").replace("  - kind: pdf\n",
+                                                              "  - kind: pdf\n    isbn: 978-0-00-000001-9\n"), "utf-8")
+    out = tmp_path / "build"
+    done = run_cli("build", "pdf", "epub", "--manuscript", str(manuscript), "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(out / "small-book.epub") as archive:
+        opf = etree.fromstring(archive.read("EPUB/content.opf"))
+        nav = etree.fromstring(archive.read("EPUB/nav.xhtml"))
+        pages = {n: etree.fromstring(archive.read(n)) for n in archive.namelist() if n.startswith("EPUB/text/ch")}
+    assert _meta(opf, "pageBreakSource") == ["urn:isbn:9780000000019"]
+    assert opf.xpath("//dc:source/text()", namespaces=NS) == ["urn:isbn:9780000000019"]
+    links = nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS)
+    assert [a.text for a in links] == ["1", "2", "3"]  # chapter one, its blank verso, chapter two
+    for a in links:
+        file, _, anchor = a.get("href").partition("#")
+        [marker] = pages[f"EPUB/{file}"].xpath(f"//*[@id='{anchor}']")
+        assert marker.get(EPUB_TYPE) == "pagebreak" and marker.get("role") == "doc-pagebreak"
+        assert marker.get("aria-label") == a.text

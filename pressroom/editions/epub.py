@@ -1,14 +1,24 @@
-"""The EPUB 3: the resolved AST written by pandoc, one file per chapter, notes semantic and linked both ways.
+"""The EPUB 3: written here from the shared HTML fragments and templates/epub/, accessible, paged like print.
 
-Pandoc's own Note inlines are not used here: pandoc 3 writes EPUB notes without a link back to the
-call, and numbers them its own way (jgm/pandoc#1391). The calls and notes are built here instead,
-with the numbers the PDF and the web edition print (ids stay unique through the book):
+    mimetype                      stored first, as the OCF spec asks
+    META-INF/container.xml
+    EPUB/content.opf              metadata with EPUB Accessibility 1.1 (accessMode, features, hazards,
+                                  summary, conformsTo) and the print ISBN as pageBreakSource
+    EPUB/nav.xhtml                contents, landmarks, and the page-list of the reader's PDF
+    EPUB/text/cover.xhtml         the cover (pressroom/cover.py); title_page.xhtml: title page, copyright
+    EPUB/text/ch001.xhtml ...     a chapter each: title, text, print page breaks, its notes
+    EPUB/styles/book.css          styles/base.css + styles/epub.css
+    EPUB/fonts/*.otf              the book face, subset to the characters the book uses
+    EPUB/images/                  the cover and the book's images (each with its alt text)
 
-    <sup><a id="call-3" href="#note-3" epub:type="noteref" role="doc-noteref">3</a></sup>
+Notes are semantic and linked both ways, numbered as the PDF prints them (ids stay unique
+through the book), so reading systems can show them as popups:
+
+    <sup class="noteref"><a id="call-3" href="#note-3" epub:type="noteref" role="doc-noteref">3</a></sup>
     ...
     <section id="notes-<chapter>" class="footnotes" epub:type="footnotes"><h2>Notes</h2>
       <aside id="note-3" class="footnote" epub:type="footnote" role="doc-footnote">
-        <p><a href="#call-3" role="doc-backlink">3.</a> The note's text.</p>
+        <p><a class="note-back" href="#call-3" role="doc-backlink">3.</a> The note's text.</p>
       </aside>
     </section>
 
@@ -17,40 +27,283 @@ Each note sits at the end of its own chapter, so every link stays inside one XHT
 
 from __future__ import annotations
 
+import io
 import re
+import time
 import uuid
-from pathlib import Path
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
+import lxml.html
+from lxml import etree
+from markupsafe import Markup
+
+from .. import pagemap
+from ..cover import cover_for
+from ..messages import Report, fail
 from ..model import Book, Edition
 from ..output import atomic_path
-from ..pandoc_ast import transform
-from ..resolve import ResolvedChapter, ResolvedNote
-from ..tools import git, pandoc
-from .fragments import NOTE_CALL
+from ..render import book_context, page_environment, render_page
+from ..resolve import ResolvedChapter
+from ..tools import git
+from .fragments import NOTE_CALL, Fragments, render_fragments
 from .html import book_images
 
 STYLES = Path(__file__).resolve().parents[2] / "styles"
 FONTS = STYLES / "fonts"
-TOC_DEPTH = 1  # chapters only, as in the PDF; a section title may hold a note call (raw HTML: never in a nav link)
+FONT_FILES = ("LinLibertine_R.otf", "LinLibertine_RI.otf", "LinLibertine_RB.otf", "LinLibertine_RBI.otf")
+XHTML = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".svg": "image/svg+xml", ".webp": "image/webp"}
+ID_HREF = re.compile(r'href="#([^"]+)"')
 
 
-def build_epub(book: Book, edition: Edition, chapters: list[ResolvedChapter], target: Path) -> str:
+@dataclass(frozen=True)
+class Item:
+    """One file of the package: its manifest id, path under EPUB/, media type, properties, bytes."""
+
+    id: str
+    href: str
+    media_type: str
+    data: bytes
+    properties: str = ""
+
+
+def build_epub(book: Book, edition: Edition, chapters: list[ResolvedChapter], target: Path,
+               cache: dict | None = None) -> str:
     """Write the EPUB 3 to `target` atomically; the same sources give the same bytes."""
-    book_images(book, chapters)  # every image must be a file inside the manuscript: checked, not copied
+    images = book_images(book, chapters)  # every image a file inside the manuscript, each with alt text
+    cache = {} if cache is None else cache
+    fragments = _fragments(chapters, cache)
+    starts = print_pages(book, chapters, fragments, cache)
+    env = page_environment("epub")
+    context = book_context(book, edition)
+    css = "../styles/book.css"
+    cover = cover_for(book)
+
+    texts, page_links = [], []
+    by_chapter: dict[str, list[pagemap.PageStart]] = {}
+    for start in _with_blank_pages_placed(starts):
+        by_chapter.setdefault(start.chapter, []).append(start)
+    id_files: dict[str, str] = {}
+    trees = []
+    for index, chapter in enumerate(chapters, start=1):
+        name = f"ch{index:03d}.xhtml"
+        body, title = _chapter_tree(chapter, fragments)
+        placed = pagemap.mark_pages(body, title, by_chapter.get(f"chapter-{chapter.id}", []), _page_marker)
+        page_links += [{"href": f"text/{name}#page-{s.label}", "label": s.label}
+                       for s in by_chapter.get(f"chapter-{chapter.id}", [])[:placed]]
+        for element in body.iter():
+            if isinstance(element.tag, str) and element.get("id"):
+                id_files.setdefault(element.get("id"), name)
+        trees.append((chapter, name, body))
+    for chapter, name, body in trees:
+        html = _fill_calls(_serialise(body), chapter)
+        html = _cross_file_links(html, name, id_files)
+        notes = "\n".join(_note_xhtml(fragments.notes[n.number], n.number, n.label) for n in chapter.notes)
+        page = {**context, "css": css, "chapter": {
+            "id": chapter.id, "title": chapter.title, "anchor": f"chapter-{chapter.id}",
+            "html": Markup(html), "notes": Markup(notes)}}
+        texts.append((name, render_page(env, "chapter.xhtml", page)))
+    page_links.sort(key=lambda link: int(link["label"]))
+
+    contents = [{"href": f"text/{name}#chapter-{c.id}", "title": c.title} for c, name, _ in trees]
+    pages = {
+        "text/cover.xhtml": render_page(env, "cover.xhtml", {**context, "css": css, "cover": cover}),
+        "text/title_page.xhtml": render_page(env, "title.xhtml", {**context, "css": css}),
+        "nav.xhtml": render_page(env, "nav.xhtml", {**context, "css": "styles/book.css", "chapters": contents,
+                                                    "pages": page_links}),
+        **{f"text/{name}": text for name, text in texts},
+    }
+    for name, text in pages.items():
+        _check_well_formed(name, text)
+    items = _items(book, pages, images, cover, [name for name, _ in texts])
     epoch = git.source_date_epoch(book.root)
-    ast = pandoc.document(book_blocks(chapters), pandoc.metadata(epub_metadata(book, edition)))
-    args = [
-        "--split-level=1", f"--toc-depth={TOC_DEPTH}", "--epub-title-page=true",
-        f"--resource-path={book.root}",
-        *(f"--css={STYLES / name}" for name in ("base.css", "epub.css")),
-        *(f"--epub-embed-font={font}" for font in sorted(FONTS.glob("*.otf"))),
-    ]
+    opf = render_page(env, "content.opf", {
+        **context, "identifier": identifier(book, edition), "modified": _iso(epoch), "date": _iso(epoch)[:10],
+        "a11y": accessibility(book, images, bool(page_links)), "page_source": page_source(book) if page_links else None,
+        "manifest": items, "spine": ["cover", "title", "nav", *(f"ch{i:03d}" for i in range(1, len(trees) + 1))],
+    })
+    _check_well_formed("content.opf", opf)
     with atomic_path(target) as temporary:
-        # Pandoc takes dcterms:modified, dc:date and every zip entry's time from SOURCE_DATE_EPOCH.
-        pandoc.write_epub(ast, temporary, args, label=f"{edition.name} edition",
-                          env={"SOURCE_DATE_EPOCH": str(epoch), "TZ": "UTC"})
+        temporary.write_bytes(_zip(items, opf, epoch))
     notes = sum(len(c.notes) for c in chapters)
-    return f"{len(chapters)} chapters, {notes} notes"
+    return f"{len(chapters)} chapters, {notes} notes, {len(page_links)} print pages marked"
+
+
+# ------------------------------------------------------------------ the print edition's pages
+
+
+def print_pages(book: Book, chapters: list[ResolvedChapter], fragments: Fragments,
+                cache: dict) -> list[pagemap.PageStart]:
+    """Where each page of the reader's PDF begins, for the chapters whose text it shares with the EPUB.
+
+    The PDF is laid out here only if this run did not build it already (pagemap.remember).
+    """
+    from ..pipeline import prepare
+    from ..tools import weasyprint
+    from . import pdf
+
+    reader = next((e for e in book.editions if e.kind == "pdf"), None)
+    if reader is None:
+        return []
+    pdf_chapters = prepare(book, reader, Report(), cache)
+    pdf_fragments = _fragments(pdf_chapters, cache)
+    html = pdf.book_html(book, reader, pdf_chapters, pdf_fragments)
+    starts = pagemap.reader_pages(html, lambda: weasyprint.layout(
+        html, book.root, [book.root, pdf.STYLES], label=f"{reader.name} edition (its pages, for the EPUB)"))
+    same = {f"chapter-{c.id}" for c in chapters
+            if fragments.chapters.get(c.id) == pdf_fragments.chapters.get(c.id)}
+    # A chapter whose text differs in print ({% if edition.kind %}) cannot be matched word for word:
+    # only its opening page, at its title, is marked.
+    return [s for s in starts if s.chapter is None or s.chapter in same or s.block == pagemap.TITLE]
+
+
+def _with_blank_pages_placed(starts: list[pagemap.PageStart]) -> list[pagemap.PageStart]:
+    """A blank page (a verso before a chapter) is marked where the next page begins."""
+    placed, waiting = [], []
+    for start in starts:
+        if start.chapter is None:
+            waiting.append(start)
+            continue
+        placed += [pagemap.PageStart(w.label, start.chapter, start.block, start.chars) for w in waiting]
+        waiting = []
+        placed.append(start)
+    return placed
+
+
+def _page_marker(label: str):
+    marker = etree.Element("span")
+    marker.set("id", f"page-{label}")
+    marker.set("class", "pagebreak")
+    marker.set("role", "doc-pagebreak")
+    marker.set("aria-label", label)
+    marker.set("data-epub-type", "pagebreak")  # becomes epub:type on serialising
+    return marker
+
+
+def page_source(book: Book) -> str:
+    """What the page breaks come from: the reader's PDF's ISBN (the printer's if it alone has one)."""
+    for kind in ("pdf", "print"):
+        for edition in book.editions:
+            if edition.kind == kind and edition.isbn:
+                return "urn:isbn:" + re.sub(r"[\s-]", "", edition.isbn)
+    reader = book.edition("pdf")
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'urn:pressroom:{book.slug}:{reader.name}')}"
+
+
+# ------------------------------------------------------------------ chapters as XHTML
+
+
+def _fragments(chapters: list[ResolvedChapter], cache: dict) -> Fragments:
+    key = ("fragments", id(chapters))  # the pipeline's own key: one pandoc run per parse
+    if key not in cache:
+        cache[key] = render_fragments(chapters)
+    return cache[key]
+
+
+def _chapter_tree(chapter: ResolvedChapter, fragments: Fragments):
+    """The chapter's title and text as one lxml tree (HTML parsed, so any HTML becomes XML)."""
+    body = lxml.html.fragment_fromstring(fragments.chapters[chapter.id] or "", create_parent="div")
+    title = etree.Element("h1")
+    title.set("id", f"chapter-{chapter.id}-title")
+    title.set("class", "chapter-title")
+    title.text = chapter.title
+    body.insert(0, title)
+    title.tail = "\n" + (body.text or "")
+    body.text = "\n"
+    for image in body.iter("img"):
+        if (image.get("src") or "").startswith("images/"):
+            image.set("src", "../" + image.get("src"))
+    return body, title
+
+
+def _serialise(body) -> str:
+    """The children of the container, as XHTML (epub:type restored from data-epub-type)."""
+    parts = [body.text or ""]
+    for child in body:
+        parts.append(etree.tostring(child, method="xml", encoding="unicode", with_tail=True))
+    return "".join(parts).replace('data-epub-type="', 'epub:type="')
+
+
+def _fill_calls(html: str, chapter: ResolvedChapter) -> str:
+    labels = {n.number: n.label for n in chapter.notes}
+
+    def call(match: re.Match) -> str:
+        number = int(match.group(1))
+        return note_call(number, labels[number])
+
+    return NOTE_CALL.sub(call, html)
+
+
+def note_call(number: int, label: int) -> str:
+    """The call: a superscript number linking to its note."""
+    return (f'<sup class="noteref"><a id="call-{number}" href="#note-{number}" epub:type="noteref"'
+            f' role="doc-noteref">{label}</a></sup>')
+
+
+def _note_xhtml(note_html: str, number: int, label: int) -> str:
+    """The note in an aside that opens with its number, linked back to the call."""
+    body = lxml.html.fragment_fromstring(note_html or "", create_parent="div")
+    back = etree.Element("a")
+    back.set("class", "note-back")
+    back.set("href", f"#call-{number}")
+    back.set("role", "doc-backlink")
+    back.text = f"{label}."
+    first = body[0] if len(body) and not (body.text or "").strip() else None
+    if first is not None and first.tag == "p":
+        back.tail = " " + (first.text or "")
+        first.text = None
+        first.insert(0, back)
+    else:
+        paragraph = etree.Element("p")
+        paragraph.append(back)
+        body.insert(0, paragraph)
+    inner = _serialise(body).strip()
+    return (f'<aside id="note-{number}" class="footnote" epub:type="footnote" role="doc-footnote">\n'
+            f"{inner}\n</aside>")
+
+
+def _cross_file_links(html: str, name: str, id_files: dict[str, str]) -> str:
+    """`#id` links to another chapter's element point into that chapter's file."""
+    def fix(match: re.Match) -> str:
+        target = id_files.get(match.group(1))
+        if target is None or target == name:
+            return match.group(0)
+        return f'href="{target}#{match.group(1)}"'
+
+    return ID_HREF.sub(fix, html)
+
+
+def _check_well_formed(name: str, text: str) -> None:
+    try:
+        etree.fromstring(text.encode("utf-8"))
+    except etree.XMLSyntaxError as exc:
+        raise fail("E001", f"EPUB/{name}", exc.lineno or 0, exc.offset or 0,
+                   f"the EPUB page is not well-formed XHTML: {exc.msg}") from None
+
+
+# ------------------------------------------------------------------ the package
+
+
+def accessibility(book: Book, images: list[str], paged: bool) -> dict:
+    """The EPUB Accessibility 1.1 metadata, from what the book holds."""
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+    if images:
+        features.append("alternativeText")
+    if paged:
+        features += ["pageBreakMarkers", "pageNavigation"]
+    summary = ("This publication meets EPUB Accessibility 1.1 and WCAG 2.2 Level AA. Its text can be read "
+               "aloud and restyled; headings, a table of contents and landmarks give its structure; notes "
+               "are linked both ways from their calls.")
+    if images:
+        summary += " Every image has a text description."
+    if paged:
+        summary += " Page breaks of the print edition are marked, with a page list to go to them."
+    return {"access_modes": ["textual", "visual"] if images else ["textual"], "features": features,
+            "summary": summary, "certified_by": book.publisher or ", ".join(book.authors) or "Pressroom"}
 
 
 def identifier(book: Book, edition: Edition) -> str:
@@ -60,77 +313,79 @@ def identifier(book: Book, edition: Edition) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'urn:pressroom:{book.slug}:{edition.name}')}"
 
 
-def epub_metadata(book: Book, edition: Edition) -> dict:
-    """The package metadata, as plain values (pandoc.metadata leaves out the empty ones)."""
-    return {
-        "title": book.title,
-        "subtitle": book.subtitle,
-        "author": list(book.authors),
-        "lang": book.language,
-        "identifier": identifier(book, edition),
-        "rights": book.rights,
-        "publisher": book.publisher,
-        "description": book.description,
-        "toc-title": "Contents",
-    }
+def _items(book: Book, pages: dict[str, str], images: list[str], cover, chapter_names: list[str]) -> list[Item]:
+    text = "".join(pages.values())
+    items = [
+        Item("nav", "nav.xhtml", "application/xhtml+xml", pages["nav.xhtml"].encode(), "nav"),
+        Item("cover", "text/cover.xhtml", "application/xhtml+xml", pages["text/cover.xhtml"].encode()),
+        Item("title", "text/title_page.xhtml", "application/xhtml+xml", pages["text/title_page.xhtml"].encode()),
+        *(Item(name[:-6], f"text/{name}", "application/xhtml+xml", pages[f"text/{name}"].encode())
+          for name in chapter_names),
+        Item("css", "styles/book.css", "text/css", _css().encode()),
+        Item("cover-image", f"images/{cover.name}", cover.media_type, cover.data, "cover-image"),
+    ]
+    for index, font in enumerate(FONT_FILES, start=1):
+        items.append(Item(f"font-{index}", f"fonts/{font}", "font/otf", subset_font(FONTS / font, text)))
+    for index, relative in enumerate(images, start=1):
+        suffix = PurePosixPath(relative).suffix.lower()
+        if suffix not in MEDIA_TYPES:
+            raise fail("E002", relative, 0, 0, f"images of type {suffix!r} cannot go into an EPUB: "
+                       f"use one of {', '.join(sorted(MEDIA_TYPES))}")
+        items.append(Item(f"image-{index}", relative, MEDIA_TYPES[suffix], (book.root / relative).read_bytes()))
+    return items
 
 
-def book_blocks(chapters: list[ResolvedChapter]) -> list:
-    """Every chapter as a level-1 section (its title, its text, then its notes)."""
-    blocks: list = []
-    for chapter in chapters:
-        blocks.append(chapter_heading(chapter))
-        labels = {n.number: n.label for n in chapter.notes}
-        blocks.extend(transform(chapter.blocks, lambda node: _note_call(node, labels)))
-        if chapter.notes:
-            blocks.append(notes_heading(chapter))
-            for note in chapter.notes:
-                blocks.extend(note_blocks(note))
-    return blocks
+def _css() -> str:
+    return "\n".join(f"/* styles/{name} */\n{(STYLES / name).read_text('utf-8').strip()}\n"
+                     for name in ("base.css", "epub.css"))
 
 
-def chapter_heading(chapter: ResolvedChapter) -> dict:
-    """The chapter title as the section's h1, with the anchor the other editions use."""
-    attr = [f"chapter-{chapter.id}", ["chapter"], [["epub:type", "chapter"]]]
-    return {"t": "Header", "c": [1, attr, [{"t": "Str", "c": chapter.title}]]}
+def subset_font(path: Path, text: str) -> bytes:
+    """The font cut down to the glyphs `text` needs, with their ligatures, kerning and figure styles."""
+    from fontTools import subset
+
+    options = subset.Options()
+    options.layout_features = [*subset.Options().layout_features, "onum", "pnum", "tnum", "lnum"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.recalc_timestamp = False
+    options.drop_tables += ["FFTM"]  # FontForge's own timestamps: nothing a reader needs
+    font = subset.load_font(str(path), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=_characters(text))
+    subsetter.subset(font)
+    out = io.BytesIO()
+    subset.save_font(font, out, options)
+    return out.getvalue()
 
 
-def notes_heading(chapter: ResolvedChapter) -> dict:
-    """"Notes" as the chapter's last section (pandoc closes any open section before it); not in the nav."""
-    attr = [f"notes-{chapter.id}", ["footnotes", "unnumbered", "unlisted"], [["epub:type", "footnotes"]]]
-    return {"t": "Header", "c": [2, attr, [{"t": "Str", "c": "Notes"}]]}
+def _characters(markup: str) -> str:
+    """Every character of the pages' text (markup included: a superset is harmless), plus ASCII."""
+    return "".join(sorted(set(markup) | {chr(c) for c in range(32, 127)} | set("‘’“”–—…\u00a0")))
 
 
-def note_call(number: int, label: int) -> dict:
-    """The call: a superscript number linking to its note."""
-    return _raw_inline(f'<sup><a id="call-{number}" class="noteref" href="#note-{number}" epub:type="noteref"'
-                       f' role="doc-noteref">{label}</a></sup>')
+def _zip(items: list[Item], opf: str, epoch: int) -> bytes:
+    """The OCF container: mimetype first and stored, then every file, all dated `epoch`."""
+    stamp = time.gmtime(max(epoch, 315532800))[:6]  # zip cannot date before 1980
+    container = (Path(__file__).resolve().parents[2] / "templates" / "epub" / "container.xml").read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        _add(archive, "mimetype", b"application/epub+zip", stamp, zipfile.ZIP_STORED)
+        _add(archive, "META-INF/container.xml", container, stamp)
+        _add(archive, "EPUB/content.opf", opf.encode("utf-8"), stamp)
+        for item in sorted(items, key=lambda i: i.href):
+            _add(archive, f"EPUB/{item.href}", item.data, stamp)
+    return out.getvalue()
 
 
-def note_blocks(note: ResolvedNote) -> list:
-    """The note in an aside that opens with its number, linked back to the call."""
-    n = note.number
-    back = _raw_inline(f'<a class="note-back" href="#call-{n}" role="doc-backlink">{note.label}.</a>')
-    blocks = list(note.blocks)
-    if blocks and blocks[0]["t"] in ("Para", "Plain"):
-        blocks[0] = {"t": blocks[0]["t"], "c": [back, {"t": "Space"}, *blocks[0]["c"]]}
-    else:
-        blocks.insert(0, {"t": "Para", "c": [back]})
-    return [_raw_block(f'<aside id="note-{n}" class="footnote" epub:type="footnote" role="doc-footnote">'),
-            *blocks, _raw_block("</aside>")]
+def _add(archive: zipfile.ZipFile, name: str, data: bytes, stamp, method=zipfile.ZIP_DEFLATED) -> None:
+    info = zipfile.ZipInfo(name, date_time=stamp)
+    info.compress_type = method
+    info.external_attr = 0o644 << 16
+    info.create_system = 3
+    archive.writestr(info, data, compresslevel=9 if method == zipfile.ZIP_DEFLATED else None)
 
 
-def _note_call(node: dict, labels: dict[int, int]) -> dict | None:
-    if node["t"] == "RawInline" and node["c"][0] == "html":
-        match = NOTE_CALL.fullmatch(node["c"][1])
-        if match:
-            return note_call(int(match.group(1)), labels[int(match.group(1))])
-    return None
-
-
-def _raw_inline(html: str) -> dict:
-    return {"t": "RawInline", "c": ["html", html]}
-
-
-def _raw_block(html: str) -> dict:
-    return {"t": "RawBlock", "c": ["html", html]}
+def _iso(epoch: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))

@@ -1,11 +1,15 @@
-"""The web edition: a title page with the contents, one page per chapter, its notes at its end.
+"""The web edition: a title page, one page per chapter, a search page, all usable without a server.
 
 build/html/
-  index.html          title page, copyright, contents
-  <chapter-id>.html   the chapter, prev/next links, its notes linked both ways
-  style.css           styles/fonts.css + base.css + html.css
-  fonts/              the bundled book face (and its licence): no request leaves the folder
-  images/             the images the chapters and notes use
+  index.html          title page, contents, copyright
+  <chapter-id>.html   the chapter, a contents sidebar, prev/next, its notes listed at its end
+  search.html         full-text search over the pagefind/ index built here (pressroom/tools/pagefind.py)
+  style.css           styles/fonts.css + base.css + html.css; nojs.css for browsers without JavaScript
+  book.js, search.js  the only scripts, as files: a strict Content-Security-Policy holds (no inline code)
+  fonts/, images/     the bundled book face and the book's images: no request leaves the folder
+
+Every page works without JavaScript: note calls link to the list at the chapter's end and back;
+with it, a call opens the note in a popover (keyboard and screen-reader friendly, Escape closes).
 """
 
 from __future__ import annotations
@@ -23,17 +27,29 @@ from ..output import atomic_path
 from ..pandoc_ast import walk
 from ..render import book_context, page_environment, render_page
 from ..resolve import ResolvedChapter
+from ..tools import pagefind
 from .fragments import Fragments, fill_note_calls
 
-STYLES = Path(__file__).resolve().parents[2] / "styles"
+ROOT = Path(__file__).resolve().parents[2]
+STYLES = ROOT / "styles"
+STATIC = ROOT / "templates" / "html" / "static"
 STYLESHEETS = ("fonts.css", "base.css", "html.css")
+STATIC_FILES = ("book.js", "search.js", "nojs.css")
 FONT_FILES = ("*.otf", "OFL.txt")
 LAST_PARAGRAPH_END = re.compile(r"</p>\s*\Z")
+PARAGRAPH_OPEN = re.compile(r"<p>")
+TABLE = re.compile(r"(<table\b.*?</table>)", re.S)
+ELEMENT_ID = re.compile(r'\sid="([^"]+)"')
+IN_BOOK_LINK = re.compile(r'href="#([^"]+)"')
+# Pagefind's search runs as WebAssembly: 'wasm-unsafe-eval' lets it compile, and nothing else.
+# `data:` images: only the empty icon (`<link rel="icon" href="data:,">`), so no browser asks for /favicon.ico.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'")
 
 
 def build_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
                target: Path) -> str:
-    """Render every page, then write the whole folder at once (a half-written site never replaces one)."""
+    """Render every page and the search index, then swap the whole folder in at once."""
     images = book_images(book, chapters)
     pages = render_pages(book, edition, chapters, fragments)
     with atomic_path(target) as temporary:
@@ -41,6 +57,8 @@ def build_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fr
         for name, text in pages.items():
             (temporary / name).write_text(text, encoding="utf-8", newline="\n")
         (temporary / "style.css").write_text(stylesheet(), encoding="utf-8", newline="\n")
+        for name in STATIC_FILES:
+            shutil.copyfile(STATIC / name, temporary / name)
         (temporary / "fonts").mkdir()
         for pattern in FONT_FILES:
             for font in sorted((STYLES / "fonts").glob(pattern)):
@@ -49,28 +67,32 @@ def build_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fr
             destination = temporary / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(book.root / relative, destination)
+        words = pagefind.index_site(temporary, label=f"{edition.name} edition")
     notes = sum(len(c.notes) for c in chapters)
-    return f"{len(chapters)} chapter pages, {notes} notes, {len(images)} images"
+    return f"{len(chapters)} chapter pages, {notes} notes, {len(images)} images, {words} words indexed"
 
 
 def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments) -> dict:
-    """File name → HTML for the title page and each chapter page."""
+    """File name → HTML for the title page, each chapter page and the search page."""
     env = page_environment("html")
     contents = [{"href": page_name(c), "title": c.title, "number": c.number} for c in chapters]
-    home = {"href": "index.html", "title": "Contents"}
+    home = {"href": "index.html", "title": "Title page and contents"}
+    shared = {"contents": contents, "stylesheet": "style.css", "csp": CSP, "home": home}
     pages = {}
-    context = book_context(book, edition)
-    context.update(contents=contents, stylesheet="style.css")
-    pages["index.html"] = render_page(env, "index.html", context)
+    pages["index.html"] = render_page(env, "index.html", {**book_context(book, edition), **shared,
+                                                          "current": "index.html"})
+    pages["search.html"] = render_page(env, "search.html", {**book_context(book, edition), **shared,
+                                                            "current": "search.html"})
     labels = {n.number: n.label for c in chapters for n in c.notes}
+    homes = {anchor: page_name(c) for c in reversed(chapters)
+             for anchor in ELEMENT_ID.findall(fragments.chapters[c.id])}
     for index, chapter in enumerate(chapters):
-        page = book_context(book, edition)
+        page = {**book_context(book, edition), **shared, "current": page_name(chapter)}
+        html = fill_note_calls(fragments.chapters[chapter.id], lambda number: note_call(number, labels[number]))
+        html = cross_page_links(html, page_name(chapter), homes)
         page.update(
-            contents=contents, stylesheet="style.css", home=home,
             chapter={"id": chapter.id, "title": chapter.title, "number": chapter.number,
-                     "anchor": f"chapter-{chapter.id}",
-                     "html": Markup(fill_note_calls(fragments.chapters[chapter.id],
-                                                     lambda number: note_call(number, labels[number])))},
+                     "anchor": f"chapter-{chapter.id}", "html": Markup(scrolling_tables(passage_ids(html)))},
             notes=[{"number": n.number, "label": n.label, "note_id": n.note_id,
                     "html": Markup(with_backlink(fragments.notes[n.number], n.number, n.label))}
                    for n in chapter.notes],
@@ -85,15 +107,41 @@ def page_name(chapter: ResolvedChapter) -> str:
     return f"{chapter.id}.html"
 
 
+def passage_ids(html: str) -> str:
+    """Number the chapter's paragraphs (`p-1`, `p-2`, ...): search results and readers link to a passage."""
+    count = iter(range(1, 1 << 30))
+    return PARAGRAPH_OPEN.sub(lambda _: f'<p id="p-{next(count)}">', html)
+
+
+def cross_page_links(html: str, name: str, homes: dict[str, str]) -> str:
+    """A `#id` link to an element of another chapter goes to that chapter's page."""
+    def fix(match: re.Match) -> str:
+        home = homes.get(match.group(1))
+        return match.group(0) if home in (None, name) else f'href="{home}#{match.group(1)}"'
+
+    return IN_BOOK_LINK.sub(fix, html)
+
+
+def scrolling_tables(html: str) -> str:
+    """Each table in a box that scrolls sideways on a phone; focusable, so the keyboard can scroll it too."""
+    count = iter(range(1, 1 << 30))
+    return TABLE.sub(lambda m: f'<div class="table-scroll" tabindex="0" role="region" aria-label="Table {next(count)}">'
+                               f"{m.group(1)}</div>", html)
+
+
 def note_call(number: int, label: int) -> str:
-    """A note call: its printed number, superscript, linking to the note at the page's end."""
-    return (f'<sup class="noteref"><a href="#note-{number}" id="call-{number}" role="doc-noteref"'
-            f' aria-label="Note {label}">{label}</a></sup>')
+    """A note call: its printed number, superscript, linking to the note at the page's end.
+
+    book.js turns the link into a popover button; data-pagefind-ignore keeps the number out
+    of the words the search finds ("executed.1").
+    """
+    return (f'<sup class="noteref" data-pagefind-ignore><a href="#note-{number}" id="call-{number}"'
+            f' role="doc-noteref" aria-label="Note {label}">{label}</a></sup>')
 
 
 def with_backlink(note_html: str, number: int, label: int) -> str:
     """The note's HTML with a link back to its call, at the end of its last paragraph."""
-    link = (f'<a href="#call-{number}" role="doc-backlink" class="backlink"'
+    link = (f'<a href="#call-{number}" role="doc-backlink" class="backlink" data-pagefind-ignore'
             f' aria-label="Back to the text of note {label}">\u21a9\ufe0e</a>')
     if LAST_PARAGRAPH_END.search(note_html):
         return LAST_PARAGRAPH_END.sub(lambda _: f" {link}</p>", note_html, count=1)
@@ -107,18 +155,27 @@ def stylesheet() -> str:
 
 
 def book_images(book: Book, chapters: list[ResolvedChapter]) -> list[str]:
-    """The images the book uses (paths relative to the manuscript), each checked to be a file inside it."""
+    """The images the book uses (paths relative to the manuscript), each a file inside it, each described.
+
+    An image without alt text is a manuscript error at the image's place in its chapter (or at
+    its note in notes.yaml): readers who cannot see it get nothing else.
+    """
     found: dict[str, str] = {}
+    problems = []
     for chapter in chapters:
+        sources = [(chapter.shown, chapter.blocks, None)]
+        sources += [(chapter.shown, note.blocks, note) for note in chapter.notes]
+        for shown, blocks, note in sources:
 
-        def collect(node: dict, _pos: str, shown: str = chapter.shown) -> None:
-            if node["t"] == "Image":
-                found.setdefault(node["c"][2][0], shown)
+            def collect(node: dict, _pos: str, shown: str = shown, note=note, chapter=chapter) -> None:
+                if node["t"] == "Image":
+                    url = node["c"][2][0]
+                    found.setdefault(url, shown)
+                    if not _plain_text(node["c"][1]).strip():
+                        problems.append(_missing_alt(book, chapter, note, url))
 
-        walk(chapter.blocks, collect)
-        for note in chapter.notes:
-            walk(note.blocks, collect)
-    images, problems = [], []
+            walk(blocks, collect)
+    images = []
     for url, shown in sorted(found.items()):
         relative = unquote(urlsplit(url).path)
         path = (book.root / relative).resolve()
@@ -129,3 +186,31 @@ def book_images(book: Book, chapters: list[ResolvedChapter]) -> list[str]:
     if problems:
         raise BuildError(problems)
     return images
+
+
+def _plain_text(inlines: list) -> str:
+    text: list[str] = []
+
+    def collect(node: dict, _pos: str) -> None:
+        if node["t"] == "Str":
+            text.append(node["c"])
+
+    walk(inlines, collect)
+    return "".join(text)
+
+
+def _missing_alt(book: Book, chapter: ResolvedChapter, note, url: str):
+    """H003 at the image's `![` in the chapter's source (the note's entry for a notes.yaml note)."""
+    text = f"image {url!r} has no alt text: describe it between the brackets, ![A map of …]({url})"
+    source = next((c for c in book.chapters if c.id == chapter.id), None)
+    if note is not None and note.note_id in book.notes:
+        pos = book.notes[note.note_id].pos
+        return error("H003", pos.path, pos.line, pos.col, text)
+    if source is not None:
+        at = source.body.find(f"]({url}")
+        start = source.body.rfind("![", 0, at) if at >= 0 else -1
+        if start >= 0:
+            line = source.body_line + source.body.count("\n", 0, start)
+            col = start - source.body.rfind("\n", 0, start)
+            return error("H003", chapter.shown, line, col, text)
+    return error("H003", chapter.shown, 0, 0, text)

@@ -1,0 +1,250 @@
+"""Where each page of the reader's PDF begins in the text, so the EPUB can mark the same page breaks.
+
+The PDF and the EPUB are written from the same HTML fragments, so a place in the text can be
+named in terms both share: a chapter, the n-th text block of it (p, li, td, h2, ...), and how
+many letters and digits of that block come before it. Letters and digits only: hyphens added
+at line ends, spaces and punctuation differ between a laid-out line and the source, letters
+never do. Note calls and note bodies (the PDF's page-foot notes) are not counted.
+
+    pdf.build_pdf lays the book out   →  remember(html, document): the page starts, kept by the
+                                          HTML's hash for the rest of the run
+    epub.build_epub                   →  reader_pages(html, layout): the starts of that same
+                                          HTML, laid out again only if no PDF was built before
+    mark_pages(tree, starts)          →  <span epub:type="pagebreak" role="doc-pagebreak"
+                                                id="page-14" aria-label="14"/> at each place
+
+Reading the laid-out pages uses WeasyPrint's box tree (as tools/weasyprint.note_placements does);
+WeasyPrint is pinned for that reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+BLOCKS = frozenset({"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "pre",
+                    "blockquote", "figcaption", "caption"})
+SKIPPED = frozenset({"footnote", "call", "call-sep", "note-back", "noteref", "pagebreak"})
+TITLE = -1  # the block index of the chapter's own title (h1)
+_REMEMBERED: dict[str, tuple[PageStart, ...]] = {}
+
+
+@dataclass(frozen=True)
+class PageStart:
+    """A page of the PDF: its printed number and where its text begins (chapter None: a blank page)."""
+
+    label: str
+    chapter: str | None  # the chapter section's id, "chapter-<id>"
+    block: int = 0  # TITLE, or the index of the text block within the chapter
+    chars: int = 0  # letters and digits of that block before the page begins
+
+
+def remember(html: str, document) -> None:
+    """Keep the page starts of a laid-out reader's PDF, for an EPUB built later in the same run."""
+    _REMEMBERED[_key(html)] = tuple(page_starts(document))
+
+
+def reader_pages(html: str, layout: Callable[[], object]) -> tuple[PageStart, ...]:
+    """The page starts of the PDF made from `html`: remembered, or from `layout()` now."""
+    key = _key(html)
+    if key not in _REMEMBERED:
+        _REMEMBERED[key] = tuple(page_starts(layout()))
+    return _REMEMBERED[key]
+
+
+def _key(html: str) -> str:
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+
+
+# ------------------------------------------------------------------ reading the laid-out PDF
+
+
+def page_starts(document) -> list[PageStart]:
+    """Each body page (folio 1 onwards) and where its text begins; blank pages have no chapter."""
+    root = _root_element(document)
+    if root is None:
+        return []
+    parents = {child: parent for parent in root.iter() for child in parent}
+    places: dict[int, tuple[str, int] | None] = {}
+    blocks = _chapter_blocks(root, parents)
+    seen: dict[tuple[str, int], int] = {}
+    starts: list[PageStart] = []
+    first_body = None
+    for number, page in enumerate(document.pages):
+        start = None
+        for box in _text_boxes(page):
+            place = places.get(id(box.element), ...) if box.element is not None else None
+            if place is ...:
+                place = places[id(box.element)] = _place(box.element, parents, blocks)
+            count = sum(ch.isalnum() for ch in box.text or "")
+            if place is None or "::" in (box.element_tag or "") or count == 0:
+                continue
+            if start is None:
+                start = (place, seen.get(place, 0))
+            seen[place] = seen.get(place, 0) + count
+        if first_body is None:
+            if start is None or start[0][1] != TITLE:
+                continue
+            first_body = number
+        label = str(number - first_body + 1)
+        if start is None:
+            starts.append(PageStart(label, None))
+        else:
+            (chapter, block), chars = start
+            starts.append(PageStart(label, chapter, block, chars))
+    return starts
+
+
+def _root_element(document):
+    if not document.pages:
+        return None
+    for box in document.pages[0]._page_box.children:
+        element = getattr(box, "element", None)
+        if element is not None and type(box).__name__ not in ("MarginBox", "FootnoteAreaBox"):
+            return element
+    return None
+
+
+def _text_boxes(page) -> Iterator:
+    """The text boxes of the page's main flow, in order: not its margins, not its page-foot notes."""
+    for child in page._page_box.children:
+        if type(child).__name__ in ("MarginBox", "FootnoteAreaBox"):
+            continue
+        for box in child.descendants():
+            if type(box).__name__ == "TextBox":
+                yield box
+
+
+def _chapter_blocks(root, parents) -> dict[int, tuple[str, int]]:
+    """id(element) → (chapter section id, block index) for every counted block of every chapter."""
+    found = {}
+    for section in root.iter("section"):
+        anchor = section.get("id") or ""
+        if not anchor.startswith("chapter-"):
+            continue
+        index = 0
+        for element in section.iter():
+            if element.tag not in BLOCKS or _skipped(element, parents, section):
+                continue
+            if element.tag == "h1" and "chapter-title" in (element.get("class") or "").split():
+                found[id(element)] = (anchor, TITLE)
+                continue
+            found[id(element)] = (anchor, index)
+            index += 1
+    return found
+
+
+def _place(element, parents, blocks) -> tuple[str, int] | None:
+    """The counted block a text belongs to: its nearest block ancestor, unless a note or call holds it."""
+    node = element
+    while node is not None:
+        if SKIPPED.intersection((node.get("class") or "").split()):
+            return None
+        if id(node) in blocks:
+            return blocks[id(node)]
+        if node.tag in BLOCKS:
+            return None
+        node = parents.get(node)
+    return None
+
+
+def _skipped(element, parents, stop) -> bool:
+    node = element
+    while node is not None and node is not stop:
+        if SKIPPED.intersection((node.get("class") or "").split()):
+            return True
+        node = parents.get(node)
+    return False
+
+
+# ------------------------------------------------------------------ marking the EPUB's text
+
+
+def chapter_blocks(container) -> list:
+    """The counted blocks of a chapter's body (an lxml tree of its fragment), in document order."""
+    parents = {child: parent for parent in container.iter() for child in parent}
+    return [e for e in container.iter() if isinstance(e.tag, str) and _local(e.tag) in BLOCKS
+            and "chapter-title" not in (e.get("class") or "").split() and not _skipped(e, parents, container)]
+
+
+def mark_pages(container, title, starts: list[PageStart], make_marker: Callable) -> int:
+    """Insert `make_marker(label)` at each start in `container` (the chapter's text) or before `title`.
+
+    `starts` are this chapter's, in page order. Returns how many were placed.
+    """
+    blocks = chapter_blocks(container)
+    placed = 0
+    for start in starts:
+        marker = make_marker(start.label)
+        if start.block == TITLE or not blocks:
+            title.addprevious(marker)  # a later marker at the same place lands between this one and the title
+        elif start.block < len(blocks):
+            _insert_at(blocks[start.block], start.chars, marker)
+        else:
+            blocks[-1].append(marker)
+        placed += 1
+    return placed
+
+
+def _insert_at(block, chars: int, marker) -> None:
+    """Put `marker` before the word holding the block's (chars+1)-th letter or digit (after it, mid-word)."""
+    remaining = chars
+    for owner, attribute in _text_slots(block):
+        text = getattr(owner, attribute) or ""
+        letters = sum(ch.isalnum() for ch in text)
+        if remaining >= letters and not (remaining == 0 and letters == 0 and chars == 0):
+            remaining -= letters
+            continue
+        index = _index_of(text, remaining)
+        if index > 0 and text[index - 1].isalnum():  # the page began inside a word: mark after it
+            while index < len(text) and text[index].isalnum():
+                index += 1
+        _split_insert(owner, attribute, index, marker)
+        return
+    block.append(marker)
+
+
+def _text_slots(block) -> Iterator[tuple[object, str]]:
+    """(element, "text" | "tail") for each piece of text that belongs to `block`, in reading order."""
+    yield block, "text"
+    for child in block:
+        if isinstance(child.tag, str) and _local(child.tag) not in BLOCKS \
+                and not SKIPPED.intersection((child.get("class") or "").split()):
+            yield from _inline_slots(child)
+        yield child, "tail"
+
+
+def _inline_slots(element) -> Iterator[tuple[object, str]]:
+    yield element, "text"
+    for child in element:
+        if isinstance(child.tag, str) and not SKIPPED.intersection((child.get("class") or "").split()):
+            yield from _inline_slots(child)
+        yield child, "tail"
+
+
+def _index_of(text: str, letters_before: int) -> int:
+    """The index in `text` of the letter or digit that has `letters_before` others before it."""
+    count = 0
+    for index, ch in enumerate(text):
+        if ch.isalnum():
+            if count == letters_before:
+                return index
+            count += 1
+    return len(text)
+
+
+def _split_insert(owner, attribute: str, index: int, marker) -> None:
+    text = getattr(owner, attribute) or ""
+    head, tail = text[:index], text[index:]
+    if attribute == "text":
+        owner.text = head
+        owner.insert(0, marker)
+    else:
+        owner.tail = head
+        owner.addnext(marker)
+    marker.tail = tail or None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]

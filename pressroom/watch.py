@@ -1,0 +1,224 @@
+"""`build.py watch`: the web edition served on http://127.0.0.1:8000, rebuilt on save, the page reloaded.
+
+    watchfiles ── a saved file under manuscript/, templates/ or styles/ that the web edition uses
+        │
+        ▼
+    pipeline.build(..., {"html"})  ── ok: generation += 1 ──┐
+        │ manuscript error: printed here, kept as `errors` ─┤
+        ▼                                                   ▼
+    build/html/ (swapped in whole)        /__pressroom/events (server-sent events): every open page
+                                          reloads on a new generation, or shows the errors over itself
+
+Pages are served as built, plus one <script src="/__pressroom/live.js"> added on the way out:
+a file, so the pages' Content-Security-Policy holds. An error never stops the server; the last
+good build stays up until the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+
+from .messages import BuildError, Report
+
+ROOT = Path(__file__).resolve().parent.parent
+LIVE_JS = ROOT / "templates" / "html" / "static" / "live.js"
+PREFIX = "/__pressroom/"
+# What the web edition is made from, besides the manuscript (editions/html.py, render.py).
+HTML_TEMPLATES = ("templates/html/", "templates/copyright.html")
+HTML_STYLES = ("styles/fonts.css", "styles/base.css", "styles/html.css", "styles/fonts/")
+DEBOUNCE_MS = 120
+KEEPALIVE_S = 15
+
+
+class State:
+    """The last build's outcome, shared by the builder and every open page's event stream."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self.errors: list[str] = []
+        self.changed = threading.Condition()
+
+    def publish(self, ok: bool, errors: list[str]) -> None:
+        with self.changed:
+            if ok:
+                self.generation += 1
+            self.errors = errors
+            self.changed.notify_all()
+
+    def snapshot(self) -> str:
+        return json.dumps({"generation": self.generation, "errors": self.errors})
+
+
+class Handler(SimpleHTTPRequestHandler):
+    """Static files from the built site; /__pressroom/ serves the reload script and the event stream."""
+
+    state: State
+
+    def log_message(self, *args) -> None:  # the terminal shows builds, not every request
+        pass
+
+    def do_GET(self) -> None:  # http.server's name for it
+        path = self.path.split("?", 1)[0]
+        if path == PREFIX + "live.js":
+            return self._send(LIVE_JS.read_bytes(), "text/javascript; charset=utf-8")
+        if path == PREFIX + "events":
+            return self._events()
+        if path.endswith(("/", ".html")):
+            file = Path(self.translate_path(path))
+            file = file / "index.html" if file.is_dir() else file
+            if file.is_file():
+                html = file.read_bytes().replace(
+                    b"</head>", f'<script src="{PREFIX}live.js" defer></script>\n</head>'.encode(), 1)
+                return self._send(html, "text/html; charset=utf-8")
+        return super().do_GET()
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def _send(self, body: bytes, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _events(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        state = self.state
+        try:
+            with state.changed:
+                sent = state.snapshot()
+            self._event(sent)
+            while True:
+                with state.changed:
+                    state.changed.wait(KEEPALIVE_S)
+                    current = state.snapshot()
+                if current != sent:
+                    self._event(current)
+                    sent = current
+                else:
+                    self.wfile.write(b": still here\n\n")
+                    self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def _event(self, data: str) -> None:
+        self.wfile.write(f"event: state\ndata: {data}\n\n".encode())
+        self.wfile.flush()
+
+
+def relevant(path: Path, manuscript: Path) -> bool:
+    """Whether a changed file can change the web edition."""
+    path = path.resolve()
+    if path.is_relative_to(manuscript.resolve()):
+        return True
+    try:
+        relative = path.relative_to(ROOT).as_posix()
+    except ValueError:
+        return False
+    return relative.startswith(HTML_TEMPLATES) or relative.startswith(HTML_STYLES)
+
+
+def watch(manuscript: Path, out: Path, port: int, say: Callable[[str], None],
+          stop: threading.Event | None = None) -> None:
+    """Build, serve and rebuild until interrupted (or `stop` is set)."""
+    from watchfiles import watch as watch_files
+
+    state, builder = State(), Builder(manuscript, out)
+    rebuild(builder, state, say)
+    site = out / "html"
+    site.mkdir(parents=True, exist_ok=True)
+    handler = type("BoundHandler", (Handler,), {"state": state})
+    server = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(site)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    say(f"watch: serving {site} on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+    roots = [manuscript, ROOT / "templates", ROOT / "styles"]
+    try:
+        for changes in watch_files(*roots, debounce=DEBOUNCE_MS, step=20, stop_event=stop, rust_timeout=500,
+                                   raise_interrupt=False):
+            changed = sorted({Path(p) for _, p in changes if relevant(Path(p), manuscript)})
+            if changed:
+                say(f"watch: {', '.join(_shown(p) for p in changed[:3])}{' …' if len(changed) > 3 else ''} changed")
+                rebuild(builder, state, say)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class Builder:
+    """Builds the web edition, parsing again only the chapters whose text (or the notes) changed.
+
+    A save touches one chapter; parsing is most of a build (pandoc and the policy checks), so the
+    other chapters' checked ASTs are kept from the build before (resolve never mutates them).
+    """
+
+    def __init__(self, manuscript: Path, out: Path):
+        self.manuscript, self.out = manuscript, out
+        self.parsed: dict = {}
+
+    def build(self) -> tuple[str, list]:
+        from dataclasses import replace
+
+        from .editions import html
+        from .editions.fragments import render_fragments
+        from .manuscript.load import load_book
+        from .parse import parse_book
+        from .pipeline import check_outputs, output_path, render_texts
+        from .resolve import resolve
+
+        report = Report()
+        book = load_book(self.manuscript, report)
+        edition = book.edition("html")
+        check_outputs(book, [edition], self.out)
+        texts = render_texts(book, edition, report)
+        notes = tuple(sorted((n.id, n.text, n.fields) for n in book.notes.values()))
+        keys = {c.id: (c, texts[c.id], notes) for c in book.chapters}
+        stale = [c for c in book.chapters if self.parsed.get(c.id, (None,))[0] != keys[c.id]]
+        if stale:
+            for item in parse_book(replace(book, chapters=tuple(stale)), texts, report):
+                self.parsed[item.chapter.id] = (keys[item.chapter.id], item)
+        chapters = resolve([self.parsed[c.id][1] for c in book.chapters], book.note_numbering)
+        detail = html.build_html(book, edition, chapters, render_fragments(chapters),
+                                 output_path(book, edition, self.out))
+        return f"{detail}; {len(stale)} of {len(book.chapters)} chapters parsed again", report.messages
+
+
+def rebuild(builder: Builder, state: State, say: Callable[[str], None]) -> bool:
+    """Build the web edition; on a manuscript error print it and keep the last good site."""
+    started = time.monotonic()
+    try:
+        detail, messages = builder.build()
+    except BuildError as exc:
+        errors = [str(m) for m in exc.messages]
+        for line in errors:
+            say(line)
+        say(f"watch: {len(errors)} problem(s); still serving the last good build")
+        state.publish(False, errors)
+        return False
+    except Exception as exc:  # noqa: BLE001 — a live preview outlives any one failed build
+        errors = [f"internal error while building: {type(exc).__name__}: {exc}"]
+        say(errors[0])
+        state.publish(False, errors)
+        return False
+    for message in messages:
+        say(str(message))
+    say(f"watch: rebuilt the web edition in {time.monotonic() - started:.2f} s ({detail})")
+    state.publish(True, [])
+    return True
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
