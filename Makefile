@@ -8,6 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
+NODE_READY := node_modules/.ready
 
 # Same sources, same bytes: no clock, zone, locale or hash seed leaks into the outputs.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
@@ -16,7 +17,7 @@ export TZ := UTC
 export LC_ALL := C.UTF-8
 export PYTHONHASHSEED := 0
 
-.PHONY: all pdf print epub html check test clean system-check test-system-check
+.PHONY: all pdf print epub html check proof test clean system-check test-system-check
 
 all: $(READY) system-check
 	$(PY) build.py build
@@ -24,10 +25,15 @@ all: $(READY) system-check
 pdf print epub html: $(READY) system-check
 	$(PY) build.py build $@
 
-check: $(READY) system-check
+# Built first, so the check reads the editions of the sources as they are, never stale ones.
+check: all $(NODE_READY)
 	$(PY) build.py check
 
-test: $(READY) system-check test-system-check
+# Every page of the built PDFs in spreads, the pages check flags marked: build/proof/index.html.
+proof: all
+	$(PY) build.py proof
+
+test: $(READY) system-check test-system-check $(NODE_READY)
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 # The virtual environment, from pinned requirements; redone when they change.
@@ -35,6 +41,13 @@ $(READY): requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+# The checkers that run in a browser, pinned in package-lock.json: axe-core (the web edition's tests)
+# and Ace by DAISY (the EPUB). --ignore-scripts: no install step downloads a browser; Debian's
+# chromium runs them (.puppeteerrc.cjs).
+$(NODE_READY): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 # What pip cannot install: say exactly which command installs it.
@@ -46,3 +59,25 @@ test-system-check:
 
 clean:
 	rm -rf build dist
+
+# Live preview: the web edition on http://127.0.0.1:8000, rebuilt and reloaded on every save.
+.PHONY: watch
+watch: $(READY) system-check
+	$(PY) build.py watch
+
+# What changed between two revisions: `make diff FROM=v1.0 [TO=HEAD] [PAGES=1]` → build/diff/.
+.PHONY: diff bench
+diff: $(READY) system-check
+	@test -n "$(FROM)" || { echo "make diff needs FROM=<revision> (and optionally TO=<revision>, PAGES=1)" >&2; exit 2; }
+	$(PY) build.py diff $(FROM) $(TO) $(if $(PAGES),--pages)
+
+# Benchmarks: each prints its figure and its ratio to the bar it is held to.
+bench: $(READY) system-check
+	$(PY) bench/bench_diff.py
+	$(PY) bench/bench_stamp.py
+
+# A release: every edition into dist/<slug>-<version>/ with manifest.json, SHA256SUMS and
+# CHANGES.md (since the previous v* tag); per-reader copies: `python build.py stamp --readers CSV`.
+.PHONY: dist
+dist: $(READY) system-check
+	$(PY) build.py dist

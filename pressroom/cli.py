@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
-from .messages import BuildError, Report, error, print_messages
+from .messages import BuildError, Report, error, print_messages, warning
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_MANUSCRIPT = 1  # the manuscript (or an output check) has errors
@@ -50,10 +51,45 @@ def _parser() -> argparse.ArgumentParser:
     _common(check)
     check.set_defaults(verb="check", run=_check)
 
+    proof = verbs.add_parser("proof", help="write build/proof/index.html: every PDF page in spreads, "
+                             "pages that fail `check` marked")
+    _common(proof)
+    proof.set_defaults(verb="proof", run=_proof)
+
     importer = verbs.add_parser("import", help="import a damaged plain-text essay as a manuscript")
     importer.add_argument("source", type=Path, help="the text file as received")
     importer.add_argument("--manuscript", type=Path, default=ROOT / "manuscript", help="folder to write")
     importer.set_defaults(verb="import", run=_import)
+
+    dist = verbs.add_parser("dist", help="build every edition into dist/<slug>-<version>/ with "
+                            "manifest.json, SHA256SUMS and CHANGES.md")
+    _release_options(dist)
+    dist.set_defaults(verb="dist", run=_dist)
+
+    stamp = verbs.add_parser("stamp", help="per-reader copies of a release: 'Prepared for NAME · order ID'")
+    stamp.add_argument("--readers", type=Path, required=True, metavar="CSV",
+                       help="one reader a row: name, email, order (a header row names the columns)")
+    stamp.add_argument("--edition", default="pdf,epub", metavar="KINDS",
+                       help="which release files to stamp: pdf, print, epub, comma-separated (default: pdf,epub)")
+    stamp.add_argument("--jobs", type=int, default=0, metavar="N",
+                       help="worker processes (default: one per CPU)")
+    _release_options(stamp)
+    stamp.set_defaults(verb="stamp", run=_stamp)
+
+    diff = verbs.add_parser("diff", help="redline of the manuscript between two git revisions into build/diff/")
+    diff.add_argument("revisions", nargs="*", metavar="REV", help="FROM [TO]: git revisions (TO: the working tree)")
+    diff.add_argument("--pages", action="store_true", help="also build the reader's PDF at both and compare pages")
+    diff.add_argument("--no-pdf", dest="pdf", action="store_false", help="skip redline.pdf (index.html only)")
+    diff.add_argument("--textconv", type=Path, metavar="FILE",
+                      help="print a chapter one sentence a line, for git's textconv (see docs/git-diff.md)")
+    _common(diff)
+    diff.set_defaults(verb="diff", run=_diff)
+
+    watch = verbs.add_parser("watch", help="serve the web edition on http://127.0.0.1:8000, rebuilt and "
+                             "reloaded on every saved change")
+    watch.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000; 0: any free one)")
+    _common(watch)
+    watch.set_defaults(verb="watch", run=_watch)
     return parser
 
 
@@ -68,8 +104,10 @@ def _progress(line: str) -> None:
 
 
 def _build(args: argparse.Namespace, report: Report) -> None:
+    from .limits import cap_process
     from .pipeline import build
 
+    cap_process()  # memory and CPU limits for this build (RELIABILITY.md C, G7)
     kinds = set(args.editions) or set(KINDS)
     unknown = kinds - set(KINDS)
     if unknown:
@@ -79,14 +117,70 @@ def _build(args: argparse.Namespace, report: Report) -> None:
 
 
 def _check(args: argparse.Namespace, report: Report) -> None:
+    """Lint the manuscript, then read the built PDFs and EPUB back and hold them to the bars."""
+    from .check import (PDF_KINDS, check_outputs, failure_messages, not_built, outputs, report_lines,
+                        shown_path, summary)
+
+    started = time.monotonic()
+    book, chapters = _lint(args, report)
+    built, missing = outputs(book, args.out, (*PDF_KINDS, "epub"))
+    if not built:  # a fresh clone: the manuscript is all there is to check
+        report.add(warning("Q000", shown_path(args.out), 0, 0, f"no edition of “{book.title}” is built here "
+                           "yet, so only the manuscript was checked: run `make` first (`make check` does)"))
+        return
+    if missing:
+        raise BuildError([*report.messages, *not_built(missing)])
+    results = check_outputs(built, chapters)
+    for line in report_lines(results):
+        print(line)
+    _progress(summary(results, time.monotonic() - started))
+    failures = failure_messages(results)
+    if failures:
+        raise BuildError([*report.messages, *failures])
+
+
+def _lint(args: argparse.Namespace, report: Report):
+    """Load the book and prepare every edition's chapters: every manuscript problem, or the chapters."""
     from .manuscript.load import load_book
     from .pipeline import prepare
+    from .render import book_context, render_chapter
 
     book = load_book(args.manuscript, report)
+    chapters, parsed = {}, {}
     for edition in book.editions:
-        prepare(book, edition, report)
+        try:  # editions whose chapters render to the same Markdown share one parse
+            key = tuple(render_chapter(c, book_context(book, edition)) for c in book.chapters)
+        except BuildError:
+            key = edition.name  # prepare() reports the problem with all the others
+        if key not in parsed:
+            parsed[key] = prepare(book, edition, report)
+        chapters[edition.name] = parsed[key]
     _progress(f"check: {book.title!r}: {len(book.chapters)} chapters, {book.note_count} notes, "
               f"{len(report.messages)} warning(s)")
+    return book, chapters
+
+
+def _proof(args: argparse.Namespace, report: Report) -> None:
+    """Check the built PDFs, then draw every page of each in spreads, the flagged pages marked."""
+    from .check import PDF_KINDS, check_outputs, not_built, outputs, shown_path
+    from .proof import write_proof
+
+    book, chapters = _lint(args, report)
+    built, missing = outputs(book, args.out, PDF_KINDS)
+    if not built:
+        raise BuildError([*report.messages, error("Q000", shown_path(args.out), 0, 0,
+                                                   "no PDF is built yet: run `make` first (`make proof` does)")])
+    if missing:
+        raise BuildError([*report.messages, *not_built(missing)])
+    target = args.out / "proof"
+    pages, flagged = write_proof(book, check_outputs(built, chapters), target, _progress)
+    _progress(f"proof: wrote {target / 'index.html'} ({pages} pages, {flagged} flagged)")
+
+
+def _watch(args: argparse.Namespace, report: Report) -> None:
+    from .watch import watch
+
+    watch(args.manuscript, args.out, args.port, _progress)
 
 
 def _import(args: argparse.Namespace, report: Report) -> None:
@@ -94,3 +188,35 @@ def _import(args: argparse.Namespace, report: Report) -> None:
 
     result = import_essay(args.source, args.manuscript)
     print(format_report(result))
+
+
+def _release_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--manuscript", type=Path, default=ROOT / "manuscript",
+                        help="the manuscript folder (default: the sample book)")
+    parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="releases folder (default: dist/)")
+
+
+def _dist(args: argparse.Namespace, report: Report) -> None:
+    from .dist import make_release
+
+    make_release(args.manuscript, args.dist, _progress, report)
+
+
+def _stamp(args: argparse.Namespace, report: Report) -> None:
+    """Stamp a copy per reader; rows in error are reported while every other reader gets a copy."""
+    from .stamp import stamp_release
+
+    result = stamp_release(args.manuscript, args.dist, args.readers, args.edition.split(","),
+                           args.jobs, _progress, report)
+    _progress(result.summary())
+    if report.errors:
+        # Not a BuildError: the good rows' copies were written, and that must not read as "nothing".
+        print_messages(report.messages)
+        print(f"{len(report.errors)} error(s); the other readers' copies were written", file=sys.stderr)
+        raise SystemExit(EXIT_MANUSCRIPT)
+
+
+def _diff(args: argparse.Namespace, report: Report) -> None:
+    from .diff.cli import run
+
+    run(args, _progress)

@@ -90,9 +90,12 @@ def stringify(value: Any) -> str:
 
 
 def line_col(pos: str) -> tuple[int, int]:
-    """`12:3-12:9` → (12, 3); (0, 0) when unknown."""
-    try:
-        line, col = pos.split("-")[0].split(":")[:2]
-        return int(line), int(col)
-    except (ValueError, IndexError):
-        return 0, 0
+    """`12:3-12:9` → (12, 3); the earliest start of several ranges (`4:1-5:1;3:1-6:1`, a table); (0, 0) when unknown."""
+    starts = []
+    for part in pos.split(";"):
+        try:
+            line, col = part.split("-")[0].split(":")[:2]
+            starts.append((int(line), int(col)))
+        except (ValueError, IndexError):
+            continue
+    return min(starts) if starts else (0, 0)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+from . import limits, sanitize
 from .messages import BuildError, Message, Report, error
 from .model import Book, Chapter, Note
-from .pandoc_ast import line_col, strip_sourcepos, transform, walk
+from .pandoc_ast import attr_of, line_col, strip_sourcepos, transform, walk
 from .tools import pandoc
 
 PLACEHOLDER = "PRESSROOMNOTE{}"
 PLACEHOLDER_RE = re.compile(r"PRESSROOMNOTE(\d+)")
 LINK_SCHEMES = {"http", "https", "mailto"}
+# Markdown attributes beyond #id and .class: only the text's direction and language.
+ATTRIBUTE_VALUES = {"dir": re.compile(r"ltr|rtl|auto"), "lang": re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")}
+SOURCEPOS_KEYS = {"data-pos", "wrapper"}
 NOTES_FENCE = ":" * 12
 
 
@@ -31,7 +37,9 @@ def parse_book(book: Book, texts: dict[str, str], report: Report) -> list[Parsed
     parsed = []
     for chapter in book.chapters:
         try:
-            parsed.append(_parse_chapter(chapter, texts[chapter.id], book.notes, note_blocks, report))
+            with limits.stage(chapter.shown, "parsing"):
+                parsed.append(_parse_chapter(chapter, texts[chapter.id], book.notes, note_blocks, report,
+                                             book.root))
         except BuildError as exc:
             report.extend(exc.messages)
     report.raise_if_errors()
@@ -39,16 +47,28 @@ def parse_book(book: Book, texts: dict[str, str], report: Report) -> list[Parsed
 
 
 def _parse_chapter(chapter: Chapter, text: str, notes: dict[str, Note], note_blocks: dict[str, list],
-                   report: Report) -> ParsedChapter:
+                   report: Report, root: Path | None = None) -> ParsedChapter:
     inline = {d.id for d in chapter.inline_notes}
     called = [ref.id for ref in chapter.refs if ref.id in notes and ref.id not in inline]
     order = list(dict.fromkeys(called))
     # notes.yaml notes enter as placeholders so pandoc pairs calls and notes as it always does.
     definitions = "".join(f"\n\n[^{note_id}]: {PLACEHOLDER.format(i)}" for i, note_id in enumerate(order))
-    ast = pandoc.parse_markdown(text + "\n" + definitions + "\n", label=chapter.shown)
-    report.extend(check_policy(ast["blocks"], chapter.shown, line_offset=chapter.body_line - 1))
-    blocks = strip_sourcepos(ast["blocks"])
+    ast = read_checked(text + "\n" + definitions + "\n", chapter.shown, chapter.body_line - 1, report)
+    report.extend(check_policy(ast["blocks"], chapter.shown, line_offset=chapter.body_line - 1, root=root))
+    blocks = sanitize.clean_blocks(strip_sourcepos(ast["blocks"]))
     return ParsedChapter(chapter, _fill_notes(blocks, order, note_blocks))
+
+
+def read_checked(text: str, shown: str, line_offset: int, report: Report) -> dict:
+    """Markdown → AST; nesting past our limit stops here (naming the place), a table too large is reported."""
+    raw = pandoc.read_markdown(text, label=shown)
+    limits.check_json_nesting(raw, shown, line_offset)
+    ast = json.loads(raw)
+    problems = limits.check_shapes(ast["blocks"], shown, line_offset)
+    if any(m.code == "R001" for m in problems):
+        raise BuildError(problems)  # too deep for the recursive passes that follow
+    report.extend(problems)
+    return ast
 
 
 def _parse_notes(book: Book, report: Report) -> dict[str, list]:
@@ -57,16 +77,25 @@ def _parse_notes(book: Book, report: Report) -> dict[str, list]:
     if not notes:
         return {}
     source = "\n\n".join(f"{NOTES_FENCE} {{#n{i}}}\n{n.text}\n{NOTES_FENCE}" for i, n in enumerate(notes))
-    ast = pandoc.parse_markdown(source + "\n", label="notes.yaml")
+    found = Report()  # positions inside the joined notes mean nothing to the author: dropped
+    try:
+        with limits.stage(notes[0].pos.path, "parsing the notes"):
+            ast = read_checked(source + "\n", notes[0].pos.path, 0, found)
+    except BuildError as exc:
+        found.extend(exc.messages)
+        ast = None
+    report.extend(error(m.code, m.path, 0, 0, m.text) for m in found.messages)
+    if ast is None:
+        return {}
     result: dict[str, list] = {}
-    for div in strip_sourcepos(ast["blocks"]):
+    for div in sanitize.clean_blocks(strip_sourcepos(ast["blocks"])):
         index = int(div["c"][0][0][1:])
         result[notes[index].id] = div["c"][1]
     for i, note in enumerate(notes):
         raw = [b for b in ast["blocks"] if b["t"] == "Div" and _div_id(b) == f"n{i}"]
-        for message in check_policy(raw, note.pos.path):
-            report.add(error(message.code, note.pos.path, note.pos.line, note.pos.col,
-                             f"in note '{note.id}': {message.text}"))
+        for message in check_policy(raw, note.pos.path, root=book.root):
+            report.add(message.__class__(note.pos.path, note.pos.line, note.pos.col, message.severity,
+                                         message.code, f"in note '{note.id}': {message.text}"))
     return result
 
 
@@ -98,36 +127,73 @@ def _only_text(blocks: list) -> str:
     return ""
 
 
-def check_policy(blocks: list, shown: str, line_offset: int = 0) -> list[Message]:
-    """What a manuscript may not carry into an edition: raw markup, unsafe links, stray images."""
-    messages: list[Message] = []
+def check_policy(blocks: list, shown: str, line_offset: int = 0, root: Path | None = None) -> list[Message]:
+    """What a manuscript may not carry into an edition: raw markup, unsafe links, attributes, stray images.
+
+    Raw HTML is judged by sanitize.raw_messages (errors for hostile markup, warnings for what is
+    dropped); with `root`, every image file is opened and checked too (limits.check_image).
+    """
+    messages: list[Message] = sanitize.raw_messages(blocks, shown, line_offset)
 
     def check(node: dict, pos: str) -> None:
         line, col = line_col(pos)
         where = (shown, line + line_offset if line else 0, col)
-        problem = _problem(node)
-        if problem:
-            messages.append(error(problem[0], *where, problem[1]))
+        for code, text in _problems(node, root):
+            messages.append(error(code, *where, text))
 
     walk(blocks, check)
     return messages
 
 
-def _problem(node: dict) -> tuple[str, str] | None:
+def _problems(node: dict, root: Path | None) -> list[tuple[str, str]]:
     t = node["t"]
-    if t in ("RawBlock", "RawInline"):
-        snippet = node["c"][1].strip().splitlines()[0][:40] if node["c"][1].strip() else ""
-        return "P001", f"raw {node['c'][0]} is not allowed in a manuscript: {snippet!r}"
+    problems = _attribute_problems(node)
+    if t in ("RawBlock", "RawInline") and node["c"][0] != "html":
+        problems.append(("P001", f"raw {node['c'][0]} is not allowed in a manuscript"))
     if t == "Link":
-        target = node["c"][2][0]
-        scheme = urlsplit(target).scheme.lower()
-        if scheme and scheme not in LINK_SCHEMES:
-            return "P002", f"link scheme '{scheme}:' is not allowed (use https, http, mailto or #id)"
-        if not scheme and not target.startswith("#"):
-            return "P002", f"link to {target!r}: only web links and in-book #anchors are allowed"
+        problem = _link_problem(node["c"][2][0])
+        if problem:
+            problems.append(("P002", problem))
     if t == "Image":
-        target = node["c"][2][0]
-        if urlsplit(target).scheme or target.startswith("/") or ".." in target.split("/") \
-                or not target.startswith("images/"):
-            return "P003", f"image {target!r} must be a file under images/"
+        problem = image_problem(node["c"][2][0], root)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _link_problem(target: str) -> str | None:
+    scheme = urlsplit(target).scheme.lower()
+    if scheme and scheme not in LINK_SCHEMES:
+        return f"link scheme '{scheme}:' is not allowed (use https, http, mailto or #id)"
+    if not scheme and not target.startswith("#"):
+        return f"link to {target!r}: only web links and in-book #anchors are allowed"
+    if scheme in ("http", "https") and not urlsplit(target).netloc:
+        return f"link to {target!r} names no host"
     return None
+
+
+def image_problem(target: str, root: Path | None) -> tuple[str, str] | None:
+    """Why an image reference may not be used: its path first, then (with `root`) its file."""
+    parts = urlsplit(target)
+    path = unquote(parts.path)
+    if parts.scheme or parts.netloc or parts.query or parts.fragment or path.startswith("/") \
+            or "\\" in path or ".." in path.split("/") or not path.startswith("images/") or "\0" in path:
+        return "P003", f"image {target!r} must be a file under images/"
+    if root is None:
+        return None
+    return limits.check_image(root, path)
+
+
+def _attribute_problems(node: dict) -> list[tuple[str, str]]:
+    """Attributes beyond #id, .class, dir= and lang= (rel=attachment, style=, width=…) are refused."""
+    attr = attr_of(node)
+    problems = []
+    for key, value in (attr[2] if attr else []):
+        if key in SOURCEPOS_KEYS:
+            continue
+        pattern = ATTRIBUTE_VALUES.get(key)
+        if pattern is None:
+            problems.append(("P004", f"attribute '{key}' is not allowed (use #id, .class, dir= or lang=)"))
+        elif not pattern.fullmatch(value):
+            problems.append(("P004", f"attribute {key}={value!r} is not allowed here"))
+    return problems

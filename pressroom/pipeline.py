@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from . import limits
 from .editions.fragments import render_fragments
 from .manuscript.load import load_book
-from .messages import BuildError, Report
+from .messages import BuildError, Report, error
 from .model import Book, Edition
 from .parse import parse_book
 from .render import book_context, render_chapter
 from .resolve import ResolvedChapter, resolve
+from .tools import git
 
 Progress = Callable[[str], None]
 
@@ -71,13 +73,39 @@ def render_texts(book: Book, edition: Edition, report: Report) -> dict[str, str]
 def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, report: Report) -> list[Built]:
     """Build the editions of `kinds` listed in book.yaml into `out`."""
     started = time.monotonic()
-    book = load_book(manuscript, report)
+    with limits.stage(str(manuscript), "reading the manuscript"):
+        book = load_book(manuscript, report)
+    check_outputs(book, [e for e in book.editions if e.kind in kinds], out)
     progress(f"load: {book.title!r}: {len(book.chapters)} chapters, {book.note_count} notes "
              f"({time.monotonic() - started:.1f} s)")
     built, cache = [], {}
+    # Every edition's chapters are checked before any edition is written: an error that only one
+    # edition's Jinja shows must not leave the editions before it replaced.
     for edition in (e for e in book.editions if e.kind in kinds):
-        built.append(_build_edition(book, edition, out, progress, report, cache))
+        with limits.stage(f"{edition.name} edition", f"checking the {edition.name} edition's chapters"):
+            prepare(book, edition, report, cache)
+    # The commit's time, never the clock, for any tool that timestamps (G6 in RELIABILITY.md).
+    with git.pinned_source_date_epoch(book.root):
+        for edition in (e for e in book.editions if e.kind in kinds):
+            with limits.stage(f"{edition.name} edition", f"building the {edition.name} edition"):
+                built.append(_build_edition(book, edition, out, progress, report, cache))
     return built
+
+
+def check_outputs(book: Book, editions: list[Edition], out: Path) -> None:
+    """No edition may be written into the manuscript, or in the place of it (RELIABILITY.md G5)."""
+    root, folder = book.root.resolve(), out.resolve()
+    problems = []
+    if folder == root or folder.is_relative_to(root):
+        problems.append(error("O002", str(out), 0, 0, "the output folder is inside the manuscript folder "
+                              f"{book.root}: choose another --out"))
+    for edition in editions:
+        target = output_path(book, edition, folder)
+        if root == target or root.is_relative_to(target):
+            problems.append(error("O002", str(target), 0, 0, f"the {edition.name} edition would replace "
+                                  f"the manuscript folder {book.root}: choose another --out"))
+    if problems:
+        raise BuildError(problems)
 
 
 def _build_edition(book: Book, edition: Edition, out: Path, progress: Progress, report: Report,
@@ -90,7 +118,7 @@ def _build_edition(book: Book, edition: Edition, out: Path, progress: Progress, 
     target = output_path(book, edition, out)
     if edition.kind == "epub":
         progress(f"{edition.name}: writing EPUB 3")
-        detail = epub.build_epub(book, edition, chapters, target)
+        detail = epub.build_epub(book, edition, chapters, target, cache)  # cache: the PDF's parse, for its pages
     else:
         # One pandoc run serves every edition that shares these chapters.
         key = ("fragments", id(chapters))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+import operator
 
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from . import limits
 from .messages import fail
 from .model import Book, Chapter, Edition
 
@@ -27,23 +30,97 @@ def book_context(book: Book, edition: Edition) -> dict:
     }
 
 
+MIN_JINJA = (3, 1, 6)  # sandbox escapes CVE-2024-56326 and CVE-2025-27516 are fixed from 3.1.6
+# What a chapter may apply to the book's values: text in, bounded text out.
+CHAPTER_FILTERS = ("upper", "lower", "title", "capitalize", "trim", "default", "d", "length", "count",
+                   "first", "last", "e", "escape", "string", "join", "int", "list", "reverse", "sort",
+                   "wordcount")
+MAX_REPEAT = 10_000  # the longest string or list `*` may make in a chapter
+
+
+class ChapterEnvironment(SandboxedEnvironment):
+    """Jinja's sandbox, narrowed to what a chapter needs: the book's and edition's values, no calls.
+
+    No globals (no range, cycler, namespace, lipsum), a few text filters, no method calls on
+    values, `**` refused and `*` bounded (Jinja folds constants at compile time, so
+    `{{ 9**9**9 }}` would hang before any timer could fire).
+    """
+
+    intercepted_binops = frozenset({"**", "*"})
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.globals.clear()
+        self.filters = {name: self.filters[name] for name in CHAPTER_FILTERS}
+
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        return not callable(value) and super().is_safe_attribute(obj, attr, value)
+
+    def getattr(self, obj, attribute):
+        if isinstance(obj, jinja2.Undefined):  # `cycler.__init__`: say that `cycler` is undefined
+            obj._fail_with_undefined_error()
+        return super().getattr(obj, attribute)
+
+    def call_binop(self, context, operator_name: str, left, right):
+        if operator_name == "**":
+            raise SecurityError("the power operator '**' is not available in a chapter")
+        if isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple)):
+            count = right if isinstance(left, (str, list, tuple)) else left
+            base = left if isinstance(left, (str, list, tuple)) else right
+            if not isinstance(count, int) or len(base) * max(count, 0) > MAX_REPEAT:
+                raise SecurityError(f"repeating a text more than {MAX_REPEAT} characters long is not allowed")
+        return operator.mul(left, right)
+
+
+def check_jinja_version() -> None:
+    """Refuse to run chapters through a Jinja older than the sandbox fixes."""
+    version = tuple(int(p) for p in jinja2.__version__.split(".")[:3] if p.isdigit())
+    if version < MIN_JINJA:
+        raise fail("T011", "requirements.txt", 0, 0, f"Jinja2 {jinja2.__version__} is older than 3.1.6, "
+                   "whose sandbox has known escapes: run `make` to reinstall the pinned version")
+
+
 def render_chapter(chapter: Chapter, context: dict) -> str:
-    """Run a chapter's Jinja (edition switches, book variables) in a sandbox; errors name file:line."""
+    """Run a chapter's Jinja (edition switches, book variables) in a sandbox; errors name file:line.
+
+    The context holds only `book` and `edition` (plain values); the chapter cannot include,
+    import or extend anything, and it runs under a time limit.
+    """
     if "{" not in chapter.body:
         return chapter.body
-    env = SandboxedEnvironment(
-        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
+    check_jinja_version()
+    served = []
+
+    def load(name: str):
+        if name != chapter.shown or served:  # the chapter itself, once: no include, import or extends
+            return None
+        served.append(name)
         # A filename makes Jinja's rewritten traceback frames carry the chapter's own lines.
-        loader=jinja2.FunctionLoader(lambda name: (chapter.body, chapter.shown, lambda: True)),
-    )
+        return chapter.body, chapter.shown, lambda: True
+
+    env = ChapterEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
+                             loader=jinja2.FunctionLoader(load), cache_size=0)
+    values = {"book": context["book"], "edition": context["edition"]}
     try:
-        return env.get_template(chapter.shown).render(context)
+        with limits.deadline(limits.JINJA_SECONDS, chapter.shown, "the chapter's template"), \
+                limits.stage(chapter.shown, "rendering the chapter's template"):
+            return env.get_template(chapter.shown).render(values)
     except jinja2.TemplateSyntaxError as exc:
         raise fail("J001", chapter.shown, chapter.body_line + (exc.lineno or 1) - 1, 1,
                    f"template syntax: {exc.message}") from None
+    except SecurityError as exc:
+        line = _template_line(exc, chapter.shown)
+        raise fail("J004", chapter.shown, chapter.body_line + line - 1, 1,
+                   f"not allowed in a chapter's template: {exc}") from None
+    except jinja2.TemplateNotFound:
+        raise fail("J004", chapter.shown, chapter.body_line, 1,
+                   "a chapter's template cannot include, import or extend other templates") from None
     except jinja2.TemplateError as exc:
         line = _template_line(exc, chapter.shown)
         raise fail("J002", chapter.shown, chapter.body_line + line - 1, 1, _describe(exc)) from None
+    except RecursionError:
+        raise fail("J004", chapter.shown, chapter.body_line, 1,
+                   "the chapter's template recurses without end (a macro calling itself?)") from None
 
 
 def page_environment(edition_kind: str, templates: Path = TEMPLATES) -> jinja2.Environment:

@@ -3,6 +3,7 @@ WeasyPrint 70.0 gets it wrong."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,9 +43,10 @@ def test_a_note_that_cannot_be_placed_stops_the_build_with_its_call_location(tmp
     out = tmp_path / "build"
     done = run_cli("build", "pdf", "--manuscript", str(manuscript), "--out", str(out))
     assert done.returncode == 1
-    assert ("manuscript/chapters/02-two.md:4:72: error[F001]: note 2 ('light') is called on PDF page 9 "
-            "but printed nowhere: a note taller than a page's note area cannot be placed; "
-            "shorten or split it") in done.stderr.splitlines()
+    # The page depends on the layout; the message's shape and location do not.
+    assert re.fullmatch(r"manuscript/chapters/02-two\.md:4:72: error\[F001\]: note 2 \('light'\) is called on "
+                        r"PDF page \d+ but printed nowhere: a note taller than a page's note area cannot be "
+                        r"placed; shorten or split it", done.stderr.splitlines()[0]), done.stderr
     assert not out.exists() or list(out.iterdir()) == []
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ..resolve import ResolvedChapter
+from ..sanitize import second_layer
 from ..tools import pandoc
 
 SPLIT = re.compile(r"<!--pressroom:(chapter|note):([^>]+)-->\n?")
@@ -21,7 +22,10 @@ class Fragments:
 
 
 def render_fragments(chapters: list[ResolvedChapter]) -> Fragments:
-    """One pandoc run for the whole book, split back into chapters and notes at marker comments."""
+    """One pandoc run for the whole book, split back into chapters and notes at marker comments.
+
+    Each piece then goes through the sanitiser (nh3) as a second layer behind the AST policy.
+    """
     blocks: list = []
     for chapter in chapters:
         blocks.append(_marker("chapter", chapter.id))
@@ -33,7 +37,7 @@ def render_fragments(chapters: list[ResolvedChapter]) -> Fragments:
     pieces = SPLIT.split(html)
     result: dict[str, dict] = {"chapter": {}, "note": {}}
     for kind, key, body in zip(pieces[1::3], pieces[2::3], pieces[3::3]):
-        result[kind][key] = body.strip()
+        result[kind][key] = second_layer(body.strip())
     return Fragments(result["chapter"], {int(k): v for k, v in result["note"].items()})
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from .. import pagemap
 from ..messages import BuildError, error
 from ..model import Book, Edition
 from ..output import atomic_path
@@ -40,6 +41,8 @@ def build_pdf(book: Book, edition: Edition, chapters: list[ResolvedChapter], fra
     html = book_html(book, edition, chapters, fragments)
     document = weasyprint.layout(html, book.root, [book.root, STYLES], label=f"{edition.name} edition")
     check_notes(document, chapters)
+    if edition.kind == "pdf":  # the EPUB marks the reader's PDF's page breaks (pressroom/pagemap.py)
+        pagemap.remember(html, document)
     with atomic_path(target) as temporary:
         weasyprint.write_pdf(document, temporary, identifier=(edition.isbn or book.slug).encode(),
                              tagged=edition.tagged)

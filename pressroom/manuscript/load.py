@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..limits import file_problem
 from ..messages import BuildError, Report, error, warning
 from ..model import Book, Chapter, Edition, Note, NoteRef, Pos
-from .sources import Node, load_yaml, read_text
+from .lint import lint_text
+from .sources import MAX_TEXT_BYTES, Node, load_yaml, read_text
 
 BOOK_KEYS = {"title", "subtitle", "authors", "language", "slug", "version", "rights",
              "publisher", "description", "chapters", "editions", "note-numbering"}
@@ -40,8 +42,13 @@ def load_book(root: Path, report: Report) -> Book:
     book_file = root / "book.yaml"
     if not book_file.is_file():
         raise BuildError([error("B000", _shown(root, book_file), 0, 0, "book.yaml not found")])
-    meta = _node(load_yaml(read_text(book_file, _shown(root, book_file)), _shown(root, book_file)))
     shown = _shown(root, book_file)
+    problem = file_problem(book_file, root, MAX_TEXT_BYTES)
+    if problem:
+        raise BuildError([error("B000", shown, 0, 0, f"book.yaml {problem}")])
+    book_text = read_text(book_file, shown)
+    report.extend(lint_text(book_text, shown, markdown=False))
+    meta = _node(load_yaml(book_text, shown))
     _check_keys(meta, BOOK_KEYS, shown, "book.yaml", report)
     for key in REQUIRED_BOOK_KEYS:
         if key not in meta.value:
@@ -52,10 +59,11 @@ def load_book(root: Path, report: Report) -> Book:
     _check_pattern(meta, "slug", SLUG, "lower-case letters, digits and hyphens", shown, report)
     _check_pattern(meta, "language", LANGUAGE, "a BCP 47 tag such as en-US", shown, report)
     chapters = _chapters(root, meta, shown, report)
-    notes = _notes(root, report)
+    read_notes = _notes(root, report)
+    notes = read_notes or {}
     editions = _editions(meta, shown, report)
     authors = _string_list(meta, "authors", shown, report)
-    _check_notes(chapters, notes, report)
+    _check_notes(chapters, notes, report, notes_read=read_notes is not None)
     report.raise_if_errors()
     return Book(
         root=root, title=fields["title"], language=fields["language"], slug=fields["slug"],
@@ -229,6 +237,7 @@ def _chapter(root: Path, path: Path, listed_at: Pos, index: int, report: Report)
     except BuildError as exc:
         report.extend(exc.messages)
         return None
+    report.extend(lint_text(text, shown))
     front, body, body_line = _front_matter(text, shown, report)
     _check_keys(front, FRONT_MATTER_KEYS, shown, "front matter", report)
     title = _string(front, "title", shown, report)
@@ -300,16 +309,23 @@ def _scan_notes(body: str, first_line: int, shown: str) -> tuple[tuple[NoteRef, 
     return tuple(refs), tuple(inline)
 
 
-def _notes(root: Path, report: Report) -> dict[str, Note]:
+def _notes(root: Path, report: Report) -> dict[str, Note] | None:
+    """The notes of notes.yaml ({} without one); None when it could not be read."""
     path = root / "notes.yaml"
     if not path.is_file():
         return {}
     shown = _shown(root, path)
+    problem = file_problem(path, root, MAX_TEXT_BYTES)
+    if problem:
+        report.add(error("N010", shown, 0, 0, f"notes.yaml {problem}"))
+        return None
     try:
-        node = load_yaml(read_text(path, shown), shown)
+        text = read_text(path, shown)
+        report.extend(lint_text(text, shown))
+        node = load_yaml(text, shown)
     except BuildError as exc:
         report.extend(exc.messages)
-        return {}
+        return None
     if not isinstance(node.value, dict):
         report.add(error("N010", shown, node.line, node.col, "notes.yaml must map note ids to notes"))
         return {}
@@ -333,8 +349,11 @@ def _note(note_id: str, node: Node, shown: str, report: Report) -> Note | None:
     return Note(note_id, text, Pos(shown, node.line, node.col), fields)
 
 
-def _check_notes(chapters: list[Chapter], notes: dict[str, Note], report: Report) -> None:
-    """Every call has exactly one definition; every definition is called (else a warning)."""
+def _check_notes(chapters: list[Chapter], notes: dict[str, Note], report: Report, notes_read: bool = True) -> None:
+    """Every call has exactly one definition; every definition is called (else a warning).
+
+    When notes.yaml could not be read, its error is the message: calls are not checked against it.
+    """
     defined: dict[str, Pos] = {k: n.pos for k, n in notes.items()}
     for chapter in chapters:
         for definition in chapter.inline_notes:
@@ -348,7 +367,7 @@ def _check_notes(chapters: list[Chapter], notes: dict[str, Note], report: Report
     for chapter in chapters:
         for ref in chapter.refs:
             called.add(ref.id)
-            if ref.id not in defined:
+            if ref.id not in defined and notes_read:
                 report.add(error("N001", ref.pos.path, ref.pos.line, ref.pos.col,
                                  f"note '{ref.id}' is referenced but never defined"))
     # A chapter that failed to load calls nothing: its notes would all look unused.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
@@ -11,6 +12,7 @@ import yaml
 from ..messages import fail
 
 MAX_YAML_BYTES = 1_000_000
+MAX_TEXT_BYTES = 10_000_000  # a chapter of a long book is a few hundred KB
 
 
 @dataclass(frozen=True)
@@ -24,13 +26,17 @@ class Node:
 
 def read_text(path: Path, shown: str) -> str:
     """The file as strict UTF-8; a bad byte is an error at its line:col, not a byte offset."""
+    if path.stat().st_size > MAX_TEXT_BYTES:
+        raise fail("E002", shown, 0, 0, f"file larger than {MAX_TEXT_BYTES // 1_000_000} MB")
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise fail("E001", shown, line, col, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})") from None
+        # Lines end at \r\n, \r or \n (as pandoc counts them); the column counts characters, not bytes.
+        ends = list(re.finditer(rb"\r\n|\r|\n", data[: exc.start]))
+        start = ends[-1].end() if ends else 0
+        col = len(data[start: exc.start].decode("utf-8")) + 1
+        raise fail("E001", shown, len(ends) + 1, col, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})") from None
     # pandoc and PyYAML drop a leading BOM anyway; dropping it here keeps columns honest.
     return text.removeprefix("\ufeff")
 

@@ -13,8 +13,13 @@ from ..messages import fail
 # commonmark_x, not pandoc's `markdown`, which takes minutes on some tiny inputs;
 # raw attributes and front matter are ours to handle, never pandoc's.
 READER = "commonmark_x-raw_attribute-yaml_metadata_block+sourcepos"
-TIMEOUT = 120
+TIMEOUT = 60  # seconds, per pandoc run: the message names the chapter
+MEMORY = "1g"  # pandoc's heap, enforced by its own runtime (+RTS -M)
 MIN_VERSION = (3, 1, 6)  # older releases can write files through --extract-media
+# Options that write files, run programs or inline whatever a path names (RELIABILITY.md A7):
+# never given to pandoc on a manuscript.
+FORBIDDEN = ("--extract-media", "--pdf-engine", "--filter", "--lua-filter", "--embed-resources",
+             "--self-contained")
 
 
 @lru_cache(maxsize=1)
@@ -38,23 +43,39 @@ def version() -> str:
 
 def run(args: list[str], stdin: str, *, label: str, env: dict[str, str] | None = None) -> str:
     """Run pandoc with a memory cap and a timeout; its failures become our errors naming `label`."""
-    cmd = [pandoc_path(), "+RTS", "-M1g", "-RTS", "--fail-if-warnings", *args]
+    return run_bytes(args, stdin, label=label, env=env).decode("utf-8")
+
+
+def run_bytes(args: list[str], stdin: str, *, label: str, env: dict[str, str] | None = None) -> bytes:
+    """`run`, keeping pandoc's output as bytes."""
+    refused = [a for a in args if a.split("=", 1)[0] in FORBIDDEN]
+    if refused:
+        raise fail("T004", label, 0, 0, f"pandoc option {refused[0]} is never used on a manuscript")
+    cmd = [pandoc_path(), "+RTS", f"-M{MEMORY}", "-RTS", "--fail-if-warnings", *args]
     try:
         done = subprocess.run(
             cmd, input=stdin.encode("utf-8"), capture_output=True, timeout=TIMEOUT,
             env={**os.environ, **(env or {})},
         )
     except subprocess.TimeoutExpired:
-        raise fail("T002", label, 0, 0, f"pandoc ran longer than {TIMEOUT} s") from None
+        raise fail("T002", label, 0, 0, f"pandoc ran longer than {TIMEOUT} s (the limit): "
+                   "look for deeply nested or very long constructs") from None
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip() or f"exit code {done.returncode}"
+        if "Heap exhausted" in detail or "heap overflow" in detail:
+            raise fail("T002", label, 0, 0, f"pandoc needed more than {MEMORY.upper()}iB of memory (the limit)")
         raise fail("T003", label, 0, 0, f"pandoc failed: {detail}")
-    return done.stdout.decode("utf-8")
+    return done.stdout
 
 
 def parse_markdown(text: str, *, label: str) -> dict:
     """Markdown → Pandoc JSON AST, with source positions on every element."""
-    return json.loads(run(["-f", READER, "-t", "json"], text, label=label))
+    return json.loads(read_markdown(text, label=label))
+
+
+def read_markdown(text: str, *, label: str) -> str:
+    """Markdown → Pandoc's JSON text, unparsed (its nesting is checked before Python reads it)."""
+    return run(["-f", READER, "-t", "json"], text, label=label)
 
 
 def write_html(ast: dict, *, label: str) -> str:
@@ -63,8 +84,13 @@ def write_html(ast: dict, *, label: str) -> str:
 
 
 def write_epub(ast: dict, target: Path, args: list[str], *, label: str, env: dict[str, str]) -> None:
-    """Pandoc JSON AST → an EPUB 3 file at `target` (resources resolved from the given paths)."""
-    run(["-f", "json", "-t", "epub3", "-o", str(target), *args], json.dumps(ast), label=label, env=env)
+    """Pandoc JSON AST → an EPUB 3 file at `target` (resources resolved from the given paths).
+
+    Pandoc writes to its standard output and we write the file: a pandoc outliving a killed
+    build can then leave nothing behind.
+    """
+    data = run_bytes(["-f", "json", "-t", "epub3", "-o", "-", *args], json.dumps(ast), label=label, env=env)
+    Path(target).write_bytes(data)
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from .. import limits
 from ..messages import fail
 
 MIME = {".otf": "font/otf", ".ttf": "font/ttf", ".woff2": "font/woff2", ".css": "text/css",
@@ -96,16 +97,58 @@ def layout(html: str, base: Path, roots: list[Path], *, label: str):
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     try:
-        document = weasyprint.HTML(string=html, base_url=base.resolve().as_uri() + "/",
-                                   url_fetcher=fetcher_class(roots)).render()
+        with limits.deadline(limits.LAYOUT_SECONDS, label, "WeasyPrint's layout"), \
+                limits.stage(label, "laying out pages with WeasyPrint"):
+            document = weasyprint.HTML(string=html, base_url=base.resolve().as_uri() + "/",
+                                       url_fetcher=fetcher_class(roots)).render()
     except fatal as exc:
         raise fail("W001", label, 0, 0, f"WeasyPrint refused a resource: {exc}") from None
+    except RecursionError:
+        raise fail("W004", label, 0, 0, "WeasyPrint ran out of stack: something is nested too deeply") from None
+    except OSError as exc:  # its font files go to a temporary folder: a full disk stops it there
+        raise fail("W005", label, 0, 0, f"WeasyPrint could not write its temporary files: {exc.strerror or exc}") from None
     finally:
         logger.removeHandler(collect)
     errors = [r.getMessage() for r in collect.records if r.levelno >= logging.ERROR]
     if errors:
         raise fail("W002", label, 0, 0, "WeasyPrint: " + "; ".join(errors))
+    overflows = text_outside_block(document)
+    if overflows:
+        more = f" (and {len(overflows) - 3} more)" if len(overflows) > 3 else ""
+        raise fail("W003", label, 0, 0, "text runs outside the text block: " + "; ".join(overflows[:3]) + more)
     return document
+
+
+OVERFLOW_TOLERANCE = 2.0  # CSS px (about 0.5 mm): justification and superscripts round a little
+
+
+def text_outside_block(document) -> list[str]:
+    """Every line of text or image that sticks out of its page's text block, as 'page N (where): text'.
+
+    A word with no break opportunity (a long URL, a 3000-letter word) or a table too wide for the
+    page would print past the margin, or off the paper, with no error from WeasyPrint.
+    """
+    found = []
+    for number, page in enumerate(document.pages, start=1):
+        page_box = page._page_box
+        left = page_box.content_box_x()
+        right = left + page_box.width
+        stack = [(child, "") for child in page_box.children if type(child).__name__ != "MarginBox"]
+        while stack:
+            box, where = stack.pop()
+            element = getattr(box, "element", None)
+            element_id = element.get("id") if element is not None else None
+            if element_id and element_id.startswith("chapter-"):
+                where = element_id
+            kind = type(box).__name__
+            if kind in ("TextBox", "InlineReplacedBox", "BlockReplacedBox"):
+                start, end = box.position_x, box.position_x + box.margin_width()
+                if end > right + OVERFLOW_TOLERANCE or start < left - OVERFLOW_TOLERANCE:
+                    text = getattr(box, "text", "") or f"<{getattr(box, 'element_tag', 'image')}>"
+                    shown = text[:30] + ("…" if len(text) > 30 else "")
+                    found.append(f"page {number}{f' ({where})' if where else ''}: {shown!r}")
+            stack.extend((child, where) for child in reversed(getattr(box, "children", ())))
+    return found
 
 
 def note_placements(document) -> list[NotePlacement]:
@@ -135,3 +178,44 @@ def write_pdf(document, target: Path, *, identifier: bytes | None = None, tagged
     """Write the laid-out document as a PDF at `target` (a temporary path owned by the caller)."""
     variant = {"pdf_variant": "pdf/ua-1"} if tagged else {}
     document.write_pdf(target, pdf_identifier=identifier, **variant)
+
+
+class SmallDocuments:
+    """Lays out many small HTML documents (per-reader stamps) with one stylesheet and font set-up.
+
+    A fresh FontConfiguration per document would cost a fontconfig start-up each time; sharing
+    it makes a stamp a few milliseconds of layout.
+    """
+
+    def __init__(self, css: str, roots: list[Path], *, label: str):
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+
+        fetcher_class, self._fatal = _fetcher_class()
+        self._fetcher = fetcher_class(roots)
+        self._fonts = FontConfiguration()
+        self._label = label
+        try:
+            self._css = weasyprint.CSS(string=css, url_fetcher=self._fetcher, font_config=self._fonts)
+        except self._fatal as exc:
+            raise fail("W001", label, 0, 0, f"WeasyPrint refused a resource: {exc}") from None
+
+    def pdf(self, html: str) -> bytes:
+        """The PDF of `html`; any WeasyPrint error or blocked resource is ours to report."""
+        import weasyprint
+
+        collect = _Collect()
+        logger = logging.getLogger("weasyprint")
+        logger.addHandler(collect)
+        try:
+            document = weasyprint.HTML(string=html, url_fetcher=self._fetcher).render(
+                stylesheets=[self._css], font_config=self._fonts)
+            data = document.write_pdf()
+        except self._fatal as exc:
+            raise fail("W001", self._label, 0, 0, f"WeasyPrint refused a resource: {exc}") from None
+        finally:
+            logger.removeHandler(collect)
+        errors = [r.getMessage() for r in collect.records if r.levelno >= logging.ERROR]
+        if errors:
+            raise fail("W002", self._label, 0, 0, "WeasyPrint: " + "; ".join(errors))
+        return data

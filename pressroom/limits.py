@@ -1,0 +1,384 @@
+"""Resource limits: what no manuscript may make a build spend, and the checks that keep it so.
+
+Time: each in-process stage (a chapter's Jinja, WeasyPrint's layout) runs under `deadline`, a
+SIGALRM timer that stops it with an error naming the chapter or edition; pandoc runs under its
+own subprocess timeout (tools/pandoc.py). Memory: `cap_process` lowers the build process's
+address-space limit, so an allocation past it is a MemoryError that `stage` reports with the
+chapter it happened in; a CPU-time limit a little higher is the kernel's backstop for a loop
+in C code that no Python timer can interrupt.
+
+Input shapes: nesting deeper than a book needs (which overflows WeasyPrint's and Python's
+stacks), tables larger than a page can hold, and images whose header promises more pixels
+than we will decode, or whose bytes are not what their name says.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import signal
+import stat
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from .messages import BuildError, Message, error, fail
+from .pandoc_ast import attr_of, line_col
+
+# Time, per stage (seconds): pandoc's own is tools/pandoc.py's TIMEOUT.
+JINJA_SECONDS = 10          # one chapter's template
+LAYOUT_SECONDS = 300        # WeasyPrint laying out a whole edition (a 300-page book takes ~40 s)
+# Memory: the build process's address space (a 300-page book peaks near 0.7 GiB of it).
+MEMORY_BYTES = 4 << 30
+CPU_SECONDS = 1800          # the kernel's backstop: no build of ours uses that much CPU
+
+# Shapes
+MAX_BLOCK_DEPTH = 12        # lists, quotations, divs, notes inside one another
+MAX_INLINE_DEPTH = 12       # emphasis, links, spans inside one another
+MAX_JSON_DEPTH = 400        # pandoc's JSON deeper than this is never read into Python (its stack)
+MAX_TABLE_ROWS = 1000
+MAX_TABLE_COLUMNS = 50
+MAX_SPAN = 50               # colspan / rowspan in raw HTML tables
+MAX_IMAGE_PIXELS = 40_000_000
+MAX_IMAGE_BYTES = 20 << 20
+MAX_SVG_ELEMENTS = 20_000
+
+BLOCK_CONTAINERS = {"BlockQuote", "BulletList", "OrderedList", "DefinitionList", "Div", "Note",
+                    "Table", "Figure", "LineBlock"}
+INLINE_CONTAINERS = {"Emph", "Strong", "Underline", "Strikeout", "Superscript", "Subscript",
+                     "SmallCaps", "Quoted", "Cite", "Link", "Span", "Image"}
+NESTING_ADVICE = "flatten the lists, quotations or emphasis"
+
+
+class StageTimeout(BaseException):
+    """Raised by the alarm inside a stage that ran out of time (BaseException: no library swallows it)."""
+
+
+class CpuLimit(BaseException):
+    """Raised by SIGXCPU when the build process has used its CPU time (see cap_process)."""
+
+
+_current = threading.local()
+
+
+def current_stage() -> tuple[str, str]:
+    """(path, what) of the innermost stage running now: what an out-of-memory message names."""
+    return getattr(_current, "stage", ("build", "building"))
+
+
+@contextmanager
+def stage(path: str, what: str) -> Iterator[None]:
+    """Mark what the build is doing; a MemoryError inside becomes an error naming `path`."""
+    previous = getattr(_current, "stage", None)
+    _current.stage = (path, what)
+    try:
+        yield
+    except MemoryError:
+        raise out_of_memory(path, what) from None
+    except CpuLimit:
+        raise fail("R008", path, 0, 0, f"the build used more than {_cpu_cap[0]} s of CPU while {what}") from None
+    finally:
+        if previous is None:
+            del _current.stage
+        else:
+            _current.stage = previous
+
+
+def out_of_memory(path: str, what: str) -> BuildError:
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    shown = f" (limit {limit / (1 << 30):.0f} GiB)" if limit != resource.RLIM_INFINITY else ""
+    return fail("R009", path, 0, 0, f"ran out of memory{shown} while {what}")
+
+
+@contextmanager
+def deadline(seconds: float, path: str, what: str, code: str = "R008") -> Iterator[None]:
+    """Stop the block after `seconds` with `path: error[code]: <what> ran longer than N s`.
+
+    A SIGALRM timer: it interrupts Python code (WeasyPrint, Jinja) between two bytecodes. Off
+    the main thread, or inside another deadline, the block runs without one of its own.
+    """
+    if threading.current_thread() is not threading.main_thread() or getattr(_current, "timed", False):
+        yield
+        return
+    armed = [True]
+
+    def alarm(_signum, _frame):
+        if armed[0]:
+            raise StageTimeout
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    _current.timed = True
+    try:
+        yield
+    except StageTimeout:
+        raise fail(code, path, 0, 0, f"{what} ran longer than {seconds:g} s") from None
+    finally:
+        armed[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        _current.timed = False
+
+
+def cap_process(memory: int = MEMORY_BYTES, cpu: int = CPU_SECONDS) -> None:
+    """Lower this process's address-space and CPU-time limits (soft ones: children may raise them).
+
+    At the CPU limit SIGXCPU raises CpuLimit, which `stage` reports; a loop in C code that never
+    returns to Python is killed by the kernel at the hard limit, ten seconds later.
+    """
+    _lower(resource.RLIMIT_AS, memory)
+    _lower(resource.RLIMIT_CPU, cpu, hard_extra=10)
+    _cpu_cap[0] = cpu  # the kernel raises the soft limit by a second at each SIGXCPU: remember ours
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGXCPU, _cpu_limit)
+
+
+_cpu_cap = [CPU_SECONDS]
+
+
+def _cpu_limit(_signum, _frame):
+    raise CpuLimit
+
+
+def _lower(which: int, value: int, hard_extra: int = 0) -> None:
+    soft, hard = resource.getrlimit(which)
+    if soft != resource.RLIM_INFINITY and soft <= value:
+        return
+    if hard_extra and (hard == resource.RLIM_INFINITY or hard > value + hard_extra):
+        hard = value + hard_extra  # past the soft limit's SIGXCPU, the kernel kills a stuck process
+    try:
+        resource.setrlimit(which, (value, hard))
+    except (ValueError, OSError):
+        pass
+
+
+# --- nesting ------------------------------------------------------------------------------------
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_POS_STRING = re.compile(r'"(?:[^"@\\]*@)?(\d+):(\d+)-[^"]*"')
+
+
+def check_json_nesting(raw: str, shown: str, line_offset: int = 0) -> None:
+    """Refuse pandoc JSON nested past what Python's parser can read, naming the 13th nested element.
+
+    Scanned as text, without recursion, before `json.loads` ever sees it. The containers
+    enclosing the current point are tracked from their `"t"` tokens (sourcepos wrappers left
+    out), each with the `data-pos` before or inside it, so the error names the element where
+    nesting passed the limit, as `check_shapes` does for shallower documents.
+    """
+    depth = 0
+    open_nodes: list[list] = []  # [depth, kind ("block"/"inline"), (line, col)]
+    last_pos, previous = (0, 0), ""
+    for match in _JSON_TOKEN.finditer(raw):
+        token = match.group(0)
+        if token in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                line, col = _deep_position(open_nodes)
+                raise fail("R001", shown, line + line_offset if line else 0, col,
+                           f"nested more than {MAX_BLOCK_DEPTH} levels deep: {NESTING_ADVICE}")
+        elif token in "]}":
+            depth -= 1
+            while open_nodes and open_nodes[-1][0] > depth:
+                open_nodes.pop()
+        else:
+            pos = _POS_STRING.fullmatch(token)
+            if pos:
+                last_pos = line_col(token[1:-1].rsplit("@", 1)[-1])
+                if open_nodes and open_nodes[-1][0] == depth - 4:  # the node's own attributes
+                    open_nodes[-1][2] = last_pos
+            elif previous == '"t"':
+                kind = token[1:-1]
+                if kind in BLOCK_CONTAINERS or kind in INLINE_CONTAINERS:
+                    open_nodes.append([depth, "block" if kind in BLOCK_CONTAINERS else "inline", last_pos])
+            elif previous == '"wrapper"' and token == '"1"' and open_nodes and open_nodes[-1][0] == depth - 4:
+                open_nodes.pop()  # a sourcepos wrapper, not a level of the author's nesting
+            previous = token
+
+
+def _deep_position(open_nodes: list[list]) -> tuple[int, int]:
+    for kind in ("block", "inline"):
+        chain = [node[2] for node in open_nodes if node[1] == kind]
+        if len(chain) > MAX_BLOCK_DEPTH:
+            return chain[MAX_BLOCK_DEPTH]
+    return open_nodes[-1][2] if open_nodes else (0, 0)
+
+
+def check_shapes(blocks: list, shown: str, line_offset: int = 0) -> list[Message]:
+    """Nesting depth (R001) and table size (R002), walked without recursion.
+
+    The first problem of each depth kind, and every table too large.
+    """
+    messages: dict[str, Message] = {}
+    stack: list[tuple[object, int, int, str]] = [(blocks, 0, 0, "")]
+    while stack:
+        value, blocks_deep, inlines_deep, pos = stack.pop()
+        if isinstance(value, list):
+            stack.extend((item, blocks_deep, inlines_deep, pos) for item in reversed(value))
+            continue
+        if not (isinstance(value, dict) and "t" in value):
+            continue
+        attr = attr_of(value)
+        keys = dict(attr[2]) if attr else {}
+        pos = keys.get("data-pos", pos)
+        wrapper = keys.get("wrapper") == "1"
+        t = value["t"]
+        if t in BLOCK_CONTAINERS and not wrapper:
+            blocks_deep += 1
+        if t in INLINE_CONTAINERS and not wrapper:
+            inlines_deep += 1
+        where = _where(shown, pos, line_offset)
+        if blocks_deep > MAX_BLOCK_DEPTH and "block" not in messages:
+            messages["block"] = error("R001", *where, f"blocks nested {blocks_deep} levels deep "
+                                      f"(limit {MAX_BLOCK_DEPTH}): {NESTING_ADVICE}")
+        if inlines_deep > MAX_INLINE_DEPTH and "inline" not in messages:
+            messages["inline"] = error("R001", *where, f"inline formatting nested {inlines_deep} levels "
+                                       f"deep (limit {MAX_INLINE_DEPTH}): {NESTING_ADVICE}")
+        if t == "Table":
+            problem = _table_problem(value)
+            if problem:
+                messages.setdefault(f"table{len(messages)}", error("R002", *where, problem))
+        if "block" in messages and "inline" in messages:
+            break
+        stack.append((value.get("c"), blocks_deep, inlines_deep, pos))
+    return list(messages.values())
+
+
+def _where(shown: str, pos: str, line_offset: int) -> tuple[str, int, int]:
+    line, col = line_col(pos)
+    return shown, (line + line_offset if line else 0), col
+
+
+def _table_problem(table: dict) -> str | None:
+    _attr, _caption, colspecs, head, bodies, foot = table["c"]
+    rows = len(head[1]) + len(foot[1]) + sum(len(body[2]) + len(body[3]) for body in bodies)
+    if len(colspecs) > MAX_TABLE_COLUMNS:
+        return f"table has {len(colspecs)} columns (limit {MAX_TABLE_COLUMNS}): split it"
+    if rows > MAX_TABLE_ROWS:
+        return f"table has {rows} rows (limit {MAX_TABLE_ROWS}): split it or move it to an appendix file"
+    return None
+
+
+# --- images -------------------------------------------------------------------------------------
+
+IMAGE_KINDS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".svg": "SVG"}
+
+
+def check_image(root: Path, target: str) -> tuple[str, str] | None:
+    """(code, why) the image file `target` (relative to the manuscript `root`) may not be used, or None.
+
+    It must resolve, through any symlinks, to a regular file under images/, not too large, whose
+    first bytes say it is the PNG, JPEG or SVG its name says, with a sane pixel count; an SVG
+    must parse without a DTD or entities and point at nothing outside itself.
+    """
+    images = root / "images"
+    path = root / target
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "P003", f"image {target!r} not found"
+    if not real.is_relative_to(images):  # `root` is resolved: a symlinked images/ leads outside it
+        return "P003", f"image {target!r} resolves to {str(real)!r}, outside images/"
+    info = real.stat()
+    if not stat.S_ISREG(info.st_mode):
+        return "P003", f"image {target!r} is not a regular file"
+    if info.st_size > MAX_IMAGE_BYTES:
+        return "R003", f"image {target!r} is {info.st_size >> 20} MiB (limit {MAX_IMAGE_BYTES >> 20} MiB)"
+    expected = IMAGE_KINDS.get(real.suffix.lower()) or IMAGE_KINDS.get(path.suffix.lower())
+    if expected is None:
+        return "R004", f"image {target!r}: only PNG, JPEG and SVG images are allowed (.png, .jpg, .svg)"
+    with open(real, "rb") as handle:
+        head = handle.read(64)
+    found = _magic(head)
+    if found != expected:
+        what = f"a {found} file" if found else "not a PNG, JPEG or SVG file"
+        return "R004", f"image {target!r} is {what}, but its name says {expected}"
+    if found == "SVG":
+        return _svg_problem(real, target)
+    return _pixel_problem(real, target)
+
+
+def _magic(head: bytes) -> str | None:
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if head.startswith(b"%!PS") or head.startswith(b"\xc5\xd0\xd3\xc6"):
+        return "PostScript"
+    if head.startswith(b"%PDF"):
+        return "PDF"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith((b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE svg")):
+        return "SVG"
+    return None
+
+
+def _pixel_problem(path: Path, target: str) -> tuple[str, str] | None:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:  # reads the header only
+            width, height = image.size
+    except Exception as exc:  # Pillow raises many kinds for a damaged header
+        return "R004", f"image {target!r} cannot be read: {exc}"
+    if width * height > MAX_IMAGE_PIXELS:
+        return "R003", (f"image {target!r} is {width}×{height} pixels ({width * height / 1e6:.0f} MP, "
+                f"limit {MAX_IMAGE_PIXELS / 1e6:.0f} MP): scale it down")
+    return None
+
+
+def _svg_problem(path: Path, target: str) -> tuple[str, str] | None:
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import parse
+    from xml.etree.ElementTree import ParseError
+
+    try:
+        tree = parse(str(path), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        return "R005", f"SVG {target!r} has a DTD or entities, which images may not carry ({type(exc).__name__})"
+    except ParseError as exc:
+        return "R005", f"SVG {target!r} is not well-formed XML: {exc}"
+    elements = list(tree.iter())
+    if len(elements) > MAX_SVG_ELEMENTS:
+        return "R003", f"SVG {target!r} has {len(elements)} elements (limit {MAX_SVG_ELEMENTS})"
+    if _local(elements[0].tag) != "svg":
+        return "R005", f"image {target!r} is an XML file whose root is not <svg>"
+    for element in elements:
+        name = _local(element.tag)
+        if name in ("script", "foreignObject", "iframe", "object", "embed"):
+            return "R005", f"SVG {target!r} holds a <{name}> element"
+        for key, value in element.attrib.items():
+            attribute = _local(key)
+            if attribute.lower().startswith("on"):
+                return "R005", f"SVG {target!r} holds an event attribute {attribute!r}"
+            if attribute == "href" and not value.strip().startswith("#"):
+                return "R005", f"SVG {target!r} refers to {value.strip()[:60]!r}: an SVG may only refer inside itself"
+            if "url(" in value.replace(" ", "") and not re.search(r"url\(\s*['\"]?#", value):
+                return "R005", f"SVG {target!r} refers to a resource in a style: {value.strip()[:60]!r}"
+        if name == "style" and element.text and re.search(r"url\(\s*['\"]?(?!#)|@import", element.text):
+            return "R005", f"SVG {target!r} has a style sheet that refers outside itself"
+    return None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def file_problem(path: Path, root: Path, limit: int) -> str | None:
+    """Why a manuscript text file (book.yaml, a chapter, notes.yaml) may not be read, or None."""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "not found"
+    if not real.is_relative_to(root):
+        return f"resolves to {str(real)!r}, outside the manuscript folder"
+    info = os.stat(real)
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file"
+    if info.st_size > limit:
+        return f"is {info.st_size / 1e6:.0f} MB, larger than the limit of {limit / 1e6:.0f} MB"
+    return None

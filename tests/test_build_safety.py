@@ -1,0 +1,235 @@
+"""RELIABILITY.md group G: builds that are interrupted, starved, pointed at their own sources, run twice or hung."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, copy_manuscript, run_cli
+from hardening import PREVIOUS, snapshot
+
+KINDS = ("pdf", "epub", "html")
+
+
+def _env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "1700000000", **extra}
+
+
+def _build_command(manuscript: Path, out: Path) -> list[str]:
+    return [sys.executable, str(ROOT / "build.py"), "build", *KINDS, "--manuscript", str(manuscript), "--out", str(out)]
+
+
+def test_G1_a_build_killed_at_a_random_moment_leaves_the_previous_editions_and_no_temporaries(tmp_path: Path):
+    """SIGINT and SIGKILL, twice each, at seeded random moments of a real build of every edition.
+
+    The build is reproducible, so a finished edition equals the previous one: after every kill
+    the output folder must be exactly as before, with no `.*.tmp` left (the janitor removes a
+    SIGKILLed build's temporaries; `communicate` waits for it, as it holds the build's stderr).
+    """
+    manuscript = copy_manuscript("mini", tmp_path)
+    out = tmp_path / "build"
+    started = time.monotonic()
+    first = subprocess.run(_build_command(manuscript, out), env=_env(), capture_output=True, text=True, timeout=300)
+    duration = time.monotonic() - started
+    assert first.returncode == 0, first.stderr
+    previous = snapshot(out)
+    moments = random.Random(1)
+    for sig in (signal.SIGINT, signal.SIGKILL, signal.SIGINT, signal.SIGKILL):
+        build = subprocess.Popen(_build_command(manuscript, out), env=_env(), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        time.sleep(moments.uniform(0.3, max(0.4, duration)))
+        build.send_signal(sig)
+        _stdout, stderr = build.communicate(timeout=300)
+        assert "Traceback" not in stderr, stderr
+        assert build.returncode in ((0, 1, 130) if sig == signal.SIGINT else (0, -signal.SIGKILL)), stderr
+        assert not [p for p in out.rglob(".*") if p.name.endswith(".tmp")]
+        assert snapshot(out) == previous, f"after {sig.name}"
+
+
+def test_G1_make_deletes_a_failed_target_and_runs_in_a_strict_shell():
+    makefile = (ROOT / "Makefile").read_text("utf-8").splitlines()
+    for line in (".DELETE_ON_ERROR:", "SHELL := bash", ".SHELLFLAGS := -eu -o pipefail -c"):
+        assert line in makefile, line
+
+
+def test_G2_a_pandoc_warning_fails_the_edition_and_writes_nothing(tmp_path: Path):
+    from pressroom.messages import BuildError
+    from pressroom.tools import pandoc
+
+    image = {"t": "Image", "c": [["", [], []], [{"t": "Str", "c": "x"}], ["images/missing.png", ""]]}
+    target = tmp_path / "book.epub"
+    with pytest.raises(BuildError) as caught:
+        pandoc.write_epub(pandoc.document([{"t": "Para", "c": [image]}]), target, [f"--resource-path={tmp_path}"],
+                          label="epub edition", env={})
+    message = caught.value.messages[0]
+    assert (message.path, message.code) == ("epub edition", "T003")
+    assert "[WARNING] Could not fetch resource images/missing.png" in message.text
+    assert not target.exists()
+
+
+def test_G3_a_full_disk_is_an_error_and_the_previous_edition_stays(tmp_path: Path):
+    """ENOSPC stood in for by RLIMIT_FSIZE (EFBIG): the same failed write(), without mounting a tiny tmpfs.
+
+    The web edition fails as its files are written (the fonts are larger than the limit); the
+    PDF fails earlier, when WeasyPrint writes its temporary font files.
+    """
+    manuscript = copy_manuscript("mini", tmp_path)
+    out = tmp_path / "build"
+    (out / "html").mkdir(parents=True)
+    (out / "html" / "index.html").write_bytes(PREVIOUS)
+    (out / "small-book.pdf").write_bytes(PREVIOUS)
+    previous = snapshot(out)
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # write() then fails with EFBIG instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16_384, 16_384))
+
+    for kind, expected in (("html", f"{out}/html: error[O001]: could not write the edition: "
+                                    "File too large"),
+                           ("pdf", "pdf edition: error[W005]: WeasyPrint could not write its temporary files: "
+                                   "File too large")):
+        done = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", kind, "--manuscript", str(manuscript),
+                               "--out", str(out)], env=_env(), capture_output=True, text=True, timeout=300,
+                              preexec_fn=small_files)
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr, done.stderr
+        assert expected in done.stderr.splitlines(), done.stderr
+        assert snapshot(out) == previous
+
+
+def test_G4_read_only_sources_build_and_stay_byte_identical(tmp_path: Path):
+    manuscript = copy_manuscript("mini", tmp_path)
+    before = snapshot(manuscript)
+    paths = sorted(manuscript.rglob("*"), reverse=True) + [manuscript]
+    for path in paths:
+        path.chmod(path.stat().st_mode & ~0o222)
+    try:
+        done = run_cli("build", *KINDS, "--manuscript", str(manuscript), "--out", str(tmp_path / "build"))
+        assert done.returncode == 0, done.stderr
+        assert snapshot(manuscript) == before
+        assert [oct(p.stat().st_mode & 0o222) for p in paths] == ["0o0"] * len(paths)
+    finally:
+        for path in paths:
+            path.chmod(path.stat().st_mode | 0o200)
+
+
+def test_G5_an_output_in_place_of_an_input_is_refused(tmp_path: Path):
+    manuscript = copy_manuscript("mini", tmp_path)
+    inside = manuscript / "build"
+    done = run_cli("build", "pdf", "--manuscript", str(manuscript), "--out", str(inside))
+    assert done.returncode == 1
+    assert f"{inside}: error[O002]: the output folder is inside the manuscript folder {manuscript}: choose " \
+           "another --out" in done.stderr.splitlines()
+    assert not inside.exists()
+
+    named_html = tmp_path / "html"  # a manuscript folder named like the web edition's
+    manuscript.rename(named_html)
+    before = snapshot(named_html)
+    done = run_cli("build", "html", "--manuscript", str(named_html), "--out", str(tmp_path))
+    assert done.returncode == 1
+    assert f"{named_html}: error[O002]: the html edition would replace the manuscript folder {named_html}: " \
+           "choose another --out" in done.stderr.splitlines()
+    assert snapshot(named_html) == before
+
+
+def test_G6_builds_in_different_environments_are_byte_identical(tmp_path: Path):
+    manuscript = copy_manuscript("mini", tmp_path)
+    digests = []
+    for number, extra in enumerate(({"TZ": "UTC", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"},
+                                    {"TZ": "Asia/Kolkata", "LANG": "fr_FR.UTF-8", "LC_ALL": "",
+                                     "PYTHONHASHSEED": "4242"})):
+        cwd = tmp_path / f"cwd{number}"
+        cwd.mkdir()
+        out = tmp_path / f"build{number}"
+        done = subprocess.run(_build_command(manuscript, out), env=_env(**extra), cwd=cwd, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        digests.append({str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+                        for p in sorted(out.rglob("*")) if p.is_file()})
+    assert digests[0] == digests[1]
+
+
+def test_G7_pandoc_runs_under_a_timeout_naming_the_chapter(monkeypatch):
+    from pressroom.messages import BuildError
+    from pressroom.tools import pandoc
+
+    monkeypatch.setattr(pandoc, "TIMEOUT", 0.001)
+    with pytest.raises(BuildError) as caught:
+        pandoc.read_markdown("x\n" * 1000, label="manuscript/chapters/05-five.md")
+    assert str(caught.value) == ("manuscript/chapters/05-five.md: error[T002]: pandoc ran longer than 0.001 s "
+                                 "(the limit): look for deeply nested or very long constructs")
+
+
+def test_G7_a_chapter_template_runs_under_a_timeout_naming_the_chapter(monkeypatch, tmp_path: Path):
+    from pressroom import limits
+    from pressroom.messages import BuildError
+    from pressroom.model import Chapter
+    from pressroom.render import render_chapter
+
+    monkeypatch.setattr(limits, "JINJA_SECONDS", 0.3)
+    loops = "{% for a in 'x' * 9000 %}{% for b in 'x' * 9000 %}{{ a }}{% endfor %}{% endfor %}"
+    chapter = Chapter(id="five", title="t", path=tmp_path / "05.md", shown="manuscript/chapters/05-five.md",
+                      body=loops, body_line=4)
+    with pytest.raises(BuildError) as caught:
+        render_chapter(chapter, {"book": {}, "edition": {}})
+    assert str(caught.value) == "manuscript/chapters/05-five.md: error[R008]: the chapter's template ran longer than 0.3 s"
+
+
+def test_G7_weasyprint_runs_under_a_timeout_naming_the_edition(monkeypatch, tmp_path: Path):
+    from pressroom import limits
+    from pressroom.messages import BuildError
+    from pressroom.tools import weasyprint
+
+    monkeypatch.setattr(limits, "LAYOUT_SECONDS", 0.05)
+    with pytest.raises(BuildError) as caught:
+        weasyprint.layout("<p>A paragraph of text.</p>" * 3000, tmp_path, [tmp_path], label="pdf edition")
+    assert str(caught.value) == "pdf edition: error[R008]: WeasyPrint's layout ran longer than 0.05 s"
+
+
+def test_G7_running_out_of_memory_is_an_error_naming_the_chapter():
+    """Under the build's address-space cap an allocation fails as MemoryError, reported with its stage."""
+    code = ("from pressroom import limits\n"
+            "from pressroom.messages import BuildError\n"
+            "limits.cap_process(memory=1 << 30)\n"
+            "try:\n"
+            "    with limits.stage('manuscript/chapters/05-five.md', 'rendering the chapter'):\n"
+            "        block = bytearray(2 << 30)\n"
+            "except BuildError as exc:\n"
+            "    print(exc)\n")
+    done = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == ("manuscript/chapters/05-five.md: error[R009]: ran out of memory (limit 1 GiB) "
+                                   "while rendering the chapter"), done.stderr
+
+
+def test_G7_a_build_that_spins_past_its_cpu_limit_is_an_error_naming_the_stage():
+    code = ("from pressroom import limits\n"
+            "from pressroom.messages import BuildError\n"
+            "limits.cap_process(cpu=1)\n"
+            "try:\n"
+            "    with limits.stage('pdf edition', 'laying out pages'):\n"
+            "        while True:\n"
+            "            pass\n"
+            "except BuildError as exc:\n"
+            "    print(exc)\n")
+    done = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "pdf edition: error[R008]: the build used more than 1 s of CPU while laying " \
+                                  "out pages", done.stderr
+
+
+def test_G7_the_build_verb_caps_its_memory_and_cpu():
+    code = ("import resource, sys\n"
+            "from pressroom import cli, pipeline\n"
+            "pipeline.build = lambda *a: print(resource.getrlimit(resource.RLIMIT_AS)[0] >> 30,\n"
+            "                                  resource.getrlimit(resource.RLIMIT_CPU)[0])\n"
+            "cli.main(['build', 'pdf'])\n")
+    done = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["4", "1800"], done.stderr
