@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     _common(build)
     build.set_defaults(verb="build", run=_build)
 
-    check = verbs.add_parser("check", help="check the manuscript without writing anything")
+    check = verbs.add_parser("check", help="check the manuscript and the built editions (page-level report, EPUBCheck, Ace)")
     _common(check)
     check.set_defaults(verb="check", run=_check)
 
