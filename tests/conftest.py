@@ -80,3 +80,13 @@ def browser():
         playwright.stop()
 
 # ------------------------------------- end of browser block ----------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _release_font_configurations():
+    """Free WeasyPrint's font configurations while the interpreter is whole: freed at exit, its
+    __del__ finds its C bindings gone and prints a spurious traceback after the test summary."""
+    yield
+    import gc
+
+    gc.collect()
