@@ -50,7 +50,8 @@ def test_G1_a_build_killed_at_a_random_moment_leaves_the_previous_editions_and_n
         build.send_signal(sig)
         _stdout, stderr = build.communicate(timeout=300)
         assert "Traceback" not in stderr, stderr
-        assert build.returncode in ((0, 1, 130) if sig == signal.SIGINT else (0, -signal.SIGKILL)), stderr
+        # SIGINT: 130 when caught; -2 when it lands while Python starts or shuts down (default action).
+        assert build.returncode in ((0, 1, 130, -signal.SIGINT) if sig == signal.SIGINT else (0, -signal.SIGKILL))
         assert not [p for p in out.rglob(".*") if p.name.endswith(".tmp")]
         assert snapshot(out) == previous, f"after {sig.name}"
 
