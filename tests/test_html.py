@@ -310,3 +310,11 @@ def test_a_link_to_a_section_of_another_chapter_goes_to_its_page(tmp_path: Path)
     html = '<a href="#a-section">x</a> <a href="#here">y</a>'
     assert _cross_file_links(html, "ch001.xhtml", {"a-section": "ch002.xhtml", "here": "ch001.xhtml"}) == (
         '<a href="ch002.xhtml#a-section">x</a> <a href="#here">y</a>')
+
+
+def test_a_relative_output_folder_works(tmp_path: Path):
+    # Pagefind runs inside the site folder: it once got the relative path and failed (T032).
+    copy_manuscript("mini", tmp_path)
+    done = run_cli("build", "html", "--manuscript", "manuscript", "--out", "build", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "build" / "html" / "pagefind" / "pagefind.js").is_file()

@@ -36,6 +36,7 @@ def index_site(site: Path, *, label: str) -> int:
 
     Only elements marked `data-pagefind-body` are indexed (the chapters and their notes).
     """
+    site = Path(site).resolve()  # pagefind runs inside the site: a relative path would point elsewhere
     cmd = [str(executable()), "--site", str(site), "--output-subdir", "pagefind"]
     try:
         done = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, cwd=site,
