@@ -818,17 +818,36 @@ class AceReport:
 
 
 @dataclass(frozen=True)
+class ScanReport:
+    """What could run, launch, carry a file or reach outside in one output (pressroom.scan)."""
+
+    path: Path
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Nothing active, attached or outside-loading was found."""
+        return not self.problems
+
+    @property
+    def figure(self) -> str:
+        """"nothing found", or how many problems."""
+        return _plural(len(self.problems), "problem") if self.problems else "nothing found"
+
+
+@dataclass(frozen=True)
 class CheckResults:
     """Everything `check` found, in the order the files are reported."""
 
     pdfs: tuple[PdfReport, ...]
     epubs: tuple[EpubReport, ...]
     aces: tuple[AceReport, ...] = ()
+    scans: tuple[ScanReport, ...] = ()
 
     @property
     def ok(self) -> bool:
         """Every file passes."""
-        return all(r.ok for r in (*self.pdfs, *self.epubs, *self.aces))
+        return all(r.ok for r in (*self.pdfs, *self.epubs, *self.aces, *self.scans))
 
 
 def check_pdf(path: Path, chapters: list[ChapterExpectation]) -> PdfReport:
@@ -853,6 +872,19 @@ def check_epub_file(path: Path) -> EpubReport:
     return EpubReport(path, tally["FATAL"] + tally["ERROR"], tally["WARNING"], shown)
 
 
+def scan_output(edition: Edition, path: Path) -> ScanReport:
+    """The safety scan of one built edition: scripts, launch actions, attachments, outside links."""
+    from .editions.html import STATIC_FILES
+    from .scan import scan_epub, scan_html, scan_pdf
+
+    if edition.kind == "epub":
+        return ScanReport(path, tuple(scan_epub(path)))
+    if edition.kind == "html":
+        scripts = {name for name in STATIC_FILES if name.endswith(".js")}
+        return ScanReport(path, tuple(scan_html(path, allowed_scripts=scripts)))
+    return ScanReport(path, tuple(scan_pdf(path)))
+
+
 def check_accessibility(path: Path) -> AceReport:
     """Ace by DAISY on one EPUB: no violation is the bar."""
     from .tools.ace import check_epub
@@ -871,7 +903,7 @@ def outputs(book: Book, out: Path, kinds: Iterable[str]) -> tuple[list[Output], 
     from .pipeline import output_path
 
     expected = [(e, output_path(book, e, out)) for e in book.editions if e.kind in kinds]
-    return [item for item in expected if item[1].is_file()], [item for item in expected if not item[1].is_file()]
+    return [item for item in expected if item[1].exists()], [item for item in expected if not item[1].exists()]
 
 
 def not_built(missing: list[Output]) -> list[Message]:
@@ -887,7 +919,9 @@ def check_outputs(files: list[Output], chapters: dict[str, list[ResolvedChapter]
         pending = [pool.submit(check_epub_file, path) for path in epubs]
         aces = [pool.submit(check_accessibility, path) for path in epubs]
         pdfs = tuple(check_pdf(path, expectations(chapters[e.name])) for e, path in files if e.kind in PDF_KINDS)
-        return CheckResults(pdfs, tuple(job.result() for job in pending), tuple(job.result() for job in aces))
+        scans = tuple(scan_output(e, path) for e, path in files)
+        return CheckResults(pdfs, tuple(job.result() for job in pending), tuple(job.result() for job in aces),
+                            scans)
 
 
 def shown_path(path: Path) -> str:
@@ -916,6 +950,11 @@ def report_lines(results: CheckResults) -> list[str]:
         if ace:
             lines.append(f"  {'Ace by DAISY':<{width}}{ace.figure:>{FIGURE_WIDTH}}  {'ok' if ace.ok else 'FAILED'}")
             lines.extend(_details(list(ace.violations)))
+    if results.scans:
+        lines.append("safety scan (scripts, actions, attachments, outside links):")
+        for scan in results.scans:
+            lines.append(f"  {scan.path.name:<{width}}{scan.figure:>{FIGURE_WIDTH}}  {'ok' if scan.ok else 'FAILED'}")
+            lines.extend(_details(list(scan.problems)))
     return lines
 
 
@@ -940,7 +979,7 @@ def _plural(count: int, noun: str) -> str:
 def summary(results: CheckResults, seconds: float) -> str:
     """One closing line: every rule holds, or how many fail."""
     rules = ([r.ok for report in results.pdfs for r in report.rules] + [e.ok for e in results.epubs]
-             + [a.ok for a in results.aces])
+             + [a.ok for a in results.aces] + [s.ok for s in results.scans])
     files = [_plural(len(results.pdfs), "PDF") + f" ({sum(r.pages for r in results.pdfs)} pages)"]
     if results.epubs:
         files.append(_plural(len(results.epubs), "EPUB"))
@@ -962,4 +1001,7 @@ def failure_messages(results: CheckResults) -> list[Message]:
     for ace in results.aces:
         if not ace.ok:
             messages.append(error("Q008", shown_path(ace.path), 0, 0, f"Ace by DAISY: {ace.figure}"))
+    for scan in results.scans:
+        if not scan.ok:
+            messages.append(error("Q009", shown_path(scan.path), 0, 0, f"safety scan: {scan.figure}"))
     return messages

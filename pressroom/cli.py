@@ -123,7 +123,7 @@ def _check(args: argparse.Namespace, report: Report) -> None:
 
     started = time.monotonic()
     book, chapters = _lint(args, report)
-    built, missing = outputs(book, args.out, (*PDF_KINDS, "epub"))
+    built, missing = outputs(book, args.out, (*PDF_KINDS, "epub", "html"))
     if not built:  # a fresh clone: the manuscript is all there is to check
         report.add(warning("Q000", shown_path(args.out), 0, 0, f"no edition of “{book.title}” is built here "
                            "yet, so only the manuscript was checked: run `make` first (`make check` does)"))

@@ -26,7 +26,7 @@ ROWS = {
     "ending": "  chapters ending with their last sentence             2/2  100 %  ok",
     "fonts": "  fonts embedded                                       1/1  100 %  ok",
 }
-SUMMARY = re.compile(r"check: (every rule holds|1 of 6 rules fail) for 1 PDF \((\d+) pages\) \(\d+\.\d s\)")
+SUMMARY = re.compile(r"check: (every rule holds|1 of 7 rules fail) for 1 PDF \((\d+) pages\) \(\d+\.\d s\)")
 
 SAMPLE_PDF_ROWS = [
     "  notes on their call's page                         10/10  100 %  ok",
@@ -43,6 +43,11 @@ SAMPLE_REPORT = [
     "limits-of-influence.epub:",
     "  EPUBCheck                                  0 errors, 0 warnings  ok",
     "  Ace by DAISY                                       0 violations  ok",
+    "safety scan (scripts, actions, attachments, outside links):",
+    "  limits-of-influence.pdf                           nothing found  ok",
+    "  limits-of-influence-print.pdf                     nothing found  ok",
+    "  limits-of-influence.epub                          nothing found  ok",
+    "  html                                              nothing found  ok",
 ]
 
 # html file → (the rule it breaks, its row, the detail lines under it, the error on stderr, pages)
@@ -84,10 +89,13 @@ def check(tmp_path: Path, out: Path, manuscript: Path = BOOK):
 
 
 def expected_report(rows: dict[str, str], details: dict[str, list[str]], pages: int) -> list[str]:
+    from pressroom.check import FIGURE_WIDTH
+
     lines = [HEADING, f"{PDF}: {pages} pages"]
     for key, row in rows.items():
         lines += [row, *details.get(key, [])]
-    return lines
+    return lines + ["safety scan (scripts, actions, attachments, outside links):",
+                    f"  {PDF:<43}{'nothing found':>{FIGURE_WIDTH}}  ok"]
 
 
 def test_the_sample_book_holds_every_rule(sample_build: Path, tmp_path: Path):
@@ -119,7 +127,7 @@ def test_a_pdf_breaking_one_rule_fails_that_rule_with_its_details(tmp_path: Path
     if pages != 5:  # one more page: the figure of the page rule changes with it
         rows["measure"] = f"  pages with nothing outside the text block            {pages}/{pages}  100 %  ok"
     assert lines[:-1] == expected_report(rows, {rule: details}, pages)
-    assert SUMMARY.fullmatch(lines[-1]).group(1) == "1 of 6 rules fail"
+    assert SUMMARY.fullmatch(lines[-1]).group(1) == "1 of 7 rules fail"
     assert done.stderr.splitlines() == [f"build/{PDF}: {message}", "1 error(s); nothing under build/ was replaced"]
 
 
@@ -171,11 +179,12 @@ def test_an_edition_missing_from_a_build_is_an_error_naming_it(sample_build: Pat
     done = check(tmp_path, out, sample_build.parent / "manuscript")
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
+        "build/html: error[Q000]: the html edition is not built: run `make` (or `python build.py build`) first",
         "build/limits-of-influence-print.pdf: error[Q000]: the print edition is not built: "
         "run `make` (or `python build.py build`) first",
         "build/limits-of-influence.epub: error[Q000]: the epub edition is not built: "
         "run `make` (or `python build.py build`) first",
-        "2 error(s); nothing under build/ was replaced"]
+        "3 error(s); nothing under build/ was replaced"]
     assert "Traceback" not in done.stdout + done.stderr
 
 
