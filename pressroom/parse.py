@@ -62,8 +62,12 @@ def _parse_chapter(chapter: Chapter, text: str, notes: dict[str, Note], note_blo
 def read_checked(text: str, shown: str, line_offset: int, report: Report) -> dict:
     """Markdown → AST; nesting past our limit stops here (naming the place), a table too large is reported."""
     raw = pandoc.read_markdown(text, label=shown)
-    limits.check_json_nesting(raw, shown, line_offset)
-    ast = json.loads(raw)
+    try:
+        ast = json.loads(raw)
+    except RecursionError:
+        # Only a pathologically nested text gets here; the slow text scan says where (R001).
+        limits.check_json_nesting(raw, shown, line_offset)
+        raise
     problems = limits.check_shapes(ast["blocks"], shown, line_offset)
     if any(m.code == "R001" for m in problems):
         raise BuildError(problems)  # too deep for the recursive passes that follow
@@ -91,8 +95,9 @@ def _parse_notes(book: Book, report: Report) -> dict[str, list]:
     for div in sanitize.clean_blocks(strip_sourcepos(ast["blocks"])):
         index = int(div["c"][0][0][1:])
         result[notes[index].id] = div["c"][1]
+    divs = {_div_id(b): b for b in ast["blocks"] if b["t"] == "Div"}
     for i, note in enumerate(notes):
-        raw = [b for b in ast["blocks"] if b["t"] == "Div" and _div_id(b) == f"n{i}"]
+        raw = [divs[f"n{i}"]] if f"n{i}" in divs else []
         for message in check_policy(raw, note.pos.path, root=book.root):
             report.add(message.__class__(note.pos.path, note.pos.line, note.pos.col, message.severity,
                                          message.code, f"in note '{note.id}': {message.text}"))
@@ -136,10 +141,11 @@ def check_policy(blocks: list, shown: str, line_offset: int = 0, root: Path | No
     messages: list[Message] = sanitize.raw_messages(blocks, shown, line_offset)
 
     def check(node: dict, pos: str) -> None:
-        line, col = line_col(pos)
-        where = (shown, line + line_offset if line else 0, col)
-        for code, text in _problems(node, root):
-            messages.append(error(code, *where, text))
+        problems = _problems(node, root)
+        if problems:  # positions are worked out only where there is something to report
+            line, col = line_col(pos)
+            where = (shown, line + line_offset if line else 0, col)
+            messages.extend(error(code, *where, text) for code, text in problems)
 
     walk(blocks, check)
     return messages
