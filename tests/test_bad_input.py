@@ -41,7 +41,7 @@ def test_bad_manuscript_is_refused_with_its_location(case: str, tmp_path: Path):
 
 def test_unused_note_is_a_warning_and_the_build_goes_on(tmp_path: Path):
     manuscript = copy_manuscript("mini", tmp_path, overlay="note-unused")
-    done = run_cli("check", "--manuscript", str(manuscript), cwd=tmp_path)
+    done = run_cli("check", "--manuscript", str(manuscript), "--out", str(tmp_path / "build"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "manuscript/notes.yaml:6:3: warning[N003]: note 'spare' is defined but never referenced" \
         in done.stderr.splitlines()
@@ -64,7 +64,7 @@ def test_raw_html_in_a_chapter_is_refused_with_its_position(tmp_path: Path):
     manuscript = copy_manuscript("mini", tmp_path)
     (manuscript / "chapters" / "01-one.md").write_text(
         "---\ntitle: One\n---\nA call.[^dark]\n\nText <script>alert(1)</script> here.\n")
-    done = run_cli("check", "--manuscript", str(manuscript), cwd=tmp_path)
+    done = run_cli("check", "--manuscript", str(manuscript), "--out", str(tmp_path / "build"), cwd=tmp_path)
     assert done.returncode == 1
     assert any(line.startswith("manuscript/chapters/01-one.md:6:") and "[P001]" in line
                for line in done.stderr.splitlines()), done.stderr
