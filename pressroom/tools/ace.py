@@ -48,6 +48,19 @@ def check_epub(path: Path) -> list[AceMessage]:
     browser = os.environ.get("PUPPETEER_EXECUTABLE_PATH") or str(CHROMIUM)
     if not Path(browser).is_file():
         raise fail("V012", browser, 0, 0, "chromium not found: sudo apt-get install -y chromium")
+    # Chromium under Puppeteer sometimes fails to start on a loaded machine: Ace then writes no
+    # report at all. One more try tells that apart from a real failure.
+    for _ in range(2):
+        report, detail = _run_once(node, browser, path)
+        if report is not None:
+            break
+    else:
+        raise fail("V014", str(path), 0, 0, f"Ace wrote no report, twice: {detail}")
+    return parse_report(report)
+
+
+def _run_once(node: str, browser: str, path: Path) -> tuple[dict | None, str]:
+    """One Ace run: its JSON report, or None and the last lines it printed."""
     with tempfile.TemporaryDirectory(prefix="pressroom-ace-") as folder:
         out = Path(folder) / "report"
         env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": browser, "PUPPETEER_SKIP_DOWNLOAD": "1",
@@ -59,12 +72,10 @@ def check_epub(path: Path) -> list[AceMessage]:
         except subprocess.TimeoutExpired:
             raise fail("V014", str(path), 0, 0, f"Ace ran longer than {TIMEOUT} s") from None
         try:
-            report = json.loads((out / "report.json").read_text("utf-8"))
+            return json.loads((out / "report.json").read_text("utf-8")), ""
         except (OSError, ValueError):
-            detail = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
-            raise fail("V014", str(path), 0, 0, f"Ace wrote no report (exit code {done.returncode}): "
-                       f"{' '.join(detail[-3:]) or 'no output'}") from None
-    return parse_report(report)
+            lines = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
+            return None, f"exit code {done.returncode}: {' '.join(lines[-3:]) or 'no output'}"
 
 
 def parse_report(report: dict) -> list[AceMessage]:
