@@ -82,11 +82,14 @@ def browser():
 # ------------------------------------- end of browser block ----------------------------------
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _release_font_configurations():
-    """Free WeasyPrint's font configurations while the interpreter is whole: freed at exit, its
-    __del__ finds its C bindings gone and prints a spurious traceback after the test summary."""
-    yield
+def pytest_sessionfinish(session, exitstatus):
+    """Remove WeasyPrint's font folders while the interpreter is whole. Left to interpreter exit,
+    FontConfiguration.__del__ finds `rmtree` already gone and prints a traceback after the summary."""
     import gc
 
-    gc.collect()
+    from weasyprint.text.fonts import FontConfiguration
+
+    for item in gc.get_objects():
+        if isinstance(item, FontConfiguration) and getattr(item, "_folder", None):
+            shutil.rmtree(item._folder, ignore_errors=True)
+            item._folder = None
