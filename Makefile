@@ -19,11 +19,28 @@ export PYTHONHASHSEED := 0
 
 .PHONY: all pdf print epub html check proof test clean system-check test-system-check
 
-all: $(READY) system-check
-	$(PY) build.py build
+# The book to build and where: `make MANUSCRIPT=path/to/book OUT=path/to/out`.
+MANUSCRIPT ?= manuscript
+OUT ?= build
+# Everything a build reads: the manuscript (images included), our code, templates, styles and
+# fonts, the pinned requirements. A build records the files it wrote in its stamp; `make` with
+# nothing changed since, and every one of them still there, does nothing.
+SOURCES := $(shell find $(MANUSCRIPT) pressroom templates styles -type f ! -name '*.pyc' 2>/dev/null) \
+	build.py requirements.txt Makefile
+STAMP = $(OUT)/.make-$(1)
+$(foreach kind,all pdf print epub html,$(shell test -f $(call STAMP,$(kind)) && \
+	{ while read -r f; do test -e "$$f" || { rm -f $(call STAMP,$(kind)); break; }; done < $(call STAMP,$(kind)); }))
 
-pdf print epub html: $(READY) system-check
-	$(PY) build.py build $@
+all: $(call STAMP,all)
+pdf print epub html: %: $(call STAMP,%)
+
+$(call STAMP,all): $(SOURCES) $(READY)
+	@scripts/system-check build
+	$(PY) build.py build --manuscript $(MANUSCRIPT) --out $(OUT) --stamp $@
+
+$(OUT)/.make-%: $(SOURCES) $(READY)
+	@scripts/system-check build
+	$(PY) build.py build $* --manuscript $(MANUSCRIPT) --out $(OUT) --stamp $@
 
 # Built first, so the check reads the editions of the sources as they are, never stale ones.
 check: all $(NODE_READY)
@@ -73,6 +90,7 @@ diff: $(READY) system-check
 
 # Benchmarks: each prints its figure and its ratio to the bar it is held to.
 bench: $(READY) system-check
+	$(PY) bench/bench_build.py
 	$(PY) bench/bench_diff.py
 	$(PY) bench/bench_stamp.py
 

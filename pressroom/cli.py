@@ -44,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     build = verbs.add_parser("build", help="build editions (pdf, print, epub, html) into build/")
     build.add_argument("editions", nargs="*", metavar="KIND",
                        help="pdf, print, epub or html; several may be given (default: all)")
+    build.add_argument("--single-flow", action="store_true",
+                       help="lay each PDF out as one document, not chapter by chapter in parallel (slower)")
+    build.add_argument("--stamp", type=Path, metavar="FILE",
+                       help="after a successful build, list the files written in FILE (for make)")
     _common(build)
     build.set_defaults(verb="build", run=_build)
 
@@ -113,7 +117,18 @@ def _build(args: argparse.Namespace, report: Report) -> None:
     if unknown:
         raise BuildError([error("U001", "build.py", 0, 0, f"unknown edition kind {sorted(unknown)[0]!r}: "
                                 f"choose from {', '.join(KINDS)}")])
-    build(args.manuscript, args.out, kinds, _progress, report)
+    started = time.monotonic()
+    built = build(args.manuscript, args.out, kinds, _progress, report, single_flow=args.single_flow)
+    import resource
+
+    workers = max([b.worker_peak_mb for b in built], default=0.0)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    _progress(f"built {len(built)} edition(s) in {time.monotonic() - started:.1f} s; "
+              f"peak memory: {own:.0f} MB (build), {workers:.0f} MB (largest worker)")
+    if args.stamp:
+        from .output import write_bytes
+
+        write_bytes(args.stamp, "".join(f"{b.path}\n" for b in built).encode("utf-8"))
 
 
 def _check(args: argparse.Namespace, report: Report) -> None:

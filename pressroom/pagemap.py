@@ -6,10 +6,11 @@ many letters and digits of that block come before it. Letters and digits only: h
 at line ends, spaces and punctuation differ between a laid-out line and the source, letters
 never do. Note calls and note bodies (the PDF's page-foot notes) are not counted.
 
-    pdf.build_pdf lays the book out   →  remember(html, document): the page starts, kept by the
+    pdf.build_pdf lays the book out   →  remember(html, starts): the page starts, kept by the
                                           HTML's hash for the rest of the run
-    epub.build_epub                   →  reader_pages(html, layout): the starts of that same
-                                          HTML, laid out again only if no PDF was built before
+    epub.build_epub                   →  reader_pages(html, find): the starts of that same
+                                          HTML, found again (from the layout cache, as a rule)
+                                          only if no PDF was built before
     mark_pages(tree, starts)          →  <span epub:type="pagebreak" role="doc-pagebreak"
                                                 id="page-14" aria-label="14"/> at each place
 
@@ -40,16 +41,16 @@ class PageStart:
     chars: int = 0  # letters and digits of that block before the page begins
 
 
-def remember(html: str, document) -> None:
-    """Keep the page starts of a laid-out reader's PDF, for an EPUB built later in the same run."""
-    _REMEMBERED[_key(html)] = tuple(page_starts(document))
+def remember(html: str, starts: list[PageStart]) -> None:
+    """Keep the page starts of the reader's PDF made from `html`, for an EPUB built later in the same run."""
+    _REMEMBERED[_key(html)] = tuple(starts)
 
 
-def reader_pages(html: str, layout: Callable[[], object]) -> tuple[PageStart, ...]:
-    """The page starts of the PDF made from `html`: remembered, or from `layout()` now."""
+def reader_pages(html: str, find: Callable[[], list[PageStart]]) -> tuple[PageStart, ...]:
+    """The page starts of the PDF made from `html`: remembered, or found by `find()` now."""
     key = _key(html)
     if key not in _REMEMBERED:
-        _REMEMBERED[key] = tuple(page_starts(layout()))
+        _REMEMBERED[key] = tuple(find())
     return _REMEMBERED[key]
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from . import limits, sanitize
+from .cache import Store, code_digest, digest, tree_digest
 from .messages import BuildError, Message, Report, error
 from .model import Book, Chapter, Note
 from .pandoc_ast import attr_of, line_col, strip_sourcepos, transform, walk
@@ -21,6 +22,8 @@ LINK_SCHEMES = {"http", "https", "mailto"}
 ATTRIBUTE_VALUES = {"dir": re.compile(r"ltr|rtl|auto"), "lang": re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")}
 SOURCEPOS_KEYS = {"data-pos", "wrapper"}
 NOTES_FENCE = ":" * 12
+PARSED = "pandoc-json"  # cache kind: Markdown text → pandoc's JSON
+CHECKED = "chapters"  # cache kind: a chapter's text → its checked blocks and the messages found
 
 
 @dataclass(frozen=True)
@@ -31,37 +34,129 @@ class ParsedChapter:
     blocks: list
 
 
-def parse_book(book: Book, texts: dict[str, str], report: Report) -> list[ParsedChapter]:
-    """Parse every chapter (its Jinja already rendered) and the notes; all policy errors at once."""
-    note_blocks = _parse_notes(book, report)
+def parse_book(book: Book, texts: dict[str, str], report: Report, store: Store | None = None) -> list[ParsedChapter]:
+    """Parse every chapter (its Jinja already rendered) and the notes; all policy errors at once.
+
+    One pandoc process reads every text not found in the cache `store` (by the text's hash).
+    """
+    notes = list(book.notes.values())
+    notes_source = "\n\n".join(f"{NOTES_FENCE} {{#n{i}}}\n{n.text}\n{NOTES_FENCE}" for i, n in enumerate(notes))
+    sources = [(chapter, _chapter_source(chapter, texts[chapter.id], book.notes)) for chapter in book.chapters]
+    salt = _salt(book) if store is not None else ""
+    keys = [digest(salt, chapter.shown, str(chapter.body_line), text) for chapter, (text, _) in sources]
+    # A chapter checked before with the same text (and images, code, pandoc) is not read again.
+    done = [_cached_chapter(store, key) for key in keys]
+    items = [(text + "\n", chapter.shown) for (chapter, (text, _)), known in zip(sources, done) if known is None]
+    notes_key = digest(salt, notes_source, *(f"{n.pos.path}:{n.pos.line}:{n.pos.col}" for n in notes))
+    notes_known = store.read_json(CHECKED, notes_key) if store is not None and notes else None
+    if notes and notes_known is None:
+        items.append((notes_source + "\n", notes[0].pos.path))
+    with limits.stage(str(book.root), "parsing the chapters"):
+        raws = iter(_read_all(items, store))
+    fresh = [None if known is not None else next(raws) for known in done]
+    if notes_known is not None:
+        note_blocks = notes_known["blocks"]
+        report.extend(Message(*m) for m in notes_known["messages"])
+    elif notes:
+        found = Report()
+        note_blocks = _parse_notes(book, notes, next(raws), found)
+        report.extend(found.messages)
+        if store is not None and not found.errors:
+            store.write_json(CHECKED, notes_key, {"blocks": note_blocks,
+                                                  "messages": [astuple(m) for m in found.messages]})
+    else:
+        note_blocks = {}
     parsed = []
-    for chapter in book.chapters:
+    for (chapter, (_, order)), key, known, raw in zip(sources, keys, done, fresh):
         try:
-            with limits.stage(chapter.shown, "parsing"):
-                parsed.append(_parse_chapter(chapter, texts[chapter.id], book.notes, note_blocks, report,
-                                             book.root))
+            if known is None:
+                found = Report()
+                try:
+                    with limits.stage(chapter.shown, "parsing"):
+                        known = _check_chapter(chapter, raw, found, book.root)
+                finally:
+                    report.extend(found.messages)
+                if store is not None and not found.errors:
+                    store.write_json(CHECKED, key, {"blocks": known[0], "messages": [astuple(m) for m in found.messages]})
+                blocks = known[0]
+            else:
+                blocks = known[0]
+                report.extend(known[1])
+            parsed.append(ParsedChapter(chapter, _fill_notes(blocks, order, note_blocks)))
         except BuildError as exc:
             report.extend(exc.messages)
+    if store is not None:
+        store.prune(CHECKED)
     report.raise_if_errors()
     return parsed
 
 
-def _parse_chapter(chapter: Chapter, text: str, notes: dict[str, Note], note_blocks: dict[str, list],
-                   report: Report, root: Path | None = None) -> ParsedChapter:
+def _salt(book: Book) -> str:
+    """What a chapter's checks depend on beyond its text: our code, pandoc, the book's images."""
+    images = book.root / "images"
+    return digest(code_digest(), pandoc.version(), tree_digest(images) if images.is_dir() else "")
+
+
+def _cached_chapter(store: Store | None, key: str) -> tuple[list, list[Message]] | None:
+    value = store.read_json(CHECKED, key) if store is not None else None
+    if value is None:
+        return None
+    return value["blocks"], [Message(*m) for m in value["messages"]]
+
+
+def _read_all(items: list[tuple[str, str]], store: Store | None) -> list[str | BuildError]:
+    """Pandoc's JSON for each (text, label): from the cache, the rest in one pandoc process.
+
+    A text pandoc cannot read gets its error in its place (the others are still checked).
+    """
+    keys = [digest(pandoc.READER, pandoc.version(), text) for text, _ in items]
+    found: list[str | BuildError | None] = [None] * len(items)
+    if store is not None:
+        for i, key in enumerate(keys):
+            cached = store.read_text(PARSED, key)
+            if cached is not None:
+                found[i] = cached
+    missing = [i for i, raw in enumerate(found) if raw is None]
+    try:
+        raws = pandoc.read_markdown_many([items[i][0] for i in missing], [items[i][1] for i in missing])
+    except BuildError:  # name every text pandoc fails on, one run each
+        raws = []
+        for i in missing:
+            try:
+                raws.append(pandoc.read_markdown(items[i][0], label=items[i][1]))
+            except BuildError as exc:
+                raws.append(exc)
+    for i, raw in zip(missing, raws):
+        found[i] = raw
+        if store is not None and isinstance(raw, str):
+            store.write_text(PARSED, keys[i], raw)
+    if store is not None and missing:
+        store.prune(PARSED)
+    return found
+
+
+def _chapter_source(chapter: Chapter, text: str, notes: dict[str, Note]) -> tuple[str, list[str]]:
+    """The chapter's Markdown with its notes.yaml notes defined as placeholders, and their order."""
     inline = {d.id for d in chapter.inline_notes}
     called = [ref.id for ref in chapter.refs if ref.id in notes and ref.id not in inline]
     order = list(dict.fromkeys(called))
     # notes.yaml notes enter as placeholders so pandoc pairs calls and notes as it always does.
     definitions = "".join(f"\n\n[^{note_id}]: {PLACEHOLDER.format(i)}" for i, note_id in enumerate(order))
-    ast = read_checked(text + "\n" + definitions + "\n", chapter.shown, chapter.body_line - 1, report)
+    return text + "\n" + definitions, order
+
+
+def _check_chapter(chapter: Chapter, raw: str | BuildError, report: Report,
+                   root: Path | None = None) -> tuple[list, list]:
+    """The chapter's blocks once checked and cleaned (notes not yet filled in)."""
+    ast = read_checked(raw, chapter.shown, chapter.body_line - 1, report)
     report.extend(check_policy(ast["blocks"], chapter.shown, line_offset=chapter.body_line - 1, root=root))
-    blocks = sanitize.clean_blocks(strip_sourcepos(ast["blocks"]))
-    return ParsedChapter(chapter, _fill_notes(blocks, order, note_blocks))
+    return sanitize.clean_blocks(strip_sourcepos(ast["blocks"])), []
 
 
-def read_checked(text: str, shown: str, line_offset: int, report: Report) -> dict:
-    """Markdown → AST; nesting past our limit stops here (naming the place), a table too large is reported."""
-    raw = pandoc.read_markdown(text, label=shown)
+def read_checked(raw: str | BuildError, shown: str, line_offset: int, report: Report) -> dict:
+    """Pandoc's JSON → AST; nesting past our limit stops here (naming the place), a table too large is reported."""
+    if isinstance(raw, BuildError):
+        raise raw
     try:
         ast = json.loads(raw)
     except RecursionError:
@@ -75,16 +170,12 @@ def read_checked(text: str, shown: str, line_offset: int, report: Report) -> dic
     return ast
 
 
-def _parse_notes(book: Book, report: Report) -> dict[str, list]:
-    """All notes.yaml notes in one pandoc call, each fenced in a Div carrying its index."""
-    notes = list(book.notes.values())
-    if not notes:
-        return {}
-    source = "\n\n".join(f"{NOTES_FENCE} {{#n{i}}}\n{n.text}\n{NOTES_FENCE}" for i, n in enumerate(notes))
+def _parse_notes(book: Book, notes: list[Note], raw: str | BuildError, report: Report) -> dict[str, list]:
+    """All notes.yaml notes, read in one text, each fenced in a Div carrying its index."""
     found = Report()  # positions inside the joined notes mean nothing to the author: dropped
     try:
         with limits.stage(notes[0].pos.path, "parsing the notes"):
-            ast = read_checked(source + "\n", notes[0].pos.path, 0, found)
+            ast = read_checked(raw, notes[0].pos.path, 0, found)
     except BuildError as exc:
         found.extend(exc.messages)
         ast = None
@@ -97,8 +188,8 @@ def _parse_notes(book: Book, report: Report) -> dict[str, list]:
         result[notes[index].id] = div["c"][1]
     divs = {_div_id(b): b for b in ast["blocks"] if b["t"] == "Div"}
     for i, note in enumerate(notes):
-        raw = [divs[f"n{i}"]] if f"n{i}" in divs else []
-        for message in check_policy(raw, note.pos.path, root=book.root):
+        raw_div = [divs[f"n{i}"]] if f"n{i}" in divs else []
+        for message in check_policy(raw_div, note.pos.path, root=book.root):
             report.add(message.__class__(note.pos.path, note.pos.line, note.pos.col, message.severity,
                                          message.code, f"in note '{note.id}': {message.text}"))
     return result

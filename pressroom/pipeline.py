@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import limits
+from .cache import Store
 from .editions.fragments import render_fragments
 from .manuscript.load import load_book
 from .messages import BuildError, Report, error
@@ -28,6 +29,7 @@ class Built:
     path: Path
     seconds: float
     detail: str
+    worker_peak_mb: float = 0.0  # the largest peak memory of the processes that laid it out
 
 
 def output_path(book: Book, edition: Edition, out: Path) -> Path:
@@ -51,7 +53,7 @@ def prepare(book: Book, edition: Edition, report: Report, cache: dict | None = N
     key = tuple(texts.items())
     if cache is not None and key in cache:
         return cache[key]
-    chapters = resolve(parse_book(book, texts, report), book.note_numbering)
+    chapters = resolve(parse_book(book, texts, report, cache.get("store") if cache else None), book.note_numbering)
     if cache is not None:
         cache[key] = chapters
     return chapters
@@ -70,15 +72,20 @@ def render_texts(book: Book, edition: Edition, report: Report) -> dict[str, str]
     return texts
 
 
-def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, report: Report) -> list[Built]:
-    """Build the editions of `kinds` listed in book.yaml into `out`."""
+def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, report: Report,
+          single_flow: bool = False) -> list[Built]:
+    """Build the editions of `kinds` listed in book.yaml into `out`.
+
+    PDFs are laid out chapter by chapter in parallel and merged, or with `single_flow` as one
+    document (slower; the reference the merged PDF is tested against).
+    """
     started = time.monotonic()
     with limits.stage(str(manuscript), "reading the manuscript"):
         book = load_book(manuscript, report)
     check_outputs(book, [e for e in book.editions if e.kind in kinds], out)
     progress(f"load: {book.title!r}: {len(book.chapters)} chapters, {book.note_count} notes "
              f"({time.monotonic() - started:.1f} s)")
-    built, cache = [], {}
+    built, cache = [], {"store": Store(out / ".cache")}
     # Every edition's chapters are checked before any edition is written: an error that only one
     # edition's Jinja shows must not leave the editions before it replaced.
     for edition in (e for e in book.editions if e.kind in kinds):
@@ -88,7 +95,7 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
     with git.pinned_source_date_epoch(book.root):
         for edition in (e for e in book.editions if e.kind in kinds):
             with limits.stage(f"{edition.name} edition", f"building the {edition.name} edition"):
-                built.append(_build_edition(book, edition, out, progress, report, cache))
+                built.append(_build_edition(book, edition, out, progress, report, cache, single_flow))
     return built
 
 
@@ -109,13 +116,14 @@ def check_outputs(book: Book, editions: list[Edition], out: Path) -> None:
 
 
 def _build_edition(book: Book, edition: Edition, out: Path, progress: Progress, report: Report,
-                   cache: dict) -> Built:
+                   cache: dict, single_flow: bool) -> Built:
     from .editions import epub, html, pdf
 
     started = time.monotonic()
     progress(f"{edition.name}: parsing and resolving {len(book.chapters)} chapters")
     chapters = prepare(book, edition, report, cache)
     target = output_path(book, edition, out)
+    peak = 0.0
     if edition.kind == "epub":
         progress(f"{edition.name}: writing EPUB 3")
         detail = epub.build_epub(book, edition, chapters, target, cache)  # cache: the PDF's parse, for its pages
@@ -123,15 +131,17 @@ def _build_edition(book: Book, edition: Edition, out: Path, progress: Progress, 
         # One pandoc run serves every edition that shares these chapters.
         key = ("fragments", id(chapters))
         if key not in cache:
-            cache[key] = render_fragments(chapters)
+            cache[key] = render_fragments(chapters, cache["store"])
         fragments = cache[key]
         if edition.is_pdf:
             progress(f"{edition.name}: typesetting with WeasyPrint")
-            result = pdf.build_pdf(book, edition, chapters, fragments, target)
+            result = pdf.build_pdf(book, edition, chapters, fragments, target,
+                                   None if single_flow else cache["store"], progress)
             detail = f"{result.pages} pages, {result.notes} notes on their call's page"
+            peak = result.worker_peak_mb
         else:
             progress(f"{edition.name}: writing the web edition")
             detail = html.build_html(book, edition, chapters, fragments, target)
     seconds = time.monotonic() - started
     progress(f"{edition.name}: wrote {target} ({detail}; {seconds:.1f} s)")
-    return Built(edition, target, seconds, detail)
+    return Built(edition, target, seconds, detail, peak)

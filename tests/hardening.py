@@ -24,9 +24,14 @@ PREVIOUS = b"the previous edition"
 
 
 def snapshot(folder: Path) -> dict[str, object]:
-    """Every entry under `folder`: file bytes, symlink targets, and the kind of anything else."""
+    """Every entry under `folder`: file bytes, symlink targets, and the kind of anything else.
+
+    The build cache (`.cache/`) is left out: a failed build may still keep what it checked.
+    """
     entries: dict[str, object] = {}
     for base, dirs, files in os.walk(folder):
+        if Path(base) == Path(folder) and ".cache" in dirs:
+            dirs.remove(".cache")
         for name in dirs + files:
             path = Path(base) / name
             info = path.lstat()

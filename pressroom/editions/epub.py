@@ -144,7 +144,7 @@ def print_pages(book: Book, chapters: list[ResolvedChapter], fragments: Fragment
     """
     from ..pipeline import prepare
     from ..tools import weasyprint
-    from . import pdf
+    from . import pdf, typeset
 
     reader = next((e for e in book.editions if e.kind == "pdf"), None)
     if reader is None:
@@ -152,8 +152,15 @@ def print_pages(book: Book, chapters: list[ResolvedChapter], fragments: Fragment
     pdf_chapters = prepare(book, reader, Report(), cache)
     pdf_fragments = _fragments(pdf_chapters, cache)
     html = pdf.book_html(book, reader, pdf_chapters, pdf_fragments)
-    starts = pagemap.reader_pages(html, lambda: weasyprint.layout(
-        html, book.root, [book.root, pdf.STYLES], label=f"{reader.name} edition (its pages, for the EPUB)"))
+    store = cache.get("store")
+
+    def find() -> list[pagemap.PageStart]:
+        if store is not None and not reader.tagged:  # the chapters as laid out for the PDF, cached
+            return typeset.page_starts(book, reader, pdf_chapters, pdf_fragments, store, progress=lambda _: None)
+        return pagemap.page_starts(weasyprint.layout(
+            html, book.root, [book.root, pdf.STYLES], label=f"{reader.name} edition (its pages, for the EPUB)"))
+
+    starts = pagemap.reader_pages(html, find)
     same = {f"chapter-{c.id}" for c in chapters
             if fragments.chapters.get(c.id) == pdf_fragments.chapters.get(c.id)}
     # A chapter whose text differs in print ({% if edition.kind %}) cannot be matched word for word:
@@ -200,7 +207,7 @@ def page_source(book: Book) -> str:
 def _fragments(chapters: list[ResolvedChapter], cache: dict) -> Fragments:
     key = ("fragments", id(chapters))  # the pipeline's own key: one pandoc run per parse
     if key not in cache:
-        cache[key] = render_fragments(chapters)
+        cache[key] = render_fragments(chapters, cache.get("store"))
     return cache[key]
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
+from ..cache import Store, code_digest, digest
 from ..resolve import ResolvedChapter
 from ..sanitize import second_layer
 from ..tools import pandoc
 
 SPLIT = re.compile(r"<!--pressroom:(chapter|note):([^>]+)-->\n?")
 NOTE_CALL = re.compile(r"<!--pressroom-note:(\d+)-->")
+KIND = "html-fragments"  # cache kind: a chapter's AST → its HTML and its notes'
 
 
 @dataclass(frozen=True)
@@ -21,24 +24,45 @@ class Fragments:
     notes: dict[int, str]
 
 
-def render_fragments(chapters: list[ResolvedChapter]) -> Fragments:
+def render_fragments(chapters: list[ResolvedChapter], store: Store | None = None) -> Fragments:
     """One pandoc run for the whole book, split back into chapters and notes at marker comments.
 
+    Chapters found in the cache `store` (by the hash of their AST and notes) are not sent.
     Each piece then goes through the sanitiser (nh3) as a second layer behind the AST policy.
     """
+    keys = {c.id: _key(c) for c in chapters}
+    known = {c.id: store.read_json(KIND, keys[c.id]) for c in chapters} if store is not None else {}
+    missing = [c for c in chapters if known.get(c.id) is None]
     blocks: list = []
-    for chapter in chapters:
+    for chapter in missing:
         blocks.append(_marker("chapter", chapter.id))
         blocks.extend(chapter.blocks)
         for note in chapter.notes:
             blocks.append(_marker("note", str(note.number)))
             blocks.extend(note.blocks)
-    html = pandoc.write_html(pandoc.document(blocks), label="book")
-    pieces = SPLIT.split(html)
     result: dict[str, dict] = {"chapter": {}, "note": {}}
-    for kind, key, body in zip(pieces[1::3], pieces[2::3], pieces[3::3]):
-        result[kind][key] = second_layer(body.strip())
+    if missing:
+        html = pandoc.write_html(pandoc.document(blocks), label="book")
+        pieces = SPLIT.split(html)
+        for kind, key, body in zip(pieces[1::3], pieces[2::3], pieces[3::3]):
+            result[kind][key] = second_layer(body.strip())
+    for chapter in chapters:
+        entry = known.get(chapter.id)
+        if entry is None:
+            entry = {"html": result["chapter"][chapter.id],
+                     "notes": {str(n.number): result["note"][str(n.number)] for n in chapter.notes}}
+            if store is not None:
+                store.write_json(KIND, keys[chapter.id], entry)
+        result["chapter"][chapter.id] = entry["html"]
+        result["note"].update(entry["notes"])
+    if store is not None and missing:
+        store.prune(KIND)
     return Fragments(result["chapter"], {int(k): v for k, v in result["note"].items()})
+
+
+def _key(chapter: ResolvedChapter) -> str:
+    notes = [[n.number, n.blocks] for n in chapter.notes]
+    return digest(code_digest(), pandoc.version(), chapter.id, json.dumps([chapter.blocks, notes]))
 
 
 def fill_note_calls(html: str, render_call) -> str:

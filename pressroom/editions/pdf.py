@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from markupsafe import Markup
 
 from .. import pagemap
 from ..messages import BuildError, error
+from ..cache import Store
 from ..model import Book, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
@@ -33,16 +35,31 @@ class PdfResult:
     path: Path
     pages: int
     notes: int
+    rebuilt: tuple[str, ...] | None = None  # chapters laid out anew (None: the whole book in one flow)
+    worker_peak_mb: float = 0.0
 
 
 def build_pdf(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
-              target: Path) -> PdfResult:
-    """Lay out the book, refuse it if any note left its call's page, then write it atomically."""
+              target: Path, store: Store | None = None, progress: Callable[[str], None] = print) -> PdfResult:
+    """Lay out the book, refuse it if any note left its call's page, then write it atomically.
+
+    With a cache `store`, chapters are laid out in parallel and merged (editions/typeset.py);
+    without one, or for a tagged PDF (whose structure tree a merge would break), in one flow.
+    """
+    if store is not None and not edition.tagged:
+        from .typeset import typeset
+
+        done = typeset(book, edition, chapters, fragments, target, store, progress,
+                       check=lambda placements: check_notes(placements, chapters))
+        if edition.kind == "pdf":
+            pagemap.remember(book_html(book, edition, chapters, fragments), done.starts)
+        return PdfResult(target, done.pages, sum(len(c.notes) for c in chapters), tuple(done.rebuilt),
+                         done.worker_peak_mb)
     html = book_html(book, edition, chapters, fragments)
     document = weasyprint.layout(html, book.root, [book.root, STYLES], label=f"{edition.name} edition")
-    check_notes(document, chapters)
+    check_notes(weasyprint.note_placements(document), chapters)
     if edition.kind == "pdf":  # the EPUB marks the reader's PDF's page breaks (pressroom/pagemap.py)
-        pagemap.remember(html, document)
+        pagemap.remember(html, pagemap.page_starts(document))
     with atomic_path(target) as temporary:
         weasyprint.write_pdf(document, temporary, identifier=(edition.isbn or book.slug).encode(),
                              tagged=edition.tagged)
@@ -51,6 +68,13 @@ def build_pdf(book: Book, edition: Edition, chapters: list[ResolvedChapter], fra
 
 def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments) -> str:
     """The whole book as one HTML document for the print stylesheets."""
+    context = page_context(book, edition, chapters, fragments)
+    return render_page(page_environment("pdf"), "book.html", context)
+
+
+def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
+                 extra_css: str = "") -> dict:
+    """What templates/pdf/book.html needs to lay out the whole book; parts.py narrows it to a part."""
     notes = {n.number: n for c in chapters for n in c.notes}
 
     linked = edition.kind == "pdf"  # the printer's PDF carries no links
@@ -74,10 +98,12 @@ def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fra
 
     context["chapters"] = [{"anchor": f"chapter-{c.id}", "title": c.title, "html": chapter_html(c)}
                            for c in chapters]
+    context["contents"] = context["chapters"]
+    context.update(front=True, contents_pages=None, part_end=None)
     context["stylesheets"] = [(STYLES / name).as_uri() for name in ("fonts.css", "base.css", "pdf.css")]
-    context["geometry"] = Markup(page_geometry(edition))
+    context["geometry"] = Markup(page_geometry(edition) + extra_css)
     context["body_classes"] = [edition.kind, *sorted(f"opening-{o}" for o in edition.opening)]
-    return render_page(page_environment("pdf"), "book.html", context)
+    return context
 
 
 def mark_opening(html: str, opening: frozenset[str]) -> str:
@@ -128,10 +154,10 @@ def _inches(length: str) -> float:
     return float(length[: -len(unit)]) * {"in": 1, "mm": 1 / 25.4, "cm": 1 / 2.54, "pt": 1 / 72}[unit]
 
 
-def check_notes(document, chapters: list[ResolvedChapter]) -> None:
+def check_notes(placed_notes: list[weasyprint.NotePlacement], chapters: list[ResolvedChapter]) -> None:
     """Every note must start on the page that holds its call: else name each one and stop."""
     notes = {f"note-{n.number}": (c, n) for c in chapters for n in c.notes}
-    placements = {p.note_id: p for p in weasyprint.note_placements(document)}
+    placements = {p.note_id: p for p in placed_notes}
     problems = []
     for element_id, (chapter, note) in notes.items():
         placed = placements.get(element_id)

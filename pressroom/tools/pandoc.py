@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from ..messages import fail
 READER = "commonmark_x-raw_attribute-yaml_metadata_block+sourcepos"
 TIMEOUT = 60  # seconds, per pandoc run: the message names the chapter
 MEMORY = "1g"  # pandoc's heap, enforced by its own runtime (+RTS -M)
+# What pandoc's server needs to answer one request as a CGI program (read_markdown_many).
+CGI = {"REQUEST_METHOD": "POST", "PATH_INFO": "/batch", "SERVER_NAME": "localhost", "SERVER_PORT": "80",
+       "REMOTE_ADDR": "127.0.0.1", "CONTENT_TYPE": "application/json", "SCRIPT_NAME": "", "QUERY_STRING": ""}
 MIN_VERSION = (3, 1, 6)  # older releases can write files through --extract-media
 # Options that write files, run programs or inline whatever a path names (RELIABILITY.md A7):
 # never given to pandoc on a manuscript.
@@ -76,6 +80,39 @@ def parse_markdown(text: str, *, label: str) -> dict:
 def read_markdown(text: str, *, label: str) -> str:
     """Markdown → Pandoc's JSON text, unparsed (its nesting is checked before Python reads it)."""
     return run(["-f", READER, "-t", "json"], text, label=label)
+
+
+def read_markdown_many(texts: list[str], labels: list[str]) -> list[str]:
+    """`read_markdown` for many documents in one pandoc process, each parsed on its own.
+
+    Pandoc's server, run as a CGI program on one request to its batch endpoint: one start-up
+    for the whole book instead of one per chapter, and no chapter's link or note definitions
+    leak into another, as they would if the texts were joined. If the batch as a whole fails
+    (a time or memory limit), each text is run alone, so the error names its chapter.
+    """
+    if len(texts) <= 1:
+        return [read_markdown(t, label=l) for t, l in zip(texts, labels)]
+    request = json.dumps([{"text": t, "from": READER, "to": "json"} for t in texts]).encode("utf-8")
+    with tempfile.TemporaryDirectory(prefix="pressroom-pandoc-") as folder:
+        server = Path(folder) / "pandoc-server.cgi"  # pandoc acts on the name it is run by
+        server.symlink_to(pandoc_path())
+        env = {**os.environ, **CGI, "CONTENT_LENGTH": str(len(request))}
+        try:
+            done = subprocess.run([str(server), "+RTS", f"-M{MEMORY}", "-RTS"], input=request,
+                                  capture_output=True, timeout=TIMEOUT + 2 * len(texts), env=env)
+        except subprocess.TimeoutExpired:
+            done = None
+    head, _, body = (done.stdout if done else b"").replace(b"\r\n", b"\n").partition(b"\n\n")
+    if done is None or done.returncode != 0 or not head.startswith(b"Status: 200"):
+        return [read_markdown(t, label=l) for t, l in zip(texts, labels)]
+    results = []
+    for answer, label in zip(json.loads(body), labels):
+        problem = answer.get("error") or "; ".join(
+            m.get("message", str(m)) for m in answer.get("messages", []) if m.get("verbosity") == "WARNING")
+        if problem:
+            raise fail("T003", label, 0, 0, f"pandoc failed: {problem}")
+        results.append(answer["output"])
+    return results
 
 
 def write_html(ast: dict, *, label: str) -> str:

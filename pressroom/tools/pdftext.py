@@ -43,6 +43,17 @@ def read_pages(path: Path, head: float, foot: float) -> list[PageText]:
     return [_page(n, chars, height, head, foot, body) for n, (chars, height) in enumerate(pages, start=1)]
 
 
+def page_texts(path: Path, pages: list[int]) -> dict[int, str]:
+    """The whole text of the given pages (0-based), as PDFium reads it."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(path))
+    try:
+        return {i: document[i].get_textpage().get_text_range() for i in pages if 0 <= i < len(document)}
+    finally:
+        document.close()
+
+
 def render_png(path: Path, page: int, target: Path, scale: float = 1.25) -> None:
     """Page `page` (1-based) of the PDF as a PNG image."""
     import pypdfium2 as pdfium

@@ -9,6 +9,7 @@ decoded, so images are not recompressed.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -264,3 +265,139 @@ def _box(array) -> Box:
     values = [float(Decimal(str(v))) for v in array]
     llx, lly, urx, ury = values
     return Box(min(llx, urx), min(lly, ury), max(llx, urx), max(lly, ury))
+
+
+@dataclass(frozen=True)
+class PartFile:
+    """A PDF laid out alone: the first `pages` of it go into the book (the rest is its part-end page)."""
+
+    path: str
+    pages: int
+
+
+def merge_parts(front: PartFile, chapters: list[PartFile], folios: str, blank: list[bool], target,
+                *, label: str) -> None:
+    """One PDF from the front matter and the chapters, with the folio sheet drawn on the body's pages.
+
+    The front matter's document (its metadata, language, viewer settings) is kept; the chapters'
+    pages follow it. Named destinations and the outline are rebuilt for the merged pages: a
+    link in any part then reaches its anchor in whichever part holds it. `blank[i]` says the
+    i-th body page is a blank verso, which bears no folio.
+    """
+    pikepdf = _pikepdf()
+    opened = []
+    try:
+        book = _open_file(front.path, label)
+        opened.append(book)
+        names: dict[str, tuple[int, list]] = {}
+        outline: list = []
+        _collect(book, 0, front.pages, names, outline)
+        del book.pages[front.pages:]
+        for part in chapters:
+            source = _open_file(part.path, label)
+            opened.append(source)
+            _collect(source, len(book.pages), part.pages, names, outline)
+            with warnings.catch_warnings():  # about named destinations: rebuilt below
+                warnings.simplefilter("ignore")
+                book.pages.extend(source.pages[:part.pages])
+        sheet = _open_file(folios, label)
+        opened.append(sheet)
+        body = len(book.pages) - front.pages
+        if len(sheet.pages) != body or len(blank) != body:
+            raise fail("T023", label, 0, 0, f"the page numbers were laid out for {len(sheet.pages)} pages, "
+                       f"the chapters have {body}")
+        opening = book.make_stream(b"q\n")
+        for index, page in enumerate(sheet.pages):
+            if not blank[index]:
+                _draw_over(book, book.pages[front.pages + index], page, opening, f"/PressroomFolio{index}")
+        _drop_dangling_links(book, names)
+        tree = pikepdf.NameTree.new(book)
+        for name in sorted(names):
+            index, rest = names[name]
+            tree[name] = pikepdf.Array([book.pages[index].obj, *rest])
+        if "/Names" not in book.Root:
+            book.Root.Names = pikepdf.Dictionary()
+        book.Root.Names.Dests = tree.obj
+        with book.open_outline() as merged_outline:
+            merged_outline.root[:] = [_outline_item(item) for item in outline]
+        with open(target, "wb") as handle:
+            handle.write(_save(book))
+    finally:
+        for pdf in opened:
+            pdf.close()
+
+
+def _drop_dangling_links(book, names: dict) -> None:
+    """Remove links to an anchor no part holds, as WeasyPrint does in a book laid out whole."""
+    pikepdf = _pikepdf()
+    for page in book.pages:
+        annots = page.obj.get("/Annots")
+        if annots is None:
+            continue
+        kept = [a for a in annots if "/Dest" not in a or not isinstance(a.Dest, pikepdf.String)
+                or str(a.Dest) in names]
+        if len(kept) != len(annots):
+            page.obj.Annots = pikepdf.Array(kept)
+
+
+def _draw_over(book, page, other, opening, name: str) -> None:
+    """Draw the page `other` (of another PDF, the same size) over `page`, as a form named `name`.
+
+    Written out here rather than with pikepdf's Page.add_overlay, whose output is not the same
+    from run to run: a release must be byte-identical when its sources are.
+    """
+    pikepdf = _pikepdf()
+    _xobjects(page)[name] = book.copy_foreign(other.as_form_xobject())
+    closing = book.make_stream(f"Q\nq {name} Do Q\n".encode("ascii"))
+    page.obj.Contents = pikepdf.Array([opening, *_contents(page), closing])
+
+
+def _open_file(path: str, label: str):
+    pikepdf = _pikepdf()
+    try:
+        return pikepdf.open(path)
+    except pikepdf.PdfError as exc:
+        raise fail("T021", label, 0, 0, f"not a readable PDF: {path}: {exc}") from None
+
+
+def _collect(pdf, offset: int, keep: int, names: dict, outline: list) -> None:
+    """The part's named destinations and outline, pages renumbered for the merged book (first name wins)."""
+    pikepdf = _pikepdf()
+    index = {page.objgen: i for i, page in enumerate(pdf.pages)}
+    if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+        for name, value in pikepdf.NameTree(pdf.Root.Names.Dests).items():
+            array = value.D if isinstance(value, pikepdf.Dictionary) else value
+            page = index.get(array[0].objgen)
+            if page is not None and page < keep and name not in names:
+                names[name] = (offset + page, [_plain(v) for v in array[1:]])
+    with pdf.open_outline() as part_outline:
+        outline.extend(_outline_entry(item, index, offset, keep) for item in part_outline.root)
+
+
+def _outline_entry(item, index: dict, offset: int, keep: int) -> tuple:
+    """(title, merged page, location values, closed, children) of an outline item."""
+    destination = item.destination
+    page, rest = None, []
+    if destination is not None and len(destination) > 0:
+        page = index.get(destination[0].objgen)
+        rest = [_plain(v) for v in destination[1:]]
+    merged = offset + page if page is not None and page < keep else None
+    return (str(item.title), merged, rest, item.is_closed,
+            [_outline_entry(child, index, offset, keep) for child in item.children])
+
+
+def _outline_item(entry: tuple):
+    pikepdf = _pikepdf()
+    title, page, rest, closed, children = entry
+    item = pikepdf.OutlineItem(title)
+    if page is not None:
+        item = pikepdf.OutlineItem(title, page, "XYZ", left=rest[1] if len(rest) > 1 else None,
+                                   top=rest[2] if len(rest) > 2 else None)
+    item.is_closed = closed
+    item.children.extend(_outline_item(child) for child in children)
+    return item
+
+
+def _plain(value):
+    """A direct PDF value (name, number, null) that can go into another PDF as it is."""
+    return value

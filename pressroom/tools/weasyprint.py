@@ -174,6 +174,18 @@ def note_placements(document) -> list[NotePlacement]:
             for k, (key, (element, page)) in enumerate(calls.items(), start=1)]
 
 
+def blank_pages(document) -> list[bool]:
+    """For each page, whether it is a blank one WeasyPrint added for a forced break (a verso before a recto)."""
+    return [bool(page._page_box.page_type.blank) for page in document.pages]
+
+
+def prepare() -> None:
+    """Import WeasyPrint and patch it now: worker processes forked after this start ready."""
+    import weasyprint  # noqa: F401
+
+    _patch_footnote_reporting()
+
+
 def write_pdf(document, target: Path, *, identifier: bytes | None = None, tagged: bool = False) -> None:
     """Write the laid-out document as a PDF at `target` (a temporary path owned by the caller)."""
     variant = {"pdf_variant": "pdf/ua-1"} if tagged else {}

@@ -1,0 +1,343 @@
+"""A PDF edition laid out chapter by chapter in worker processes, cached, and merged.
+
+    parts.py cuts the book    →  each chapter laid out alone, in as many long-lived worker
+                                 processes as there are cores (or taken from the cache)
+                              →  page numbers known: the folio sheet and the front matter
+                                 (its contents) laid out, in the same workers
+                              →  tools/pikepdf.merge_parts: one PDF, outline and links rebuilt
+                              →  every chapter's last sentence read back from the merged file
+
+A part's cache key is the hash of its HTML (which holds the chapter's text, the templates'
+output and the page geometry), the stylesheets and fonts, the book's images, and the versions
+of Pressroom, WeasyPrint and the libraries under it. Editing one chapter lays out that chapter
+again, then the folio sheet and the front matter only if page numbers moved.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import resource
+import signal
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+from .. import cache as cache_store
+from .. import pagemap
+from ..messages import BuildError, Message, error, fail
+from ..model import Book, Edition
+from ..output import atomic_path
+from ..resolve import ResolvedChapter
+from ..tools import pdftext, pikepdf, weasyprint
+from .fragments import Fragments
+from .parts import BookParts, Part
+
+KIND = "typeset"
+ENDING_WORDS = 3  # widows: 2 keeps at least two lines of a paragraph on a page, so these share it
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """A part as laid out: its PDF in the cache, what the merge and the checks need to know."""
+
+    path: str
+    pages: int  # pages that go into the book: the part-end page is not counted
+    blank: tuple[bool, ...]  # per page: a blank verso
+    placements: tuple[tuple[str, int, int], ...]  # (note element id, call page, note page), part pages
+    starts: tuple[tuple[str, str | None, int, int], ...]  # pagemap.PageStart fields, labels part pages
+    seconds: float
+    cached: bool = False
+    messages: tuple[Message, ...] = ()
+    peak_mb: float = 0.0  # the worker's peak resident memory when it was done (0: from the cache)
+
+
+@dataclass
+class Typeset:
+    """The merged edition: its pages, notes placed, and which chapters were laid out anew."""
+
+    pages: int
+    placements: list[weasyprint.NotePlacement]
+    starts: list[pagemap.PageStart]
+    rebuilt: list[str] = field(default_factory=list)
+    reused: int = 0
+    worker_peak_mb: float = 0.0
+
+
+@dataclass
+class _Chapters:
+    """The chapters laid out: their parts, results, first folios, body pages and blank versos."""
+
+    parts: list[Part]
+    laid: dict[str, LaidOut]
+    folios: dict[str, int]
+    body_pages: int
+    blank: list[bool]
+
+
+def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
+            target: Path, store: cache_store.Store, progress: Callable[[str], None],
+            check: Callable[[list[weasyprint.NotePlacement]], None], jobs: int | None = None) -> Typeset:
+    """Lay out the edition in parts (in parallel, from the cache where it can), merge them into `target`.
+
+    `check` sees where every note landed before anything is written; it raises to refuse the book.
+    """
+    started = time.monotonic()
+    parts = BookParts(book, edition, chapters, fragments)
+    with _Workers(book, store, jobs, progress, edition.name) as workers:
+        body = _lay_out_chapters(parts, workers)
+        sheet = parts.folio_sheet([body.laid[p.name].pages - sum(body.laid[p.name].blank) for p in body.parts])
+        tail = workers.run([parts.front(body.folios), sheet], total=2, quiet=True)
+        _raise_messages(tail)
+    front = tail["front"]
+    result = _result(body, front.pages)
+    check(result.placements)  # before the merge: a refused book leaves the previous PDF in place
+    with atomic_path(target) as temporary:
+        pikepdf.merge_parts(pikepdf.PartFile(front.path, front.pages),
+                            [pikepdf.PartFile(body.laid[p.name].path, body.laid[p.name].pages) for p in body.parts],
+                            tail["folios"].path, body.blank, temporary, label=f"{edition.name} edition")
+        _check_endings(temporary, chapters, front.pages, body, str(target))
+    result.rebuilt = [p.label for p in body.parts if not body.laid[p.name].cached]
+    result.reused = len(body.parts) - len(result.rebuilt)
+    result.worker_peak_mb = max([d.peak_mb for d in (*body.laid.values(), *tail.values())], default=0.0)
+    progress(f"{edition.name}: merged {len(body.parts)} chapters into {result.pages} pages "
+             f"({len(result.rebuilt)} laid out, {result.reused} from the cache; {time.monotonic() - started:.1f} s)")
+    store.prune(KIND)
+    return result
+
+
+def page_starts(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
+                store: cache_store.Store, progress: Callable[[str], None]) -> list[pagemap.PageStart]:
+    """Where each body page of the edition begins, from its chapters as laid out (the cache's, if built)."""
+    parts = BookParts(book, edition, chapters, fragments)
+    with _Workers(book, store, None, progress, edition.name) as workers:
+        body = _lay_out_chapters(parts, workers)
+    return _result(body, 0).starts
+
+
+def _lay_out_chapters(parts: BookParts, workers: "_Workers") -> _Chapters:
+    chapter_parts = parts.chapters()
+    laid = workers.run(chapter_parts, total=len(chapter_parts))
+    _raise_messages(laid)
+    # A chapter ends on the page before the next one opens; the last keeps no blank verso.
+    last = laid[chapter_parts[-1].name]
+    if last.blank and last.blank[-1]:
+        laid[chapter_parts[-1].name] = _drop_last(last)
+    folios, pages, blank = {}, 1, []
+    for part in chapter_parts:
+        folios[part.name] = pages
+        pages += laid[part.name].pages
+        blank += laid[part.name].blank
+    return _Chapters(chapter_parts, laid, folios, pages - 1, blank)
+
+
+def _result(body: _Chapters, front: int) -> Typeset:
+    placements, starts = [], []
+    offset = front
+    for part in body.parts:
+        done = body.laid[part.name]
+        placements += [weasyprint.NotePlacement(note, call + offset, page + offset if page else 0)
+                       for note, call, page in done.placements]
+        first = body.folios[part.name]
+        starts += [pagemap.PageStart(str(int(label) + first - 1), chapter, block, chars)
+                   for label, chapter, block, chars in done.starts]
+        offset += done.pages
+    return Typeset(offset, placements, starts)
+
+
+def _drop_last(done: LaidOut) -> LaidOut:
+    return LaidOut(done.path, done.pages - 1, done.blank[:-1], done.placements, done.starts[:done.pages - 1],
+                   done.seconds, done.cached, done.messages)
+
+
+def _raise_messages(laid: dict[str, LaidOut]) -> None:
+    messages = [m for done in laid.values() for m in done.messages]
+    if messages:
+        raise BuildError(messages)
+
+
+def _check_endings(path: Path, chapters: list[ResolvedChapter], front: int, body: _Chapters, shown: str) -> None:
+    """Every chapter's last words must be on its last page of the merged PDF: never a book cut short.
+
+    The last words, not the whole sentence: a sentence that runs over a page break has the
+    running head, the folio and the page's notes in between.
+    """
+    from ..check import last_sentence, squeeze
+
+    last_pages, offset = [], front
+    for part in body.parts:
+        laid = body.laid[part.name]
+        filled = [i for i, blank in enumerate(laid.blank) if not blank]
+        last_pages.append(offset + (filled[-1] if filled else 0))
+        offset += laid.pages
+    texts = pdftext.page_texts(path, last_pages)
+    problems = []
+    for chapter, page in zip(chapters, last_pages):
+        words = last_sentence([b for b in chapter.blocks if not _pictorial(b)]).split()[-ENDING_WORDS:]
+        if words and squeeze(" ".join(words)) not in squeeze(texts.get(page, "")):
+            problems.append(error("F002", shown, 0, 0, f"{chapter.shown} is cut short in the merged PDF: "
+                                  f"its last words “{' '.join(words)}” are not on its last page ({page + 1})"))
+    if problems:
+        raise BuildError(problems)
+
+
+def _pictorial(block: dict) -> bool:
+    """A figure or a paragraph of images only: its words (alt text) need not print as text."""
+    if block["t"] == "Figure":
+        return True
+    return block["t"] in ("Para", "Plain") and all(i["t"] in ("Image", "Space", "SoftBreak") for i in block["c"])
+
+
+# ------------------------------------------------------------------ the workers
+
+
+class _Workers:
+    """Worker processes for one build, forked once WeasyPrint is loaded and patched; parts come
+    from the cache where their key is found."""
+
+    def __init__(self, book: Book, store: cache_store.Store, jobs: int | None,
+                 progress: Callable[[str], None], edition: str):
+        self.book, self.store, self.salt = book, store, _salt(book)
+        self.jobs = jobs or len(os.sched_getaffinity(0)) or 1
+        self.progress, self.edition = progress, edition
+        self.pool: ProcessPoolExecutor | None = None
+        self.roots = [book.root, STYLES]
+
+    def __enter__(self) -> "_Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def run(self, parts: list[Part], *, total: int, quiet: bool = False) -> dict[str, LaidOut]:
+        """Lay out `parts` (longest first, so no worker is left with a long one at the end)."""
+        done: dict[str, LaidOut] = {}
+        pending = {}
+        for part in sorted(parts, key=lambda p: -len(p.html)):
+            key = cache_store.digest(self.salt, part.html)
+            found = self._cached(key)
+            if found is not None:
+                done[part.name] = found
+                continue
+            target = str(self.store.path(KIND, key, ".pdf"))
+            future = self._pool().submit(_lay_out, part.html, str(self.book.root), [str(r) for r in self.roots],
+                                         part.label, target, part.chapter is not None)
+            pending[future] = (part, key)
+        count = len(done)
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                part, key = pending.pop(future)
+                laid = future.result()
+                done[part.name] = laid
+                count += 1
+                if not laid.messages:
+                    self.store.write_json(KIND, key, _as_json(laid))
+                    if not quiet:
+                        self.progress(f"{self.edition}: [{count}/{total}] {part.label}: "
+                                      f"{laid.pages} pages, {laid.seconds:.1f} s")
+        return done
+
+    def _cached(self, key: str) -> LaidOut | None:
+        value = self.store.read_json(KIND, key)
+        if value is None or not Path(value["path"]).is_file():
+            return None
+        os.utime(value["path"])
+        return _from_json(value)
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            weasyprint.prepare()
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=_worker_start)
+        return self.pool
+
+
+STYLES = Path(__file__).resolve().parents[2] / "styles"
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _worker_start() -> None:
+    # Ctrl-C reaches the whole process group: the build itself stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A build killed outright (SIGKILL, the OOM killer) takes its workers with it.
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _lay_out(html: str, base: str, roots: list[str], label: str, target: str, chapter: bool) -> LaidOut:
+    """In a worker: lay the part out, read its notes and page starts, write its PDF into the cache."""
+    started = time.monotonic()
+    try:
+        document = weasyprint.layout(html, Path(base), [Path(r) for r in roots], label=label)
+        blank = weasyprint.blank_pages(document)
+        keep = len(document.pages) - 1  # the part-end page
+        # A note pushed onto the part-end page is printed nowhere in the book.
+        placements = tuple((p.note_id, p.call_page, p.body_page if p.body_page <= keep else 0)
+                           for p in weasyprint.note_placements(document) if p.call_page <= keep)
+        starts = tuple((s.label, s.chapter, s.block, s.chars) for s in pagemap.page_starts(document)
+                       if int(s.label) <= keep) if chapter else ()
+        temporary = Path(f"{target}.{os.getpid()}.tmp")
+        try:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            weasyprint.write_pdf(document, temporary)
+            os.replace(temporary, target)
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise fail("W005", label, 0, 0, f"could not write the laid-out pages to {Path(target).parent}: "
+                       f"{exc.strerror or exc}") from None
+    except BuildError as exc:
+        return LaidOut(target, 0, (), (), (), time.monotonic() - started, messages=tuple(exc.messages))
+    return LaidOut(target, keep, tuple(blank[:keep]), placements, starts, time.monotonic() - started,
+                   peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def _as_json(laid: LaidOut) -> dict:
+    return {"path": laid.path, "pages": laid.pages, "blank": list(laid.blank),
+            "placements": [list(p) for p in laid.placements], "starts": [list(s) for s in laid.starts],
+            "seconds": laid.seconds}
+
+
+def _from_json(value: dict) -> LaidOut:
+    return LaidOut(value["path"], value["pages"], tuple(value["blank"]),
+                   tuple(tuple(p) for p in value["placements"]), tuple(tuple(s) for s in value["starts"]),
+                   value["seconds"], cached=True)
+
+
+def _salt(book: Book) -> str:
+    """What every part's layout depends on beyond its HTML."""
+    images = book.root / "images"
+    return cache_store.digest(cache_store.code_digest(), _tool_versions(), str(book.root.resolve()),
+                              cache_store.tree_digest(STYLES),
+                              cache_store.tree_digest(images) if images.is_dir() else "")
+
+
+@lru_cache(maxsize=1)
+def _tool_versions() -> str:
+    """WeasyPrint and the libraries that shape its output, without importing them."""
+    names = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools", "pillow", "pikepdf")
+    versions = []
+    for name in names:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=none")
+    for library, call in (("libpango-1.0.so.0", "pango_version_string"),
+                          ("libharfbuzz.so.0", "hb_version_string")):
+        try:
+            function = getattr(ctypes.CDLL(library), call)
+            function.restype = ctypes.c_char_p
+            versions.append(f"{library}={function().decode()}")
+        except (OSError, AttributeError):
+            versions.append(f"{library}=none")
+    return ";".join(versions)

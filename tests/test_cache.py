@@ -1,0 +1,116 @@
+"""The build cache: a rebuild lays out only the chapters that changed, says which, and a change
+to a stylesheet or a template lays out everything it touches; `make` knows when nothing changed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from conftest import ROOT, run_cli
+
+sys.path.insert(0, str(ROOT / "bench"))
+from generate import generate  # noqa: E402
+
+LAID_OUT = re.compile(r"^pdf: \[\d+/\d+\] (\S+): (\d+) pages", re.M)
+MERGED = re.compile(r"pdf: merged (\d+) chapters into (\d+) pages \((\d+) laid out, (\d+) from the cache")
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    return generate(tmp_path / "manuscript", chapters=5, notes_per_chapter=6, seed=3)
+
+
+def build(book: Path, out: Path, *extra: str) -> str:
+    done = run_cli("build", "pdf", "--manuscript", str(book), "--out", str(out), *extra)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def laid_out(output: str) -> list[str]:
+    return [Path(label).name for label, _ in LAID_OUT.findall(output)]
+
+
+def pages_text(path: Path) -> list[str]:
+    with pdfplumber.open(path) as pdf:
+        return [page.extract_text() or "" for page in pdf.pages]
+
+
+@contextmanager
+def edited(path: Path, change):
+    """The project's own file changed for the length of the block, then put back byte for byte."""
+    original = path.read_bytes()
+    path.write_text(change(original.decode("utf-8")), encoding="utf-8")
+    try:
+        yield
+    finally:
+        path.write_bytes(original)
+
+
+def test_only_the_edited_chapter_is_laid_out_again(book, tmp_path):
+    out = tmp_path / "out"
+    first = build(book, out)
+    assert len(laid_out(first)) == 5
+    again = build(book, out)
+    assert laid_out(again) == [] and MERGED.search(again).group(3, 4) == ("0", "5")
+
+    third = book / "chapters" / "03-chapter-3.md"
+    third.write_text(third.read_text(encoding="utf-8").replace(" which ", " whom ", 1), encoding="utf-8")
+    edited_once = build(book, out)
+    assert laid_out(edited_once) == ["03-chapter-3.md"]
+    assert MERGED.search(edited_once).group(3, 4) == ("1", "4")
+    assert any("whom" in text for text in pages_text(out / "synthetic.pdf"))
+
+
+def test_a_chapter_that_grows_moves_the_page_numbers_after_it_without_laying_them_out(book, tmp_path):
+    """Folios are drawn after the merge, so the chapters after a longer one come from the cache,
+    and their page numbers (and the contents) are still those of a book laid out whole."""
+    out = tmp_path / "out"
+    before = MERGED.search(build(book, out))
+    first = book / "chapters" / "01-chapter-1.md"
+    text = first.read_text(encoding="utf-8")
+    paragraphs = [p for p in text.split("\n\n") if p and p[0].isalpha() and "[^" not in p]
+    first.write_text(text + "\n\n" + "\n\n".join(paragraphs * 3) + "\n", encoding="utf-8")
+    output = build(book, out)
+    after = MERGED.search(output)
+    assert laid_out(output) == ["01-chapter-1.md"]
+    assert int(after.group(2)) > int(before.group(2))  # the book is longer
+    build(book, tmp_path / "single", "--single-flow")
+    assert pages_text(out / "synthetic.pdf") == pages_text(tmp_path / "single" / "synthetic.pdf")
+
+
+def test_a_style_or_template_change_lays_out_every_chapter(book, tmp_path):
+    out = tmp_path / "out"
+    build(book, out)
+    with edited(ROOT / "styles" / "pdf.css", lambda css: css + "\n/* a change */\n"):
+        assert len(laid_out(build(book, out))) == 5
+    # Back as it was: the key is the content, so the first layouts serve again.
+    assert laid_out(build(book, out)) == []
+    with edited(ROOT / "templates" / "pdf" / "book.html",
+                lambda html: html.replace("<body ", "<!-- a change -->\n<body ", 1)):
+        assert len(laid_out(build(book, out))) == 5
+
+
+def _make(book: Path, out: Path, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "--no-print-directory", *flags, f"MANUSCRIPT={book}", f"OUT={out}", "all"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_make_builds_only_when_something_it_reads_changed(book, tmp_path):
+    out = tmp_path / "out"
+    done = _make(book, out)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _make(book, out, "-q").returncode == 0  # up to date: a plain `make` would do nothing
+    chapter = book / "chapters" / "02-chapter-2.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    assert _make(book, out, "-q").returncode == 1
+    done = _make(book, out)
+    assert done.returncode == 0 and "02-chapter-2.md" in done.stdout
+    assert _make(book, out, "-q").returncode == 0
+    (out / "synthetic.epub").unlink()  # an edition deleted by hand is built again
+    assert _make(book, out, "-q").returncode == 1
