@@ -22,7 +22,8 @@ import resource
 import signal
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -92,7 +93,7 @@ def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragm
     with _Workers(book, store, jobs, progress, edition.name) as workers:
         body = _lay_out_chapters(parts, workers)
         sheet = parts.folio_sheet([body.laid[p.name].pages - sum(body.laid[p.name].blank) for p in body.parts])
-        tail = workers.run([parts.front(body.folios), sheet], total=2, quiet=True)
+        tail = workers.run([parts.front(body.folios), sheet], quiet=True)
         _raise_messages(tail)
     front = tail["front"]
     result = _result(body, front.pages)
@@ -122,7 +123,7 @@ def page_starts(book: Book, edition: Edition, chapters: list[ResolvedChapter], f
 
 def _lay_out_chapters(parts: BookParts, workers: "_Workers") -> _Chapters:
     chapter_parts = parts.chapters()
-    laid = workers.run(chapter_parts, total=len(chapter_parts))
+    laid = workers.run(chapter_parts)
     _raise_messages(laid)
     # A chapter ends on the page before the next one opens; the last keeps no blank verso.
     last = laid[chapter_parts[-1].name]
@@ -151,8 +152,7 @@ def _result(body: _Chapters, front: int) -> Typeset:
 
 
 def _drop_last(done: LaidOut) -> LaidOut:
-    return LaidOut(done.path, done.pages - 1, done.blank[:-1], done.placements, done.starts[:done.pages - 1],
-                   done.seconds, done.cached, done.messages)
+    return replace(done, pages=done.pages - 1, blank=done.blank[:-1], starts=done.starts[:done.pages - 1])
 
 
 def _raise_messages(laid: dict[str, LaidOut]) -> None:
@@ -215,8 +215,9 @@ class _Workers:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def run(self, parts: list[Part], *, total: int, quiet: bool = False) -> dict[str, LaidOut]:
-        """Lay out `parts` (longest first, so no worker is left with a long one at the end)."""
+    def run(self, parts: list[Part], *, quiet: bool = False) -> dict[str, LaidOut]:
+        """Lay out `parts` (longest first, so no worker is left with a long one at the end); a line
+        per part laid out, numbered among those not found in the cache."""
         done: dict[str, LaidOut] = {}
         pending = {}
         for part in sorted(parts, key=lambda p: -len(p.html)):
@@ -229,12 +230,16 @@ class _Workers:
             future = self._pool().submit(_lay_out, part.html, str(self.book.root), [str(r) for r in self.roots],
                                          part.label, target, part.chapter is not None)
             pending[future] = (part, key)
-        count = len(done)
+        count, total = 0, len(pending)
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 part, key = pending.pop(future)
-                laid = future.result()
+                try:
+                    laid = future.result()
+                except BrokenProcessPool:
+                    raise fail("W006", part.label, 0, 0, "the process laying it out died (out of memory, or "
+                               "killed); nothing was replaced") from None
                 done[part.name] = laid
                 count += 1
                 if not laid.messages:
