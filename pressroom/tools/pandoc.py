@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,9 +15,7 @@ from ..messages import fail
 READER = "commonmark_x-raw_attribute-yaml_metadata_block+sourcepos"
 TIMEOUT = 60  # seconds, per pandoc run: the message names the chapter
 MEMORY = "1g"  # pandoc's heap, enforced by its own runtime (+RTS -M)
-# What pandoc's server needs to answer one request as a CGI program (read_markdown_many).
-CGI = {"REQUEST_METHOD": "POST", "PATH_INFO": "/batch", "SERVER_NAME": "localhost", "SERVER_PORT": "80",
-       "REMOTE_ADDR": "127.0.0.1", "CONTENT_TYPE": "application/json", "SCRIPT_NAME": "", "QUERY_STRING": ""}
+READ_MANY = Path(__file__).with_name("read_many.lua")
 MIN_VERSION = (3, 1, 6)  # older releases can write files through --extract-media
 # Options that write files, run programs or inline whatever a path names (RELIABILITY.md A7):
 # never given to pandoc on a manuscript.
@@ -85,32 +82,26 @@ def read_markdown(text: str, *, label: str) -> str:
 def read_markdown_many(texts: list[str], labels: list[str]) -> list[str]:
     """`read_markdown` for many documents in one pandoc process, each parsed on its own.
 
-    Pandoc's server, run as a CGI program on one request to its batch endpoint: one start-up
-    for the whole book instead of one per chapter, and no chapter's link or note definitions
-    leak into another, as they would if the texts were joined. If the batch as a whole fails
-    (a time or memory limit), each text is run alone, so the error names its chapter.
+    One pandoc start-up for the whole book instead of one per chapter (pandoc's own Lua runs
+    read_many.lua); no chapter's link or note definitions leak into another, as they would if
+    the texts were joined. If the run as a whole fails (a time or memory limit), each text is
+    run alone, so the error names its chapter.
     """
     if len(texts) <= 1:
         return [read_markdown(t, label=l) for t, l in zip(texts, labels)]
-    request = json.dumps([{"text": t, "from": READER, "to": "json"} for t in texts]).encode("utf-8")
-    with tempfile.TemporaryDirectory(prefix="pressroom-pandoc-") as folder:
-        server = Path(folder) / "pandoc-server.cgi"  # pandoc acts on the name it is run by
-        server.symlink_to(pandoc_path())
-        env = {**os.environ, **CGI, "CONTENT_LENGTH": str(len(request))}
-        try:
-            done = subprocess.run([str(server), "+RTS", f"-M{MEMORY}", "-RTS"], input=request,
-                                  capture_output=True, timeout=TIMEOUT + 2 * len(texts), env=env)
-        except subprocess.TimeoutExpired:
-            done = None
-    head, _, body = (done.stdout if done else b"").replace(b"\r\n", b"\n").partition(b"\n\n")
-    if done is None or done.returncode != 0 or not head.startswith(b"Status: 200"):
+    cmd = [pandoc_path(), "+RTS", f"-M{MEMORY}", "-RTS", "lua", str(READ_MANY), READER]
+    try:
+        done = subprocess.run(cmd, input=json.dumps(texts).encode("utf-8"), capture_output=True,
+                              timeout=TIMEOUT + 2 * len(texts))
+        answers = json.loads(done.stdout) if done.returncode == 0 else None
+    except (subprocess.TimeoutExpired, ValueError):
+        answers = None
+    if not isinstance(answers, list) or len(answers) != len(texts):
         return [read_markdown(t, label=l) for t, l in zip(texts, labels)]
     results = []
-    for answer, label in zip(json.loads(body), labels):
-        problem = answer.get("error") or "; ".join(
-            m.get("message", str(m)) for m in answer.get("messages", []) if m.get("verbosity") == "WARNING")
-        if problem:
-            raise fail("T003", label, 0, 0, f"pandoc failed: {problem}")
+    for answer, label in zip(answers, labels):
+        if "error" in answer:
+            raise fail("T003", label, 0, 0, f"pandoc failed: {answer['error']}")
         results.append(answer["output"])
     return results
 
