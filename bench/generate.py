@@ -46,10 +46,16 @@ def chapter(rng: random.Random, number: int, notes: list[str]) -> str:
     paragraphs = 26
     for index in range(paragraphs):
         text = paragraph(rng)
-        # Calls spread through the chapter, a few paragraphs with two or three.
-        while pending and rng.random() < len(pending) / (paragraphs - index):
-            cut = text.find(". ", rng.randrange(max(1, len(text) - 1))) + 1 or len(text)
-            text = f"{text[:cut]}[^{pending.pop(0)}]{text[cut:]}"
+        # Calls spread through the chapter, each at the end of its own sentence: about the
+        # share left per paragraph, give or take one, never more than the sentences allow.
+        ends = [i + 1 for i in range(len(text)) if text.startswith(". ", i)] + [len(text)]
+        share = len(pending) / (paragraphs - index)
+        count = len(pending) if index == paragraphs - 1 else \
+            min(len(ends), len(pending), max(0, int(share + rng.random() * 2 - 0.5)))
+        cuts = sorted(rng.sample(ends, min(count, len(ends))))
+        calls = [pending.pop(0) for _ in cuts]
+        for cut, note in reversed(list(zip(cuts, calls))):  # from the end: earlier cuts keep their place
+            text = f"{text[:cut]}[^{note}]{text[cut:]}"
         blocks.append(text)
         if index == 8:
             blocks.append("> " + paragraph(rng, (2, 3)))

@@ -6,9 +6,10 @@ import json
 import re
 from dataclasses import astuple, dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-from . import limits, sanitize
+from . import limits, sanitize, workers
 from .cache import Store, code_digest, digest, tree_digest
 from .messages import BuildError, Message, Report, error
 from .model import Book, Chapter, Note
@@ -23,6 +24,7 @@ ATTRIBUTE_VALUES = {"dir": re.compile(r"ltr|rtl|auto"), "lang": re.compile(r"[A-
 SOURCEPOS_KEYS = {"data-pos", "wrapper"}
 NOTES_FENCE = ":" * 12
 PARSED = "pandoc-json"  # cache kind: Markdown text → pandoc's JSON
+PARALLEL_FROM = 6  # fresh chapters: below this, starting workers costs more than it saves
 CHECKED = "chapters"  # cache kind: a chapter's text → its checked blocks and the messages found
 
 
@@ -51,44 +53,68 @@ def parse_book(book: Book, texts: dict[str, str], report: Report, store: Store |
     notes_known = store.read_json(CHECKED, notes_key) if store is not None and notes else None
     if notes and notes_known is None:
         items.append((notes_source + "\n", notes[0].pos.path))
-    with limits.stage(str(book.root), "parsing the chapters"):
-        raws = iter(_read_all(items, store))
-    fresh = [None if known is not None else next(raws) for known in done]
-    if notes_known is not None:
-        note_blocks = notes_known["blocks"]
-        report.extend(Message(*m) for m in notes_known["messages"])
-    elif notes:
-        found = Report()
-        note_blocks = _parse_notes(book, notes, next(raws), found)
-        report.extend(found.messages)
-        if store is not None and not found.errors:
-            store.write_json(CHECKED, notes_key, {"blocks": note_blocks,
-                                                  "messages": [astuple(m) for m in found.messages]})
-    else:
-        note_blocks = {}
+    # Enough fresh chapters to pay for worker processes: they start while pandoc reads.
+    pool = workers.pool(min(workers.cores(), len(items))) if len(items) >= PARALLEL_FROM else None
+    try:
+        if pool is not None:
+            pool.submit(int)
+        with limits.stage(str(book.root), "parsing the chapters"):
+            raws = iter(_read_all(items, store))
+        fresh = [None if known is not None else next(raws) for known in done]
+        jobs = [(i, chapter, raw) for i, ((chapter, _), raw) in enumerate(zip(sources, fresh)) if done[i] is None]
+        notes_job = None
+        if notes and notes_known is None:
+            notes_job = _submit(pool, _parse_notes, book, notes, next(raws))
+        checked = {i: _submit(pool, _checked, chapter, raw, book.root) for i, chapter, raw in jobs}
+        checked = {i: job() for i, job in checked.items()}
+        if notes_known is not None:
+            note_blocks = notes_known["blocks"]
+            report.extend(Message(*m) for m in notes_known["messages"])
+        elif notes_job is not None:
+            note_blocks, messages = notes_job()
+            report.extend(messages)
+            if store is not None and not any(m.severity == "error" for m in messages):
+                store.write_json(CHECKED, notes_key, {"blocks": note_blocks,
+                                                      "messages": [astuple(m) for m in messages]})
+        else:
+            note_blocks = {}
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     parsed = []
-    for (chapter, (_, order)), key, known, raw in zip(sources, keys, done, fresh):
-        try:
-            if known is None:
-                found = Report()
-                try:
-                    with limits.stage(chapter.shown, "parsing"):
-                        known = _check_chapter(chapter, raw, found, book.root)
-                finally:
-                    report.extend(found.messages)
-                if store is not None and not found.errors:
-                    store.write_json(CHECKED, key, {"blocks": known[0], "messages": [astuple(m) for m in found.messages]})
-                blocks = known[0]
-            else:
-                blocks = known[0]
-                report.extend(known[1])
+    for i, ((chapter, (_, order)), key) in enumerate(zip(sources, keys)):
+        if done[i] is None:
+            blocks, messages = checked[i]
+            if store is not None and blocks is not None and not any(m.severity == "error" for m in messages):
+                store.write_json(CHECKED, key, {"blocks": blocks, "messages": [astuple(m) for m in messages]})
+        else:
+            blocks, messages = done[i]
+        report.extend(messages)
+        if blocks is not None:
             parsed.append(ParsedChapter(chapter, _fill_notes(blocks, order, note_blocks)))
-        except BuildError as exc:
-            report.extend(exc.messages)
     if store is not None:
         store.prune(CHECKED)
     report.raise_if_errors()
     return parsed
+
+
+def _submit(pool, function, *args) -> Callable[[], object]:
+    """`function(*args)` in a worker when there is a pool (and the arguments can travel), else
+    here; call the result to wait for it. The AST passes are pure Python: cores, not threads."""
+    if pool is None or any(isinstance(a, BuildError) for a in args):
+        value = function(*args)
+        return lambda: value
+    future = pool.submit(function, *args)
+    return future.result
+
+
+def _checked(chapter: Chapter, raw: str | BuildError, root: Path) -> tuple[list | None, list[Message]]:
+    found = Report()
+    try:
+        with limits.stage(chapter.shown, "parsing"):
+            return _check_chapter(chapter, raw, found, root), found.messages
+    except BuildError as exc:
+        return None, found.messages + exc.messages
 
 
 def _salt(book: Book) -> str:
@@ -145,12 +171,11 @@ def _chapter_source(chapter: Chapter, text: str, notes: dict[str, Note]) -> tupl
     return text + "\n" + definitions, order
 
 
-def _check_chapter(chapter: Chapter, raw: str | BuildError, report: Report,
-                   root: Path | None = None) -> tuple[list, list]:
+def _check_chapter(chapter: Chapter, raw: str | BuildError, report: Report, root: Path | None = None) -> list:
     """The chapter's blocks once checked and cleaned (notes not yet filled in)."""
     ast = read_checked(raw, chapter.shown, chapter.body_line - 1, report)
     report.extend(check_policy(ast["blocks"], chapter.shown, line_offset=chapter.body_line - 1, root=root))
-    return sanitize.clean_blocks(strip_sourcepos(ast["blocks"])), []
+    return sanitize.clean_blocks(strip_sourcepos(ast["blocks"]))
 
 
 def read_checked(raw: str | BuildError, shown: str, line_offset: int, report: Report) -> dict:
@@ -170,8 +195,10 @@ def read_checked(raw: str | BuildError, shown: str, line_offset: int, report: Re
     return ast
 
 
-def _parse_notes(book: Book, notes: list[Note], raw: str | BuildError, report: Report) -> dict[str, list]:
-    """All notes.yaml notes, read in one text, each fenced in a Div carrying its index."""
+def _parse_notes(book: Book, notes: list[Note], raw: str | BuildError) -> tuple[dict[str, list], list[Message]]:
+    """All notes.yaml notes, read in one text, each fenced in a Div carrying its index; and the
+    messages about them."""
+    report = Report()
     found = Report()  # positions inside the joined notes mean nothing to the author: dropped
     try:
         with limits.stage(notes[0].pos.path, "parsing the notes"):
@@ -181,7 +208,7 @@ def _parse_notes(book: Book, notes: list[Note], raw: str | BuildError, report: R
         ast = None
     report.extend(error(m.code, m.path, 0, 0, m.text) for m in found.messages)
     if ast is None:
-        return {}
+        return {}, report.messages
     result: dict[str, list] = {}
     for div in sanitize.clean_blocks(strip_sourcepos(ast["blocks"])):
         index = int(div["c"][0][0][1:])
@@ -192,7 +219,7 @@ def _parse_notes(book: Book, notes: list[Note], raw: str | BuildError, report: R
         for message in check_policy(raw_div, note.pos.path, root=book.root):
             report.add(message.__class__(note.pos.path, note.pos.line, note.pos.col, message.severity,
                                          message.code, f"in note '{note.id}': {message.text}"))
-    return result
+    return result, report.messages
 
 
 def _div_id(block: dict) -> str:

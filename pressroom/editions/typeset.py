@@ -16,10 +16,8 @@ again, then the folio sheet and the front matter only if page numbers moved.
 from __future__ import annotations
 
 import ctypes
-import multiprocessing
 import os
 import resource
-import signal
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -30,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import cache as cache_store
-from .. import pagemap
+from .. import pagemap, workers
 from ..messages import BuildError, Message, error, fail
 from ..model import Book, Edition
 from ..output import atomic_path
@@ -203,7 +201,7 @@ class _Workers:
     def __init__(self, book: Book, store: cache_store.Store, jobs: int | None,
                  progress: Callable[[str], None], edition: str):
         self.book, self.store, self.salt = book, store, _salt(book)
-        self.jobs = jobs or len(os.sched_getaffinity(0)) or 1
+        self.jobs = jobs
         self.progress, self.edition = progress, edition
         self.pool: ProcessPoolExecutor | None = None
         self.roots = [book.root, STYLES]
@@ -258,26 +256,11 @@ class _Workers:
 
     def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
-            weasyprint.prepare()
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("fork"),
-                                            initializer=_worker_start)
+            self.pool = workers.pool(self.jobs)
         return self.pool
 
 
 STYLES = Path(__file__).resolve().parents[2] / "styles"
-
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _worker_start() -> None:
-    # Ctrl-C reaches the whole process group: the build itself stops the workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A build killed outright (SIGKILL, the OOM killer) takes its workers with it.
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
 
 
 def _lay_out(html: str, base: str, roots: list[str], label: str, target: str, chapter: bool) -> LaidOut:
