@@ -44,8 +44,8 @@ def timed(command: list[str], **kwargs) -> tuple[float, subprocess.CompletedProc
     return seconds, done
 
 
-def make(manuscript: Path, out: Path) -> tuple[float, str]:
-    seconds, done = timed(["make", "--no-print-directory", f"MANUSCRIPT={manuscript}", f"OUT={out}", "all"],
+def make(manuscript: Path, out: Path, target: str = "all") -> tuple[float, str]:
+    seconds, done = timed(["make", "--no-print-directory", f"MANUSCRIPT={manuscript}", f"OUT={out}", target],
                           cwd=ROOT)
     return seconds, done.stdout + done.stderr
 
@@ -83,10 +83,10 @@ def raw_tools(manuscript: Path, scratch: Path) -> dict[str, float]:
     return figures
 
 
-def edit_one_word(manuscript: Path) -> None:
+def edit_one_word(manuscript: Path, old: str, new: str) -> None:
     path = sorted((manuscript / "chapters").glob("*.md"))[11]
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace(" which ", " whom ", 1), encoding="utf-8")
+    path.write_text(text.replace(f" {old} ", f" {new} ", 1), encoding="utf-8")
 
 
 def editions(output: str) -> dict[str, float]:
@@ -121,9 +121,13 @@ def main() -> None:
         full, output = make(book, out)
         pages = re.search(r"pdf: wrote .*?\((\d+) pages", output)
         peak_build, peak_worker = peaks(output)
-        edit_one_word(book)
+        edit_one_word(book, "which", "whom")
         again, output_edit = make(book, out)
         per_edition = editions(output_edit)
+        # The same edit made again, each edition asked for alone, as an author would: `make pdf`
+        # (a whole command: start-up, reading the book, checking the changed chapter, layout).
+        edit_one_word(book, "whom", "which")
+        alone = {kind: make(book, out, kind)[0] for kind in ("pdf", "html", "epub")}
         noop, _ = make(book, out)
         noop2, _ = make(book, out)
         print("bench_build: the 1,000-page book …", flush=True)
@@ -137,11 +141,14 @@ def main() -> None:
     rows.append(row(f"raw tools, {size}: total", f"{raw_total:.1f} s", "", None))
     rows.append(row(f"our full build, {size}, all editions (cold cache)", f"{full:.1f} s",
                     f"≤ 0.5 × raw = {0.5 * raw_total:.1f} s", full / (0.5 * raw_total)))
-    rows.append(row("after a one-word edit: `make`, all editions", f"{again:.1f} s", "", None))
+    rows.append(row("after a one-word edit: `make`, all editions (whole command)", f"{again:.1f} s", "", None))
     for name, target in (("pdf", 3.0), ("html", 1.0), ("epub", 1.0)):
         if name in per_edition:
-            rows.append(row(f"after a one-word edit: {name} edition", f"{per_edition[name]:.2f} s",
-                            f"≤ {target:.0f} s", per_edition[name] / target))
+            rows.append(row(f"after a one-word edit: the {name} edition's own time within that `make`",
+                            f"{per_edition[name]:.2f} s", f"≤ {target:.0f} s", per_edition[name] / target))
+    for name, target in (("pdf", 3.0), ("html", 1.0), ("epub", 1.0)):
+        rows.append(row(f"after a one-word edit: `make {name}` alone (whole command, in this order)",
+                        f"{alone[name]:.2f} s", f"≤ {target:.0f} s", alone[name] / target))
     rows.append(row("no-op `make`", f"{min(noop, noop2):.2f} s", "≤ 0.5 s", min(noop, noop2) / 0.5))
     rows.append(row(f"peak memory, build process ({size})", f"{peak_build:.0f} MB", "", None))
     rows.append(row(f"peak memory, largest worker ({size})", f"{peak_worker:.0f} MB", "≤ 300 MB",

@@ -11,7 +11,7 @@ from conftest import copy_manuscript, run_cli
 CASES = {
     "note-undefined": "manuscript/chapters/01-one.md:4:64: error[N001]: note 'missing' is referenced but never defined",
     "note-twice": "manuscript/chapters/02-two.md:10:1: error[N002]: note 'inline' is defined twice (first at manuscript/notes.yaml:6)",
-    "broken-yaml": "manuscript/book.yaml:3:7: error[Y001]: broken YAML: mapping values are not allowed here",
+    "broken-yaml": "manuscript/book.yaml:3:7: error[Y001]: broken YAML: mapping values are not allowed in this context",
     "duplicate-key": "manuscript/book.yaml:3:1: error[Y005]: duplicate key 'title' (first at line 1)",
     "missing-chapter": "manuscript/book.yaml:8:5: error[B007]: chapters[2] not found: manuscript/chapters/03-three.md",
     "unknown-key": "manuscript/book.yaml:5:9: error[B001]: unknown key 'colour' in book.yaml (allowed: authors, chapters, description, editions, language, note-numbering, publisher, rights, slug, subtitle, title, version)",
