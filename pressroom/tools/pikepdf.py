@@ -353,6 +353,7 @@ def _draw_over(book, page, other, opening, name: str) -> None:
 
 
 def _open_file(path: str, label: str):
+    """Open a PDF file; a damaged one is our error naming `label`."""
     pikepdf = _pikepdf()
     try:
         return pikepdf.open(path)
@@ -369,7 +370,8 @@ def _collect(pdf, offset: int, keep: int, names: dict, outline: list) -> None:
             array = value.D if isinstance(value, pikepdf.Dictionary) else value
             page = index.get(array[0].objgen)
             if page is not None and page < keep and name not in names:
-                names[name] = (offset + page, [_plain(v) for v in array[1:]])
+                # The rest are direct values (a name, numbers): they travel as they are.
+                names[name] = (offset + page, list(array[1:]))
     with pdf.open_outline() as part_outline:
         outline.extend(_outline_entry(item, index, offset, keep) for item in part_outline.root)
 
@@ -380,13 +382,14 @@ def _outline_entry(item, index: dict, offset: int, keep: int) -> tuple:
     page, rest = None, []
     if destination is not None and len(destination) > 0:
         page = index.get(destination[0].objgen)
-        rest = [_plain(v) for v in destination[1:]]
+        rest = list(destination[1:])
     merged = offset + page if page is not None and page < keep else None
     return (str(item.title), merged, rest, item.is_closed,
             [_outline_entry(child, index, offset, keep) for child in item.children])
 
 
 def _outline_item(entry: tuple):
+    """An outline item for the merged book from `_outline_entry`'s tuple."""
     pikepdf = _pikepdf()
     title, page, rest, closed, children = entry
     item = pikepdf.OutlineItem(title)
@@ -396,8 +399,3 @@ def _outline_item(entry: tuple):
     item.is_closed = closed
     item.children.extend(_outline_item(child) for child in children)
     return item
-
-
-def _plain(value):
-    """A direct PDF value (name, number, null) that can go into another PDF as it is."""
-    return value
