@@ -33,6 +33,7 @@ import time
 import uuid
 import zipfile
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path, PurePosixPath
 
 import lxml.html
@@ -40,6 +41,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from .. import pagemap
+from ..cache import Store, code_digest, digest
 from ..cover import cover_for
 from ..messages import Report, fail
 from ..model import Book, Edition
@@ -52,6 +54,7 @@ from .html import book_images
 
 STYLES = Path(__file__).resolve().parents[2] / "styles"
 FONTS = STYLES / "fonts"
+SUBSETS = "font-subsets"  # cache kind: a font cut down to a book's characters
 FONT_FILES = ("LinLibertine_R.otf", "LinLibertine_RI.otf", "LinLibertine_RB.otf", "LinLibertine_RBI.otf")
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -119,7 +122,7 @@ def build_epub(book: Book, edition: Edition, chapters: list[ResolvedChapter], ta
     }
     for name, text in pages.items():
         _check_well_formed(name, text)
-    items = _items(book, pages, images, cover, [name for name, _ in texts])
+    items = _items(book, pages, images, cover, [name for name, _ in texts], cache.get("store"))
     epoch = git.source_date_epoch(book.root)
     opf = render_page(env, "content.opf", {
         **context, "identifier": identifier(book, edition), "modified": _iso(epoch), "date": _iso(epoch)[:10],
@@ -320,7 +323,8 @@ def identifier(book: Book, edition: Edition) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'urn:pressroom:{book.slug}:{edition.name}')}"
 
 
-def _items(book: Book, pages: dict[str, str], images: list[str], cover, chapter_names: list[str]) -> list[Item]:
+def _items(book: Book, pages: dict[str, str], images: list[str], cover, chapter_names: list[str],
+           store: Store | None = None) -> list[Item]:
     text = "".join(pages.values())
     items = [
         Item("nav", "nav.xhtml", "application/xhtml+xml", pages["nav.xhtml"].encode(), "nav"),
@@ -332,7 +336,7 @@ def _items(book: Book, pages: dict[str, str], images: list[str], cover, chapter_
         Item("cover-image", f"images/{cover.name}", cover.media_type, cover.data, "cover-image"),
     ]
     for index, font in enumerate(FONT_FILES, start=1):
-        items.append(Item(f"font-{index}", f"fonts/{font}", "font/otf", subset_font(FONTS / font, text)))
+        items.append(Item(f"font-{index}", f"fonts/{font}", "font/otf", _subset_cached(FONTS / font, text, store)))
     for index, relative in enumerate(images, start=1):
         suffix = PurePosixPath(relative).suffix.lower()
         if suffix not in MEDIA_TYPES:
@@ -345,6 +349,20 @@ def _items(book: Book, pages: dict[str, str], images: list[str], cover, chapter_
 def _css() -> str:
     return "\n".join(f"/* styles/{name} */\n{(STYLES / name).read_text('utf-8').strip()}\n"
                      for name in ("base.css", "epub.css"))
+
+
+def _subset_cached(path: Path, text: str, store: Store | None) -> bytes:
+    """`subset_font`, kept in the build cache by the font's bytes and the characters wanted."""
+    if store is None:
+        return subset_font(path, text)
+    key = digest(code_digest(), metadata.version("fonttools"), path.read_bytes(), _characters(text))
+    found = store.path(SUBSETS, key, ".otf")
+    if found.is_file():
+        return found.read_bytes()
+    data = subset_font(path, text)
+    store.write_bytes(SUBSETS, key, ".otf", data)
+    store.prune(SUBSETS, limit=200)
+    return data
 
 
 def subset_font(path: Path, text: str) -> bytes:
