@@ -93,3 +93,8 @@ def pytest_sessionfinish(session, exitstatus):
         if isinstance(item, FontConfiguration) and getattr(item, "_folder", None):
             shutil.rmtree(item._folder, ignore_errors=True)
             item._folder = None
+
+
+def editions_in(out: Path) -> list[str]:
+    """What a build left in `out`, its cache (`.cache/`, kept even by a failed build) aside."""
+    return sorted(p.name for p in out.iterdir() if p.name != ".cache") if out.exists() else []

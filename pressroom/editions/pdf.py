@@ -10,8 +10,8 @@ from typing import Callable
 from markupsafe import Markup
 
 from .. import pagemap
-from ..messages import BuildError, error
 from ..cache import Store
+from ..messages import BuildError, error
 from ..model import Book, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
@@ -35,7 +35,6 @@ class PdfResult:
     path: Path
     pages: int
     notes: int
-    rebuilt: tuple[str, ...] | None = None  # chapters laid out anew (None: the whole book in one flow)
     worker_peak_mb: float = 0.0
 
 
@@ -53,8 +52,7 @@ def build_pdf(book: Book, edition: Edition, chapters: list[ResolvedChapter], fra
                        check=lambda placements: check_notes(placements, chapters))
         if edition.kind == "pdf":
             pagemap.remember(book_html(book, edition, chapters, fragments), done.starts)
-        return PdfResult(target, done.pages, sum(len(c.notes) for c in chapters), tuple(done.rebuilt),
-                         done.worker_peak_mb)
+        return PdfResult(target, done.pages, sum(len(c.notes) for c in chapters), done.worker_peak_mb)
     html = book_html(book, edition, chapters, fragments)
     document = weasyprint.layout(html, book.root, [book.root, STYLES], label=f"{edition.name} edition")
     check_notes(weasyprint.note_placements(document), chapters)

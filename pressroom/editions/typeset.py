@@ -36,6 +36,7 @@ from ..resolve import ResolvedChapter
 from ..tools import pdftext, pikepdf, weasyprint
 from .fragments import Fragments
 from .parts import BookParts, Part
+from .pdf import STYLES
 
 KIND = "typeset"
 ENDING_WORDS = 3  # widows: 2 keeps at least two lines of a paragraph on a page, so these share it
@@ -195,8 +196,8 @@ def _pictorial(block: dict) -> bool:
 
 
 class _Workers:
-    """Worker processes for one build, forked once WeasyPrint is loaded and patched; parts come
-    from the cache where their key is found."""
+    """The layouts of one build: from the cache where a part's key is found, else in worker
+    processes (pressroom/workers.py), started only if something needs laying out."""
 
     def __init__(self, book: Book, store: cache_store.Store, jobs: int | None,
                  progress: Callable[[str], None], edition: str):
@@ -259,8 +260,6 @@ class _Workers:
             self.pool = workers.pool(self.jobs)
         return self.pool
 
-
-STYLES = Path(__file__).resolve().parents[2] / "styles"
 
 
 def _lay_out(html: str, base: str, roots: list[str], label: str, target: str, chapter: bool) -> LaidOut:
