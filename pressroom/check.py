@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import ctypes
 import re
-import unicodedata
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, NamedTuple
 
+from .editions import KINDS
 from .messages import BuildError, Message, error, fail
 from .model import Book, Edition
-from .pandoc_ast import stringify
+from .readback import ChapterExpectation, expectations, squeeze
 from .resolve import ResolvedChapter
 
 # The print conventions the rules rely on (styles/pdf.css): sizes in points.
@@ -30,17 +30,13 @@ NOTE_SIZE = (8.0, 9.0)      # note bodies are 8.5 pt lines starting "N. "
 HEADING_MIN_SIZE = 16.0     # chapter titles are set at 18 pt
 EDGE_TOLERANCE = 1.0        # how far past the text block's edge a line may end (justification rounding)
 SPACE_GAP = 0.15            # a gap wider than this many ems between two characters is a word space
-MIN_ENDING = 40             # a last sentence shorter than this is searched with the one before it
 MAX_DETAILS = 20            # failures listed per rule; the rest are counted
 FIGURE_WIDTH = 20           # the report's figure column ("10/10  100 %", "0 errors, 0 warnings")
-PDF_KINDS = ("pdf", "print")
+PDF_KINDS = tuple(k.name for k in KINDS.values() if k.format == "pdf")
 
 NOTE_START = re.compile(r"(\d+)\.\s")
 FOLIO = re.compile(r"\d+|[ivxlcdm]+", re.I)
 CONTENTS_ENTRY = re.compile(r"(.+?)[\s.]+(\d+|[ivxlcdm]+)", re.I)
-SENTENCE_END = re.compile(r"(?<=[.!?…])[”’\")\]]*\s+")
-# Set aside when comparing text: spaces, hyphens (soft, hard, at line ends) and invisible joiners.
-HYPHENS_AND_SPACES = re.compile(r"[\s\u00ad\u2010\u2011\u200b-\u200d\u2060\ufeff-]+")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,15 +250,6 @@ def _seat_raised(lines: list[Line]) -> list[Line]:
 # ---------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ChapterExpectation:
-    """What the manuscript says a chapter must show: its title, last sentence and note numbers."""
-
-    title: str
-    last_sentence: str
-    notes: tuple[int, ...]
-
-
-@dataclass(frozen=True)
 class PageParts:
     """A page split into running head, body lines, note lines and folio (any may be missing)."""
 
@@ -289,25 +276,6 @@ class Layout:
             return range(0)
         following = [p for p in self.openings[index + 1:] if p is not None]
         return range(start, (following[0] if following else len(self.pages) + 1))
-
-
-def expectations(chapters: list[ResolvedChapter]) -> list[ChapterExpectation]:
-    """Each chapter's title, last sentence (Markdown gone) and printed note numbers."""
-    return [ChapterExpectation(c.title, last_sentence(c.blocks),
-                               tuple(n.label for n in c.notes)) for c in chapters]
-
-
-def last_sentence(blocks: list) -> str:
-    """The last sentence of the last block that has text; short ones keep the sentence before."""
-    for block in reversed(blocks):
-        text = " ".join(stringify(block).split())
-        if text:
-            sentences = SENTENCE_END.split(text)
-            ending = sentences.pop()
-            while len(ending) < MIN_ENDING and sentences:
-                ending = f"{sentences.pop()} {ending}"
-            return ending
-    return ""
 
 
 def read_layout(pages: list[Page], chapters: list[ChapterExpectation]) -> Layout:
@@ -374,11 +342,6 @@ def heading(page: Page) -> str:
 def same_text(a: str, b: str) -> bool:
     """Equal once spacing, hyphenation, ligatures and case are set aside."""
     return squeeze(a) == squeeze(b)
-
-
-def squeeze(text: str) -> str:
-    """Text reduced for comparing: NFKC (ligatures apart), no spaces, hyphens or joiners, case folded."""
-    return HYPHENS_AND_SPACES.sub("", unicodedata.normalize("NFKC", text)).casefold()
 
 
 def _openings(headings: list[str], chapters: list[ChapterExpectation], start: int) -> list[int | None]:
@@ -877,12 +840,15 @@ def scan_output(edition: Edition, path: Path) -> ScanReport:
     from .editions.html import STATIC_FILES
     from .scan import scan_epub, scan_html, scan_pdf
 
-    if edition.kind == "epub":
+    form = KINDS[edition.kind].format
+    if form == "epub":
         return ScanReport(path, tuple(scan_epub(path)))
-    if edition.kind == "html":
+    if form == "html":
         scripts = {name for name in STATIC_FILES if name.endswith(".js")}
         return ScanReport(path, tuple(scan_html(path, allowed_scripts=scripts)))
-    return ScanReport(path, tuple(scan_pdf(path)))
+    if form == "pdf":
+        return ScanReport(path, tuple(scan_pdf(path)))
+    return ScanReport(path, (f"no safety scan reads {form} files: the {edition.name} edition was not scanned",))
 
 
 def check_accessibility(path: Path) -> AceReport:
@@ -900,7 +866,7 @@ Output = tuple[Edition, Path]
 
 def outputs(book: Book, out: Path, kinds: Iterable[str]) -> tuple[list[Output], list[Output]]:
     """The files book.yaml's editions of these kinds are built into: (built, not built yet)."""
-    from .pipeline import output_path
+    from .editions import output_path
 
     expected = [(e, output_path(book, e, out)) for e in book.editions if e.kind in kinds]
     return [item for item in expected if item[1].exists()], [item for item in expected if not item[1].exists()]
@@ -915,7 +881,7 @@ def not_built(missing: list[Output]) -> list[Message]:
 def check_outputs(files: list[Output], chapters: dict[str, list[ResolvedChapter]]) -> CheckResults:
     """Check every built PDF and, while they are read, every EPUB through EPUBCheck."""
     with ThreadPoolExecutor(max_workers=1) as pool:  # EPUBCheck's JVM and Ace run while the PDFs are read
-        epubs = [path for e, path in files if e.kind == "epub"]
+        epubs = [path for e, path in files if KINDS[e.kind].format == "epub"]
         pending = [pool.submit(check_epub_file, path) for path in epubs]
         aces = [pool.submit(check_accessibility, path) for path in epubs]
         pdfs = tuple(check_pdf(path, expectations(chapters[e.name])) for e, path in files if e.kind in PDF_KINDS)

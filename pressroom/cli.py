@@ -7,12 +7,12 @@ import sys
 import time
 from pathlib import Path
 
+from .editions import KINDS
 from .messages import BuildError, Report, error, print_messages, warning
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_MANUSCRIPT = 1  # the manuscript (or an output check) has errors
 EXIT_USAGE = 2
-KINDS = ("pdf", "print", "epub", "html")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,9 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="build.py", description="Pressroom: build a book's editions.")
     verbs = parser.add_subparsers(title="verbs", metavar="VERB")
 
-    build = verbs.add_parser("build", help="build editions (pdf, print, epub, html) into build/")
+    build = verbs.add_parser("build", help=f"build editions ({', '.join(KINDS)}) into build/")
     build.add_argument("editions", nargs="*", metavar="KIND",
-                       help="pdf, print, epub or html; several may be given (default: all)")
+                       help="; ".join(f"{k.name}: {k.summary}" for k in KINDS.values())
+                       + " (several may be given; default: every edition book.yaml lists)")
     build.add_argument("--single-flow", action="store_true",
                        help="lay each PDF out as one document, not chapter by chapter in parallel (slower)")
     build.add_argument("--stamp", type=Path, metavar="FILE",
@@ -68,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     dist = verbs.add_parser("dist", help="build every edition into dist/<slug>-<version>/ with "
                             "manifest.json, SHA256SUMS and CHANGES.md")
     _release_options(dist)
+    dist.add_argument("--cache", type=Path, default=ROOT / "build" / ".cache", metavar="DIR",
+                      help="the build cache to reuse (default: build/.cache, where `make` keeps it)")
     dist.set_defaults(verb="dist", run=_dist)
 
     stamp = verbs.add_parser("stamp", help="per-reader copies of a release: 'Prepared for NAME · order ID'")
@@ -108,20 +111,19 @@ def _progress(line: str) -> None:
 
 
 def _build(args: argparse.Namespace, report: Report) -> None:
+    from .editions import kind
     from .limits import cap_process
     from .pipeline import build
 
     cap_process()  # memory and CPU limits for this build (RELIABILITY.md C, G7)
     kinds = set(args.editions) or set(KINDS)
-    unknown = kinds - set(KINDS)
-    if unknown:
-        raise BuildError([error("U001", "build.py", 0, 0, f"unknown edition kind {sorted(unknown)[0]!r}: "
-                                f"choose from {', '.join(KINDS)}")])
+    for name in sorted(kinds):
+        kind(name)  # an unknown kind is an error naming the known ones
     started = time.monotonic()
     built = build(args.manuscript, args.out, kinds, _progress, report, single_flow=args.single_flow)
     import resource
 
-    workers = max([b.worker_peak_mb for b in built], default=0.0)
+    workers = max([b.written.worker_peak_mb for b in built], default=0.0)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     _progress(f"built {len(built)} edition(s) in {time.monotonic() - started:.1f} s; "
               f"peak memory: {own:.0f} MB (build), {workers:.0f} MB (largest worker)")
@@ -138,7 +140,7 @@ def _check(args: argparse.Namespace, report: Report) -> None:
 
     started = time.monotonic()
     book, chapters = _lint(args, report)
-    built, missing = outputs(book, args.out, (*PDF_KINDS, "epub", "html"))
+    built, missing = outputs(book, args.out, KINDS)
     if not built:  # a fresh clone: the manuscript is all there is to check
         report.add(warning("Q000", shown_path(args.out), 0, 0, f"no edition of “{book.title}” is built here "
                            "yet, so only the manuscript was checked: run `make` first (`make check` does)"))
@@ -156,20 +158,12 @@ def _check(args: argparse.Namespace, report: Report) -> None:
 
 def _lint(args: argparse.Namespace, report: Report):
     """Load the book and prepare every edition's chapters: every manuscript problem, or the chapters."""
+    from .context import BuildContext
     from .manuscript.load import load_book
-    from .pipeline import prepare
-    from .render import book_context, render_chapter
 
     book = load_book(args.manuscript, report)
-    chapters, parsed = {}, {}
-    for edition in book.editions:
-        try:  # editions whose chapters render to the same Markdown share one parse
-            key = tuple(render_chapter(c, book_context(book, edition)) for c in book.chapters)
-        except BuildError:
-            key = edition.name  # prepare() reports the problem with all the others
-        if key not in parsed:
-            parsed[key] = prepare(book, edition, report)
-        chapters[edition.name] = parsed[key]
+    context = BuildContext(book, report)  # editions whose chapters render alike share one parse
+    chapters = {edition.name: context.chapters(edition) for edition in book.editions}
     _progress(f"check: {book.title!r}: {len(book.chapters)} chapters, {book.note_count} notes, "
               f"{len(report.messages)} warning(s)")
     return book, chapters
@@ -214,7 +208,7 @@ def _release_options(parser: argparse.ArgumentParser) -> None:
 def _dist(args: argparse.Namespace, report: Report) -> None:
     from .dist import make_release
 
-    make_release(args.manuscript, args.dist, _progress, report)
+    make_release(args.manuscript, args.dist, _progress, report, cache=args.cache)
 
 
 def _stamp(args: argparse.Namespace, report: Report) -> None:

@@ -28,14 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .editions import KINDS, release_file
 from .manuscript.load import load_book
 from .messages import BuildError, Report, fail, warning
 from .model import Book, Edition
-from .output import write_bytes
+from .output import JANITOR, write_bytes
 from .tools import git
 
 Progress = Callable[[str], None]
-KINDS = {"pdf", "print", "epub", "html"}
 # A version names a folder and files: no separators, nothing hidden.
 VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]{0,39}")
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01: the earliest time a zip entry can hold
@@ -76,25 +76,22 @@ def release_folder(book: Book, dist_root: Path) -> Path:
 
 def file_name(book: Book, edition: Edition) -> str:
     """The release file of an edition: `<slug>-<version>` plus what tells editions apart."""
-    stem, named = release_name(book), edition.name != edition.kind
-    suffix = f"-{edition.name}" if named else ""
-    if edition.kind == "print":
-        return f"{stem}-{edition.name}.pdf"
-    if edition.kind == "pdf":
-        return f"{stem}{suffix}.pdf"
-    if edition.kind == "epub":
-        return f"{stem}{suffix}.epub"
-    return f"{stem}-html{suffix}.zip"
+    return release_file(release_name(book), edition)
 
 
-def make_release(manuscript: Path, dist_root: Path, progress: Progress, report: Report) -> Path:
-    """Build every edition, then write the release folder; nothing in it is replaced if a build fails."""
+def make_release(manuscript: Path, dist_root: Path, progress: Progress, report: Report,
+                 cache: Path | None = None) -> Path:
+    """Build every edition, then write the release folder; nothing in it is replaced if a build fails.
+
+    The editions are built with the build cache at `cache` (build/.cache: what `make` already
+    laid out is not laid out again), into a staging folder that a killed run leaves to the janitor.
+    """
     book = load_book(manuscript, report)
     release = release_folder(book, dist_root)
     since = git.previous_release_tag(book.root)
     # Before any edition is built: the text comparison forks, best done before WeasyPrint loads.
     changes = changes_markdown(book, since, report) if since else None
-    artifacts, epoch = _build_editions(manuscript, book, dist_root, release, progress, report)
+    artifacts, epoch = _build_editions(manuscript, book, dist_root, release, progress, report, cache)
     _remove_stale(release, {a.file for a in artifacts})
     _write_changes(release, since, changes, progress)
     source = _source(book, report)
@@ -107,18 +104,20 @@ def make_release(manuscript: Path, dist_root: Path, progress: Progress, report: 
 
 
 def _build_editions(manuscript: Path, book: Book, dist_root: Path, release: Path, progress: Progress,
-                    report: Report) -> tuple[list[Artifact], int]:
+                    report: Report, cache: Path | None) -> tuple[list[Artifact], int]:
     """Every edition built into a staging folder first, then moved into the release."""
     from .pipeline import build
 
     dist_root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=dist_root))
+    staging = Path(tempfile.mkdtemp(prefix=".build-", suffix=".tmp", dir=dist_root))
+    JANITOR.track(staging)
     try:
         with git.pinned_source_date_epoch(book.root) as epoch:
-            built = build(manuscript, staging, KINDS, progress, report)
+            built = build(manuscript, staging, set(KINDS), progress, report, cache=cache)
             return [_place(book, b.edition, b.path, release, epoch) for b in built], epoch
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        JANITOR.untrack(staging)
 
 
 def _remove_stale(release: Path, keep: set[str]) -> None:
@@ -141,12 +140,12 @@ def _source(book: Book, report: Report) -> dict:
 def _place(book: Book, edition: Edition, built: Path, release: Path, epoch: int) -> Artifact:
     """Move (or zip) a built edition into the release; measure it for the manifest."""
     name = file_name(book, edition)
-    if edition.kind == "html":
-        data = zip_folder(built, top=name.removesuffix(".zip"), epoch=epoch)
+    if KINDS[edition.kind].folder:
+        data = zip_folder(built, top=Path(name).stem, epoch=epoch)
     else:
         data = built.read_bytes()
     write_bytes(release / name, data)
-    return Artifact(edition, name, _pages(data, name) if edition.is_pdf else None, len(data),
+    return Artifact(edition, name, _pages(data, name) if KINDS[edition.kind].paged else None, len(data),
                     hashlib.sha256(data).hexdigest())
 
 

@@ -54,17 +54,13 @@ class Edition:
     """One product built from the book: a reader's or printer's PDF, an EPUB or an HTML site."""
 
     name: str
-    kind: str  # pdf | print | epub | html
+    kind: str  # a kind of pressroom/editions' registry: pdf | print | epub | html
     trim: tuple[str, str] = ("6in", "9in")
     isbn: str | None = None
     bleed: str = "0in"  # print editions default to 0.125in
     marks: bool = False  # crop marks, print editions
     opening: frozenset[str] = frozenset()  # chapter openings: {"small-caps", "drop-cap"}
     tagged: bool = False  # PDF/UA-1 tagging
-
-    @property
-    def is_pdf(self) -> bool:
-        return self.kind in ("pdf", "print")
 
 
 @dataclass(frozen=True)

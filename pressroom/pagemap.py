@@ -6,11 +6,9 @@ many letters and digits of that block come before it. Letters and digits only: h
 at line ends, spaces and punctuation differ between a laid-out line and the source, letters
 never do. Note calls and note bodies (the PDF's page-foot notes) are not counted.
 
-    pdf.build_pdf lays the book out   →  remember(html, starts): the page starts, kept by the
-                                          HTML's hash for the rest of the run
-    epub.build_epub                   →  reader_pages(html, find): the starts of that same
-                                          HTML, found again (from the layout cache, as a rule)
-                                          only if no PDF was built before
+    editions/pdf lays the book out    →  page_starts(document): kept in the build context
+    editions/epub                     →  the reader's PDF's starts: from the context, else
+                                          from its chapters as the layout cache holds them
     mark_pages(tree, starts)          →  <span epub:type="pagebreak" role="doc-pagebreak"
                                                 id="page-14" aria-label="14"/> at each place
 
@@ -20,7 +18,6 @@ WeasyPrint is pinned for that reason.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -28,7 +25,6 @@ BLOCKS = frozenset({"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "
                     "blockquote", "figcaption", "caption"})
 SKIPPED = frozenset({"footnote", "call", "call-sep", "note-back", "noteref", "pagebreak"})
 TITLE = -1  # the block index of the chapter's own title (h1)
-_REMEMBERED: dict[str, tuple[PageStart, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -39,23 +35,6 @@ class PageStart:
     chapter: str | None  # the chapter section's id, "chapter-<id>"
     block: int = 0  # TITLE, or the index of the text block within the chapter
     chars: int = 0  # letters and digits of that block before the page begins
-
-
-def remember(html: str, starts: list[PageStart]) -> None:
-    """Keep the page starts of the reader's PDF made from `html`, for an EPUB built later in the same run."""
-    _REMEMBERED[_key(html)] = tuple(starts)
-
-
-def reader_pages(html: str, find: Callable[[], list[PageStart]]) -> tuple[PageStart, ...]:
-    """The page starts of the PDF made from `html`: remembered, or found by `find()` now."""
-    key = _key(html)
-    if key not in _REMEMBERED:
-        _REMEMBERED[key] = tuple(find())
-    return _REMEMBERED[key]
-
-
-def _key(html: str) -> str:
-    return hashlib.sha256(html.encode("utf-8")).hexdigest()
 
 
 # ------------------------------------------------------------------ reading the laid-out PDF

@@ -13,6 +13,7 @@ from . import limits, sanitize, workers
 from .cache import Store, code_digest, digest, tree_digest
 from .messages import BuildError, Message, Report, error
 from .model import Book, Chapter, Note
+from .notes import SourceLines, identify_notes, inline_notes_as_spans
 from .pandoc_ast import attr_of, line_col, strip_sourcepos, transform, walk
 from .tools import pandoc
 
@@ -30,7 +31,13 @@ CHECKED = "chapters"  # cache kind: a chapter's text → its checked blocks and 
 
 @dataclass(frozen=True)
 class ParsedChapter:
-    """A chapter's blocks, checked, with every note call's content filled in."""
+    """A chapter's blocks, checked, with every note call's content filled in.
+
+    Each Note node also carries `"note": [id, line, col]`: the note it calls (the label written
+    in the call, read from the text at the call's place) and where the call is in the chapter's
+    source file. Ids come from the parsed text, never from a scan of the Jinja source: a call
+    inside `{% if %}` cannot shift the notes after it.
+    """
 
     chapter: Chapter
     blocks: list
@@ -45,7 +52,9 @@ def parse_book(book: Book, texts: dict[str, str], report: Report, store: Store |
     notes_source = "\n\n".join(f"{NOTES_FENCE} {{#n{i}}}\n{n.text}\n{NOTES_FENCE}" for i, n in enumerate(notes))
     sources = [(chapter, _chapter_source(chapter, texts[chapter.id], book.notes)) for chapter in book.chapters]
     salt = _salt(book) if store is not None else ""
-    keys = [digest(salt, chapter.shown, str(chapter.body_line), text) for chapter, (text, _) in sources]
+    # The source body too: messages and note calls are placed through it (Jinja may move lines).
+    keys = [digest(salt, chapter.shown, str(chapter.body_line), text, chapter.body)
+            for chapter, (text, _) in sources]
     # A chapter checked before with the same text (and images, code, pandoc) is not read again.
     done = [_cached_chapter(store, key) for key in keys]
     items = [(text + "\n", chapter.shown) for (chapter, (text, _)), known in zip(sources, done) if known is None]
@@ -65,7 +74,7 @@ def parse_book(book: Book, texts: dict[str, str], report: Report, store: Store |
         notes_job = None
         if notes and notes_known is None:
             notes_job = _submit(pool, _parse_notes, book, notes, next(raws))
-        checked = {i: _submit(pool, _checked, chapter, raw, book.root) for i, chapter, raw in jobs}
+        checked = {i: _submit(pool, _checked, chapter, sources[i][1][0], raw, book.root) for i, chapter, raw in jobs}
         checked = {i: job() for i, job in checked.items()}
         if notes_known is not None:
             note_blocks = notes_known["blocks"]
@@ -108,13 +117,15 @@ def _submit(pool, function, *args) -> Callable[[], object]:
     return future.result
 
 
-def _checked(chapter: Chapter, raw: str | BuildError, root: Path) -> tuple[list | None, list[Message]]:
+def _checked(chapter: Chapter, text: str, raw: str | BuildError, root: Path) -> tuple[list | None, list[Message]]:
+    """The chapter's checked blocks and its messages, every position in the chapter's source file."""
     found = Report()
+    lines = SourceLines(chapter, text)
     try:
         with limits.stage(chapter.shown, "parsing"):
-            return _check_chapter(chapter, raw, found, root), found.messages
+            return _check_chapter(chapter, text, raw, found, root, lines), lines.placed(found.messages)
     except BuildError as exc:
-        return None, found.messages + exc.messages
+        return None, lines.placed(found.messages + exc.messages)
 
 
 def _salt(book: Book) -> str:
@@ -162,20 +173,23 @@ def _read_all(items: list[tuple[str, str]], store: Store | None) -> list[str | B
 
 
 def _chapter_source(chapter: Chapter, text: str, notes: dict[str, Note]) -> tuple[str, list[str]]:
-    """The chapter's Markdown with its notes.yaml notes defined as placeholders, and their order."""
+    """What pandoc reads of a chapter: its Markdown with inline notes `^[…]` as marked spans and
+    its notes.yaml notes defined as placeholders; and the order of those placeholders."""
     inline = {d.id for d in chapter.inline_notes}
     called = [ref.id for ref in chapter.refs if ref.id in notes and ref.id not in inline]
     order = list(dict.fromkeys(called))
     # notes.yaml notes enter as placeholders so pandoc pairs calls and notes as it always does.
     definitions = "".join(f"\n\n[^{note_id}]: {PLACEHOLDER.format(i)}" for i, note_id in enumerate(order))
-    return text + "\n" + definitions, order
+    return inline_notes_as_spans(text) + "\n" + definitions, order
 
 
-def _check_chapter(chapter: Chapter, raw: str | BuildError, report: Report, root: Path | None = None) -> list:
-    """The chapter's blocks once checked and cleaned (notes not yet filled in)."""
+def _check_chapter(chapter: Chapter, text: str, raw: str | BuildError, report: Report, root: Path | None,
+                   lines: "SourceLines") -> list:
+    """The chapter's blocks once checked and cleaned (notes not yet filled in, each call identified)."""
     ast = read_checked(raw, chapter.shown, chapter.body_line - 1, report)
     report.extend(check_policy(ast["blocks"], chapter.shown, line_offset=chapter.body_line - 1, root=root))
-    return sanitize.clean_blocks(strip_sourcepos(ast["blocks"]))
+    blocks = identify_notes(ast["blocks"], text, lines)
+    return sanitize.clean_blocks(strip_sourcepos(blocks))
 
 
 def read_checked(raw: str | BuildError, shown: str, line_offset: int, report: Report) -> dict:
@@ -236,7 +250,7 @@ def _fill_notes(blocks: list, order: list[str], note_blocks: dict[str, list]) ->
             return None
         match = PLACEHOLDER_RE.fullmatch(_only_text(node["c"]))
         if match:
-            return {"t": "Note", "c": note_blocks[order[int(match.group(1))]]}
+            return {**node, "c": note_blocks[order[int(match.group(1))]]}
         return None
 
     return transform(blocks, fill)

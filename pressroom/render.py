@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import operator
+import re
 import traceback
 from pathlib import Path
-
-import operator
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from . import limits
+from .manuscript.markdown import code_ranges
 from .messages import fail
 from .model import Book, Chapter, Edition
 
@@ -80,13 +81,27 @@ def check_jinja_version() -> None:
                    "whose sandbox has known escapes: run `make` to reinstall the pinned version")
 
 
+# Jinja sees neither code nor escaped braces: each is swapped for a sentinel (Unicode
+# noncharacters, which the text lint refuses in a manuscript) and put back after rendering.
+# A code block's sentinel keeps its line ends, so lines keep their numbers.
+CODE_OPEN, CODE_CLOSE, ESCAPED_BRACE = "\ufdd0", "\ufdd1", "\ufdd2"
+CODE_SENTINEL = re.compile(f"{CODE_OPEN}(\\d+)\n*{CODE_CLOSE}")
+# Jinja's comments are switched off: `{#` opens pandoc's attributes (`## Method {#sec-method}`).
+NO_COMMENT = ("\ufdd3", "\ufdd4")
+TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%")
+
+
 def render_chapter(chapter: Chapter, context: dict) -> str:
     """Run a chapter's Jinja (edition switches, book variables) in a sandbox; errors name file:line.
 
     The context holds only `book` and `edition` (plain values); the chapter cannot include,
-    import or extend anything, and it runs under a time limit.
+    import or extend anything, and it runs under a time limit. Code spans and blocks are never
+    template, and `\\{{` writes a literal `{{` in prose.
     """
     if "{" not in chapter.body:
+        return chapter.body
+    source, code = template_source(chapter.body)
+    if not TEMPLATE_SYNTAX.search(source):
         return chapter.body
     check_jinja_version()
     served = []
@@ -96,15 +111,16 @@ def render_chapter(chapter: Chapter, context: dict) -> str:
             return None
         served.append(name)
         # A filename makes Jinja's rewritten traceback frames carry the chapter's own lines.
-        return chapter.body, chapter.shown, lambda: True
+        return source, chapter.shown, lambda: True
 
     env = ChapterEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
-                             loader=jinja2.FunctionLoader(load), cache_size=0)
+                             loader=jinja2.FunctionLoader(load), cache_size=0,
+                             comment_start_string=NO_COMMENT[0], comment_end_string=NO_COMMENT[1])
     values = {"book": context["book"], "edition": context["edition"]}
     try:
         with limits.deadline(limits.JINJA_SECONDS, chapter.shown, "the chapter's template"), \
                 limits.stage(chapter.shown, "rendering the chapter's template"):
-            return env.get_template(chapter.shown).render(values)
+            return restored(env.get_template(chapter.shown).render(values), code)
     except jinja2.TemplateSyntaxError as exc:
         raise fail("J001", chapter.shown, chapter.body_line + (exc.lineno or 1) - 1, 1,
                    f"template syntax: {exc.message}") from None
@@ -121,6 +137,23 @@ def render_chapter(chapter: Chapter, context: dict) -> str:
     except RecursionError:
         raise fail("J004", chapter.shown, chapter.body_line, 1,
                    "the chapter's template recurses without end (a macro calling itself?)") from None
+
+
+def template_source(body: str) -> tuple[str, list[str]]:
+    """The chapter as Jinja sees it, and the code taken out of it (in order)."""
+    pieces, code, position = [], [], 0
+    for start, end in code_ranges(body):
+        pieces.append(body[position:start].replace("\\{", ESCAPED_BRACE))
+        pieces.append(f"{CODE_OPEN}{len(code)}" + "\n" * body.count("\n", start, end) + CODE_CLOSE)
+        code.append(body[start:end])
+        position = end
+    pieces.append(body[position:].replace("\\{", ESCAPED_BRACE))
+    return "".join(pieces), code
+
+
+def restored(text: str, code: list[str]) -> str:
+    """The rendered chapter with its code and escaped braces put back."""
+    return CODE_SENTINEL.sub(lambda m: code[int(m.group(1))], text).replace(ESCAPED_BRACE, "\\{")
 
 
 def page_environment(edition_kind: str, templates: Path = TEMPLATES) -> jinja2.Environment:

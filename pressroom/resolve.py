@@ -43,16 +43,15 @@ def resolve(parsed: list[ParsedChapter], numbering: str = "chapter") -> list[Res
     chapters, next_number = [], 1
     for index, item in enumerate(parsed, start=1):
         notes: list[ResolvedNote] = []
-        refs = item.chapter.refs
 
-        def number_note(node: dict, chapter_id: str = item.chapter.id) -> dict | None:
+        def number_note(node: dict, chapter=item.chapter) -> dict | None:
             if node["t"] == "Note":
-                # Calls were scanned in reading order, so the n-th Note is the n-th call.
-                ref = refs[len(notes)] if len(notes) < len(refs) else None
-                note_id = ref.id if ref else f"#{len(notes) + 1}"
+                # parse.py marked each call with the note it names and its place in the source.
+                note_id, line, col = node.get("note") or (f"#{len(notes) + 1}", 0, 0)
                 number = next_number + len(notes)
                 label = len(notes) + 1 if numbering == "chapter" else number
-                notes.append(ResolvedNote(number, label, note_id, chapter_id, node["c"], ref.pos if ref else None))
+                notes.append(ResolvedNote(number, label, note_id, chapter.id, node["c"],
+                                          Pos(chapter.shown, line, col) if line else None))
                 return note_marker(notes[-1].number)
             if node["t"] == "Header":
                 # The chapter title is the only h1; a chapter's own `#` is a section (h2).

@@ -36,12 +36,14 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable
 
+from .editions import KINDS as EDITION_KINDS
 from .messages import BuildError, Message, Report, error, fail
 
 Progress = Callable[[str], None]
 ROOT = Path(__file__).resolve().parent.parent
 STYLES = ROOT / "styles"
-KINDS = ("pdf", "print", "epub")
+# What can carry a reader's name: the paged and EPUB editions (a web edition is served, not sold).
+KINDS = tuple(k.name for k in EDITION_KINDS.values() if k.format in ("pdf", "epub"))
 STATE = ".stamped.json"
 
 # The stamp's faces, tried in order for each character: the book face, then wide coverage.
@@ -433,7 +435,7 @@ def _check_first_epub(todo: list[Job], state: dict, report: Report) -> None:
     """EPUBCheck the first EPUB this run wrote: every copy is edited the same way, only the text differs."""
     from .tools.epubcheck import check_epub
 
-    written = [j.target for j in todo if j.source.kind == "epub" and j.target.name in state]
+    written = [j.target for j in todo if EDITION_KINDS[j.source.kind].format == "epub" and j.target.name in state]
     if not written:
         return
     try:
@@ -456,7 +458,7 @@ def _init_worker(sources: list[Source]) -> None:
     for source in sources:
         key = (str(source.path), source.sha256)
         if key not in _STAMPERS:
-            _STAMPERS[key] = EpubStamper(source) if source.kind == "epub" else PdfStamper(source)
+            _STAMPERS[key] = EpubStamper(source) if EDITION_KINDS[source.kind].format == "epub" else PdfStamper(source)
 
 
 def _stamp_job(job: Job) -> Outcome:

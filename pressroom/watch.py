@@ -156,41 +156,18 @@ def watch(manuscript: Path, out: Path, port: int, say: Callable[[str], None],
 
 
 class Builder:
-    """Builds the web edition, parsing again only the chapters whose text (or the notes) changed.
-
-    A save touches one chapter; parsing is most of a build (pandoc and the policy checks), so the
-    other chapters' checked ASTs are kept from the build before (resolve never mutates them).
-    """
+    """Builds the web edition as `build.py build html` does; the build cache keeps every chapter
+    whose text did not change, so a save parses and writes again only what it touched."""
 
     def __init__(self, manuscript: Path, out: Path):
         self.manuscript, self.out = manuscript, out
-        self.parsed: dict = {}
 
     def build(self) -> tuple[str, list]:
-        from dataclasses import replace
-
-        from .editions import html
-        from .editions.fragments import render_fragments
-        from .manuscript.load import load_book
-        from .parse import parse_book
-        from .pipeline import check_outputs, output_path, render_texts
-        from .resolve import resolve
+        from .pipeline import build
 
         report = Report()
-        book = load_book(self.manuscript, report)
-        edition = book.edition("html")
-        check_outputs(book, [edition], self.out)
-        texts = render_texts(book, edition, report)
-        notes = tuple(sorted((n.id, n.text, n.fields) for n in book.notes.values()))
-        keys = {c.id: (c, texts[c.id], notes) for c in book.chapters}
-        stale = [c for c in book.chapters if self.parsed.get(c.id, (None,))[0] != keys[c.id]]
-        if stale:
-            for item in parse_book(replace(book, chapters=tuple(stale)), texts, report):
-                self.parsed[item.chapter.id] = (keys[item.chapter.id], item)
-        chapters = resolve([self.parsed[c.id][1] for c in book.chapters], book.note_numbering)
-        detail = html.build_html(book, edition, chapters, render_fragments(chapters),
-                                 output_path(book, edition, self.out))
-        return f"{detail}; {len(stale)} of {len(book.chapters)} chapters parsed again", report.messages
+        built = build(self.manuscript, self.out, {"html"}, lambda _line: None, report)
+        return "; ".join(b.written.detail for b in built), report.messages
 
 
 def rebuild(builder: Builder, state: State, say: Callable[[str], None]) -> bool:

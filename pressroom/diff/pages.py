@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from ..editions.fragments import render_fragments
-from ..editions.pdf import build_pdf, page_geometry
+from ..context import BuildContext
+from ..editions import pdf
+from ..editions.pdf import page_geometry
 from ..messages import BuildError, Report
-from ..pipeline import prepare
 from ..tools.pdftext import PageText, read_pages, render_png
 from .parallel import both
 from .revision import Snapshot, _located
@@ -132,8 +132,7 @@ def _build(snapshot: Snapshot, target: Path) -> int:
     book = snapshot.book
     edition = book.edition("pdf")
     try:
-        chapters = prepare(book, edition, Report())
-        return build_pdf(book, edition, chapters, render_fragments(chapters), target).pages
+        return pdf.write(BuildContext(book, Report(), single_flow=True), edition, target).pages
     except BuildError as exc:
         raise _located(exc, snapshot.where, book.root) from None
 

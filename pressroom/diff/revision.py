@@ -16,12 +16,11 @@ from pathlib import Path
 
 import yaml
 
-from ..manuscript.load import _scan_notes, load_book
+from ..manuscript.load import load_book, scan_notes
 from ..messages import BuildError, Message, Report, fail
 from ..model import Book, Chapter
-from ..parse import parse_book
-from ..render import book_context, render_chapter
-from ..resolve import ResolvedChapter, resolve
+from ..context import prepare, render_texts
+from ..resolve import ResolvedChapter
 from ..tools import git
 
 GAP = "PRESSROOMGAP{}"
@@ -76,9 +75,7 @@ def _load(root: Path, label: str, subject: str) -> Snapshot:
     where = "in the working tree" if label == git.WORK_TREE else f"at revision {label}"
     try:
         book = load_book(root, Report())  # a diff is not a lint: warnings at either side are dropped
-        edition = book.edition("pdf")
-        context = book_context(book, edition)
-        texts = {c.id: render_chapter(c, context) for c in book.chapters}
+        texts = render_texts(book, book.edition("pdf"), Report())
         meta = yaml.safe_load((book.root / "book.yaml").read_text(encoding="utf-8")) or {}
     except BuildError as exc:
         raise _located(exc, where, root) from None
@@ -115,24 +112,24 @@ def _parse_group(snapshot: Snapshot, chapters: tuple[Chapter, ...]) -> list[Reso
     part = replace(book, chapters=chapters, notes={k: v for k, v in book.notes.items() if k in called})
     report = Report()
     try:
-        parsed = parse_book(part, {c.id: c.body for c in chapters}, report)
+        prepared = prepare(part, {c.id: c.body for c in chapters}, report)
     except BuildError as exc:
         raise _located(exc, snapshot.where, book.root) from None
-    return [_labelled(resolve([p], book.note_numbering)[0], p.chapter, snapshot) for p in parsed]
+    return [_labelled(chapter, snapshot) for chapter in prepared]
 
 
-def _labelled(chapter: ResolvedChapter, part: Chapter, snapshot: Snapshot) -> ResolvedChapter:
+def _labelled(chapter: ResolvedChapter, snapshot: Snapshot) -> ResolvedChapter:
     """Note labels as the book prints them, though only part of the chapter was parsed."""
     book = snapshot.book
     full = snapshot.chapter(chapter.id)
-    whole, _ = _scan_notes(snapshot.texts[chapter.id], full.body_line, full.shown)
+    whole, _ = scan_notes(snapshot.texts[chapter.id], full.body_line, full.shown)
     index = {(r.pos.line, r.pos.col): i for i, r in enumerate(whole, start=1)}
     before = 0
     if book.note_numbering == "book":
-        before = sum(len(_scan_notes(snapshot.texts[c.id], 1, "")[0]) for c in
+        before = sum(len(scan_notes(snapshot.texts[c.id], 1, "")[0]) for c in
                      book.chapters[: [c.id for c in book.chapters].index(chapter.id)])
-    notes = tuple(replace(n, label=before + index.get((ref.pos.line, ref.pos.col), n.label))
-                  for n, ref in zip(chapter.notes, part.refs))
+    notes = tuple(replace(n, label=before + index[(n.call.line, n.call.col)]) if n.call and
+                  (n.call.line, n.call.col) in index else n for n in chapter.notes)
     return replace(chapter, notes=notes)
 
 
@@ -183,7 +180,7 @@ def _partial(chapter: Chapter, text: str, keep: frozenset | None) -> Chapter:
                 lines[skipped[0][0]] = GAP.format(len(skipped))
                 skipped = []
         text = "\n".join(lines)
-    refs, inline = _scan_notes(text, chapter.body_line, chapter.shown)
+    refs, inline = scan_notes(text, chapter.body_line, chapter.shown)
     return replace(chapter, body=text, refs=refs, inline_notes=inline)
 
 

@@ -1,1 +1,95 @@
-"""Edition writers: each turns the resolved book into one output (PDF, EPUB, HTML site)."""
+"""Edition kinds as data: the one place that knows which kinds of edition exist.
+
+Everything that differs between kinds is a field of `Kind`: the module that writes it, the
+name of its output under build/ and in a release, the format of the file (which decides how
+`check` and `stamp` read it back), whether it is laid out into pages. The command line, the
+loader's schema, the build, `dist`, `stamp`, `check` and the Makefile all ask this registry;
+adding a kind is one entry here and one module with a `write(context, edition, target)`.
+
+Writers are named, not imported: importing this module costs nothing (the Makefile reads the
+list of kinds with the system Python, before any dependency is installed).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from ..messages import fail
+
+if TYPE_CHECKING:
+    from ..context import BuildContext
+    from ..model import Book, Edition
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a writer reports: a line for the progress log, and the pages when it lays any out."""
+
+    detail: str
+    pages: int | None = None
+    worker_peak_mb: float = 0.0
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of edition and everything the pipeline needs to know about it."""
+
+    name: str
+    writer: str  # "module:function", called as function(context, edition, target)
+    output: str  # the output under build/: {slug}, {name}, {-name} ("" when the name is the kind's)
+    release: str  # the file in dist/<stem>/: {stem}, {name}, {-name}
+    format: str  # pdf | epub | html | ...: how check, scan and stamp read the output back
+    summary: str  # one line for --help and the README
+    paged: bool = False  # laid out into pages (page counts, the EPUB's page list come from these)
+    folder: bool = False  # the output is a folder (zipped into the release)
+    built_by_default: bool = True  # in the editions of a book.yaml that lists none
+    defaults: dict = field(default_factory=dict)  # Edition fields this kind defaults differently
+
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (
+    Kind("pdf", "pressroom.editions.pdf:write", "{slug}{-name}.pdf", "{stem}{-name}.pdf", "pdf",
+         "the reader's PDF", paged=True),
+    Kind("print", "pressroom.editions.pdf:write", "{slug}-{name}.pdf", "{stem}-{name}.pdf", "pdf",
+         "the printer's PDF (bleed, crop marks, no links)", paged=True,
+         defaults={"bleed": "0.125in", "marks": True}),
+    Kind("epub", "pressroom.editions.epub:write", "{slug}{-name}.epub", "{stem}{-name}.epub", "epub",
+         "the EPUB 3"),
+    Kind("html", "pressroom.editions.html:write", "html{-name}", "{stem}-html{-name}.zip", "html",
+         "the web edition (a folder)", folder=True),
+)}
+
+
+def kind(name: str, where: str = "build.py") -> Kind:
+    """The kind called `name`; an unknown one is an error naming the known ones."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise fail("U001", where, 0, 0, f"unknown edition kind {name!r}: choose from {', '.join(KINDS)}") from None
+
+
+def default_kinds() -> tuple[str, ...]:
+    """The kinds a book gets when its book.yaml lists no editions."""
+    return tuple(k.name for k in KINDS.values() if k.built_by_default)
+
+
+def _names(edition: "Edition") -> dict[str, str]:
+    return {"name": edition.name, "-name": "" if edition.name == edition.kind else f"-{edition.name}"}
+
+
+def output_path(book: "Book", edition: "Edition", out: Path) -> Path:
+    """Where an edition lands under `out`: the slug and name are validated, so it cannot escape."""
+    return out / kind(edition.kind).output.format(slug=book.slug, **_names(edition))
+
+
+def release_file(stem: str, edition: "Edition") -> str:
+    """The edition's file name in a release folder called `stem`."""
+    return kind(edition.kind).release.format(stem=stem, **_names(edition))
+
+
+def writer(name: str) -> Callable[["BuildContext", "Edition", Path], Written]:
+    """The function that writes editions of kind `name`."""
+    module, function = kind(name).writer.split(":")
+    return getattr(importlib.import_module(module), function)

@@ -42,14 +42,16 @@ from markupsafe import Markup
 
 from .. import pagemap
 from ..cache import Store, code_digest, digest
+from ..context import BuildContext
 from ..cover import cover_for
-from ..messages import Report, fail
+from ..messages import fail
 from ..model import Book, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
 from ..resolve import ResolvedChapter
 from ..tools import git
-from .fragments import NOTE_CALL, Fragments, render_fragments
+from . import Written
+from .fragments import NOTE_CALL, Fragments
 from .html import book_images
 
 STYLES = Path(__file__).resolve().parents[2] / "styles"
@@ -74,15 +76,14 @@ class Item:
     properties: str = ""
 
 
-def build_epub(book: Book, edition: Edition, chapters: list[ResolvedChapter], target: Path,
-               cache: dict | None = None) -> str:
+def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     """Write the EPUB 3 to `target` atomically; the same sources give the same bytes."""
+    book, chapters, fragments = context.book, context.chapters(edition), context.fragments(edition)
+    context.progress(f"{edition.name}: writing EPUB 3")
     images = book_images(book, chapters)  # every image a file inside the manuscript, each with alt text
-    cache = {} if cache is None else cache
-    fragments = _fragments(chapters, cache)
-    starts = print_pages(book, chapters, fragments, cache)
+    starts = print_pages(context, edition)
     env = page_environment("epub")
-    context = book_context(book, edition)
+    values = book_context(book, edition)
     css = "../styles/book.css"
     cover = cover_for(book)
 
@@ -106,7 +107,7 @@ def build_epub(book: Book, edition: Edition, chapters: list[ResolvedChapter], ta
         html = _fill_calls(_serialise(body), chapter)
         html = _cross_file_links(html, name, id_files)
         notes = "\n".join(_note_xhtml(fragments.notes[n.number], n.number, n.label) for n in chapter.notes)
-        page = {**context, "css": css, "chapter": {
+        page = {**values, "css": css, "chapter": {
             "id": chapter.id, "title": chapter.title, "anchor": f"chapter-{chapter.id}",
             "html": Markup(html), "notes": Markup(notes)}}
         texts.append((name, render_page(env, "chapter.xhtml", page)))
@@ -114,18 +115,18 @@ def build_epub(book: Book, edition: Edition, chapters: list[ResolvedChapter], ta
 
     contents = [{"href": f"text/{name}#chapter-{c.id}", "title": c.title} for c, name, _ in trees]
     pages = {
-        "text/cover.xhtml": render_page(env, "cover.xhtml", {**context, "css": css, "cover": cover}),
-        "text/title_page.xhtml": render_page(env, "title.xhtml", {**context, "css": css}),
-        "nav.xhtml": render_page(env, "nav.xhtml", {**context, "css": "styles/book.css", "chapters": contents,
+        "text/cover.xhtml": render_page(env, "cover.xhtml", {**values, "css": css, "cover": cover}),
+        "text/title_page.xhtml": render_page(env, "title.xhtml", {**values, "css": css}),
+        "nav.xhtml": render_page(env, "nav.xhtml", {**values, "css": "styles/book.css", "chapters": contents,
                                                     "pages": page_links}),
         **{f"text/{name}": text for name, text in texts},
     }
     for name, text in pages.items():
         _check_well_formed(name, text)
-    items = _items(book, pages, images, cover, [name for name, _ in texts], cache.get("store"))
+    items = _items(book, pages, images, cover, [name for name, _ in texts], context.store)
     epoch = git.source_date_epoch(book.root)
     opf = render_page(env, "content.opf", {
-        **context, "identifier": identifier(book, edition), "modified": _iso(epoch), "date": _iso(epoch)[:10],
+        **values, "identifier": identifier(book, edition), "modified": _iso(epoch), "date": _iso(epoch)[:10],
         "a11y": accessibility(book, images, bool(page_links)), "page_source": page_source(book) if page_links else None,
         "manifest": items, "spine": ["cover", "title", "nav", *(f"ch{i:03d}" for i in range(1, len(trees) + 1))],
     })
@@ -133,38 +134,26 @@ def build_epub(book: Book, edition: Edition, chapters: list[ResolvedChapter], ta
     with atomic_path(target) as temporary:
         temporary.write_bytes(_zip(items, opf, epoch))
     notes = sum(len(c.notes) for c in chapters)
-    return f"{len(chapters)} chapters, {notes} notes, {len(page_links)} print pages marked"
+    return Written(f"{len(chapters)} chapters, {notes} notes, {len(page_links)} print pages marked")
 
 
 # ------------------------------------------------------------------ the print edition's pages
 
 
-def print_pages(book: Book, chapters: list[ResolvedChapter], fragments: Fragments,
-                cache: dict) -> list[pagemap.PageStart]:
+def print_pages(context: BuildContext, edition: Edition) -> list[pagemap.PageStart]:
     """Where each page of the reader's PDF begins, for the chapters whose text it shares with the EPUB.
 
-    The PDF is laid out here only if this run did not build it already (pagemap.remember).
+    The PDF's pages as this run laid them out, else as the layout cache holds them, else laid
+    out now (editions/pdf.page_starts).
     """
-    from ..pipeline import prepare
-    from ..tools import weasyprint
-    from . import pdf, typeset
+    from . import pdf
 
-    reader = next((e for e in book.editions if e.kind == "pdf"), None)
+    reader = next((e for e in context.book.editions if e.kind == "pdf"), None)
     if reader is None:
         return []
-    pdf_chapters = prepare(book, reader, Report(), cache)
-    pdf_fragments = _fragments(pdf_chapters, cache)
-    html = pdf.book_html(book, reader, pdf_chapters, pdf_fragments)
-    store = cache.get("store")
-
-    def find() -> list[pagemap.PageStart]:
-        if store is not None and not reader.tagged:  # the chapters as laid out for the PDF, cached
-            return typeset.page_starts(book, reader, pdf_chapters, pdf_fragments, store, progress=lambda _: None)
-        return pagemap.page_starts(weasyprint.layout(
-            html, book.root, [book.root, pdf.STYLES], label=f"{reader.name} edition (its pages, for the EPUB)"))
-
-    starts = pagemap.reader_pages(html, find)
-    same = {f"chapter-{c.id}" for c in chapters
+    starts = pdf.page_starts(context, reader)
+    fragments, pdf_fragments = context.fragments(edition), context.fragments(reader)
+    same = {f"chapter-{c.id}" for c in context.chapters(edition)
             if fragments.chapters.get(c.id) == pdf_fragments.chapters.get(c.id)}
     # A chapter whose text differs in print ({% if edition.kind %}) cannot be matched word for word:
     # only its opening page, at its title, is marked.
@@ -205,13 +194,6 @@ def page_source(book: Book) -> str:
 
 
 # ------------------------------------------------------------------ chapters as XHTML
-
-
-def _fragments(chapters: list[ResolvedChapter], cache: dict) -> Fragments:
-    key = ("fragments", id(chapters))  # the pipeline's own key: one pandoc run per parse
-    if key not in cache:
-        cache[key] = render_fragments(chapters, cache.get("store"))
-    return cache[key]
 
 
 def _chapter_tree(chapter: ResolvedChapter, fragments: Fragments):

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from markupsafe import Markup
 
+from ..context import BuildContext
 from ..messages import BuildError, error
 from ..model import Book, Edition
 from ..output import atomic_path
@@ -28,6 +29,7 @@ from ..pandoc_ast import walk
 from ..render import book_context, page_environment, render_page
 from ..resolve import ResolvedChapter
 from ..tools import pagefind
+from . import Written
 from .fragments import Fragments, fill_note_calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,9 +49,10 @@ CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self'
        "base-uri 'none'; form-action 'self'")
 
 
-def build_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
-               target: Path) -> str:
+def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     """Render every page and the search index, then swap the whole folder in at once."""
+    book, chapters, fragments = context.book, context.chapters(edition), context.fragments(edition)
+    context.progress(f"{edition.name}: writing the web edition")
     images = book_images(book, chapters)
     pages = render_pages(book, edition, chapters, fragments)
     with atomic_path(target) as temporary:
@@ -69,7 +72,7 @@ def build_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fr
             shutil.copyfile(book.root / relative, destination)
         words = pagefind.index_site(temporary, label=f"{edition.name} edition")
     notes = sum(len(c.notes) for c in chapters)
-    return f"{len(chapters)} chapter pages, {notes} notes, {len(images)} images, {words} words indexed"
+    return Written(f"{len(chapters)} chapter pages, {notes} notes, {len(images)} images, {words} words indexed")
 
 
 def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments) -> dict:

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from markupsafe import Markup
 
 from .. import pagemap
-from ..cache import Store
+from ..context import BuildContext
 from ..messages import BuildError, error
 from ..model import Book, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
 from ..resolve import ResolvedChapter
 from ..tools import weasyprint
+from . import Written
 from .fragments import Fragments, fill_note_calls
 
 STYLES = Path(__file__).resolve().parents[2] / "styles"
@@ -28,40 +27,48 @@ OPENING = re.compile(r"(\s*<p>)([“‘\"'(]*\w)((?:[^<\s]*\s+){0,3}[^<\s]*)(.*)
 ADJACENT_CALLS = re.compile(r"(<!--pressroom-note:\d+-->)(?=<!--pressroom-note:)")
 
 
-@dataclass(frozen=True)
-class PdfResult:
-    """What the PDF build measured: pages and notes placed on their call's page."""
-
-    path: Path
-    pages: int
-    notes: int
-    worker_peak_mb: float = 0.0
-
-
-def build_pdf(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
-              target: Path, store: Store | None = None, progress: Callable[[str], None] = print) -> PdfResult:
+def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     """Lay out the book, refuse it if any note left its call's page, then write it atomically.
 
-    With a cache `store`, chapters are laid out in parallel and merged (editions/typeset.py);
-    without one, or for a tagged PDF (whose structure tree a merge would break), in one flow.
+    Chapters are laid out in parallel and merged (editions/typeset.py) unless the context asks
+    for one flow, or the PDF is tagged (a merge would break its structure tree).
     """
-    if store is not None and not edition.tagged:
+    book, chapters, fragments = context.book, context.chapters(edition), context.fragments(edition)
+    context.progress(f"{edition.name}: typesetting with WeasyPrint")
+    notes = sum(len(c.notes) for c in chapters)
+    if context.store is not None and not context.single_flow and not edition.tagged:
         from .typeset import typeset
 
-        done = typeset(book, edition, chapters, fragments, target, store, progress,
+        done = typeset(book, edition, chapters, fragments, target, context.store, context.progress,
                        check=lambda placements: check_notes(placements, chapters))
-        if edition.kind == "pdf":
-            pagemap.remember(book_html(book, edition, chapters, fragments), done.starts)
-        return PdfResult(target, done.pages, sum(len(c.notes) for c in chapters), done.worker_peak_mb)
-    html = book_html(book, edition, chapters, fragments)
-    document = weasyprint.layout(html, book.root, [book.root, STYLES], label=f"{edition.name} edition")
+        context.page_starts[edition.name] = tuple(done.starts)
+        return Written(f"{done.pages} pages, {notes} notes on their call's page", done.pages, done.worker_peak_mb)
+    document = weasyprint.layout(book_html(book, edition, chapters, fragments), book.root, [book.root, STYLES],
+                                 label=f"{edition.name} edition")
     check_notes(weasyprint.note_placements(document), chapters)
-    if edition.kind == "pdf":  # the EPUB marks the reader's PDF's page breaks (pressroom/pagemap.py)
-        pagemap.remember(html, pagemap.page_starts(document))
+    context.page_starts[edition.name] = tuple(pagemap.page_starts(document))
     with atomic_path(target) as temporary:
         weasyprint.write_pdf(document, temporary, identifier=(edition.isbn or book.slug).encode(),
                              tagged=edition.tagged)
-    return PdfResult(target, len(document.pages), sum(len(c.notes) for c in chapters))
+    pages = len(document.pages)
+    return Written(f"{pages} pages, {notes} notes on their call's page", pages)
+
+
+def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageStart, ...]:
+    """Where each body page of a PDF edition begins: as this run laid it out, else from its
+    chapters as laid out before (the cache's), else from a layout made now."""
+    if edition.name not in context.page_starts:
+        book, chapters, fragments = context.book, context.chapters(edition), context.fragments(edition)
+        if context.store is not None and not edition.tagged:
+            from .typeset import page_starts as typeset_starts
+
+            starts = typeset_starts(book, edition, chapters, fragments, context.store, progress=lambda _: None)
+        else:
+            starts = pagemap.page_starts(weasyprint.layout(
+                book_html(book, edition, chapters, fragments), book.root, [book.root, STYLES],
+                label=f"{edition.name} edition (its pages, for the EPUB)"))
+        context.page_starts[edition.name] = tuple(starts)
+    return context.page_starts[edition.name]
 
 
 def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments) -> str:

@@ -32,6 +32,7 @@ from .. import pagemap, workers
 from ..messages import BuildError, Message, error, fail
 from ..model import Book, Edition
 from ..output import atomic_path
+from ..readback import last_sentence, squeeze
 from ..resolve import ResolvedChapter
 from ..tools import pdftext, pikepdf, weasyprint
 from .fragments import Fragments
@@ -166,8 +167,6 @@ def _check_endings(path: Path, chapters: list[ResolvedChapter], front: int, body
     The last words, not the whole sentence: a sentence that runs over a page break has the
     running head, the folio and the page's notes in between.
     """
-    from ..check import last_sentence, squeeze
-
     last_pages, offset = [], front
     for part in body.parts:
         laid = body.laid[part.name]
@@ -177,19 +176,12 @@ def _check_endings(path: Path, chapters: list[ResolvedChapter], front: int, body
     texts = pdftext.page_texts(path, last_pages)
     problems = []
     for chapter, page in zip(chapters, last_pages):
-        words = last_sentence([b for b in chapter.blocks if not _pictorial(b)]).split()[-ENDING_WORDS:]
+        words = last_sentence(chapter.blocks).split()[-ENDING_WORDS:]
         if words and squeeze(" ".join(words)) not in squeeze(texts.get(page, "")):
             problems.append(error("F002", shown, 0, 0, f"{chapter.shown} is cut short in the merged PDF: "
                                   f"its last words “{' '.join(words)}” are not on its last page ({page + 1})"))
     if problems:
         raise BuildError(problems)
-
-
-def _pictorial(block: dict) -> bool:
-    """A figure or a paragraph of images only: its words (alt text) need not print as text."""
-    if block["t"] == "Figure":
-        return True
-    return block["t"] in ("Para", "Plain") and all(i["t"] in ("Image", "Space", "SoftBreak") for i in block["c"])
 
 
 # ------------------------------------------------------------------ the workers

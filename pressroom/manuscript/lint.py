@@ -1,7 +1,7 @@
 """Text lint: what the characters of a manuscript file may not hide. It reports; it never rewrites.
 
 Errors: control characters (NUL, C0 other than tab and line ends, DEL, C1, line and paragraph
-separators); bidirectional controls outside a span marked right-to-left (`[…]{dir=rtl}`, a
+separators) and Unicode noncharacters; bidirectional controls outside a span marked right-to-left (`[…]{dir=rtl}`, a
 `::: {dir=rtl}` div, or raw `<span dir="rtl">`), which can make text read differently from how
 it is stored (Trojan Source, CVE-2021-42574); invisible characters (zero-width space, word
 joiner, invisible operators, tag characters, and zero-width joiners between Latin letters).
@@ -33,7 +33,7 @@ BLACK_FLAG = 0x1F3F4  # emoji subdivision flags are U+1F3F4 followed by tag char
 
 SUSPICIOUS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
                         "\u200b-\u200f\u061c\u2060-\u2064\ufeff\ufffd\u180e\u3164\uffa0\u115f\u1160"
-                        "\U000e0000-\U000e007f]")
+                        "\U000e0000-\U000e007f\ufdd0-\ufdef\ufffe\uffff]")
 LINE_END = re.compile(r"\r\n|\r|\n")
 # Right-to-left spans, as Markdown bracketed spans, fenced divs or raw HTML.
 RTL_SPAN = re.compile(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\{[^{}\n]*\bdir=[\"']?rtl\b[^{}\n]*\}")
@@ -89,6 +89,9 @@ def _char_problem(text: str, offset: int, rtl: list[tuple[int, int]]) -> tuple[s
         if _in_flag(text, offset):
             return None
         return ("error", "L003", f"invisible {name} (a tag character can smuggle hidden text)")
+    if 0xFDD0 <= code <= 0xFDEF or code in (0xFFFE, 0xFFFF):
+        return ("error", "L001", f"noncharacter U+{code:04X}: it has no meaning in a text (Pressroom uses "
+                "these internally)")
     return ("error", "L001", f"control character {name}")
 
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..editions import KINDS, default_kinds
 from ..limits import file_problem
 from ..messages import BuildError, Report, error, warning
 from ..model import Book, Chapter, Edition, Note, NoteRef, Pos
 from .lint import lint_text
+from .markdown import code_ranges
 from .sources import MAX_TEXT_BYTES, Node, load_yaml, read_text
 
 BOOK_KEYS = {"title", "subtitle", "authors", "language", "slug", "version", "rights",
              "publisher", "description", "chapters", "editions", "note-numbering"}
 REQUIRED_BOOK_KEYS = ("title", "language", "slug", "version")
 EDITION_KEYS = {"kind", "name", "trim", "isbn", "bleed", "marks", "opening", "tagged"}
-EDITION_KINDS = ("pdf", "print", "epub", "html")
-DEFAULT_EDITIONS = ("pdf", "print", "epub", "html")
 OPENINGS = {"small-caps", "drop-cap"}
 NAMED_TRIMS = {"A5": "148mm 210mm", "A4": "210mm 297mm", "B5": "176mm 250mm"}
 FLAGS = {"true": True, "yes": True, "false": False, "no": False}
@@ -32,8 +32,6 @@ CHAPTER_ID = re.compile(r"[^\W_][\w-]{0,99}")
 RESERVED_CHAPTER_IDS = {"index"}
 NOTE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
 NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](:?)")
-CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
-FENCE = re.compile(r" {0,3}(```|~~~)")
 
 
 def load_book(root: Path, report: Report) -> Book:
@@ -125,7 +123,7 @@ def _check_pattern(node: Node, key: str, pattern: re.Pattern, what: str, shown: 
 def _editions(meta: Node, shown: str, report: Report) -> tuple[Edition, ...]:
     node = meta.value.get("editions")
     if node is None:
-        return tuple(_default_edition(kind) for kind in DEFAULT_EDITIONS)
+        return tuple(_default_edition(kind) for kind in default_kinds())
     if not isinstance(node.value, list):
         report.add(error("B003", shown, node.line, node.col, "'editions' must be a list"))
         return ()
@@ -140,9 +138,7 @@ def _editions(meta: Node, shown: str, report: Report) -> tuple[Edition, ...]:
 
 
 def _default_edition(kind: str) -> Edition:
-    if kind == "print":
-        return Edition(name="print", kind="print", bleed="0.125in", marks=True)
-    return Edition(name=kind, kind=kind)
+    return Edition(name=kind, kind=kind, **KINDS[kind].defaults)
 
 
 def _edition(item: Node, shown: str, report: Report) -> Edition | None:
@@ -151,9 +147,9 @@ def _edition(item: Node, shown: str, report: Report) -> Edition | None:
         return None
     _check_keys(item, EDITION_KEYS, shown, "an edition", report)
     kind = _string(item, "kind", shown, report)
-    if kind not in EDITION_KINDS:
+    if kind not in KINDS:
         report.add(error("B005", shown, item.line, item.col,
-                         f"edition kind must be one of {', '.join(EDITION_KINDS)}, not {kind!r}"))
+                         f"edition kind must be one of {', '.join(KINDS)}, not {kind!r}"))
         return None
     trim = _string(item, "trim", shown, report) or "6in 9in"
     parts = NAMED_TRIMS.get(trim.upper(), trim).split()
@@ -165,8 +161,8 @@ def _edition(item: Node, shown: str, report: Report) -> Edition | None:
     if not SLUG.fullmatch(name):
         report.add(error("B004", shown, item.line, item.col, f"edition name must be lower-case letters, digits "
                          f"and hyphens, not {name!r}"))
-    printing = kind == "print"
-    bleed = _string(item, "bleed", shown, report) or ("0.125in" if printing else "0in")
+    defaults = _default_edition(kind)
+    bleed = _string(item, "bleed", shown, report) or defaults.bleed
     if not LENGTH.fullmatch(bleed):
         where = item.value["bleed"]
         report.add(error("B004", shown, where.line, where.col, f"bleed must be a length such as 0.125in, not {bleed!r}"))
@@ -176,7 +172,7 @@ def _edition(item: Node, shown: str, report: Report) -> Edition | None:
         report.add(error("B004", shown, where.line, where.col,
                          f"opening may hold {', '.join(sorted(OPENINGS))}, not {' '.join(sorted(opening - OPENINGS))!r}"))
     return Edition(name=name, kind=kind, trim=(parts[0], parts[1]), isbn=_string(item, "isbn", shown, report),
-                   bleed=bleed, marks=_flag(item, "marks", printing, shown, report),
+                   bleed=bleed, marks=_flag(item, "marks", defaults.marks, shown, report),
                    opening=frozenset(opening & OPENINGS), tagged=_flag(item, "tagged", False, shown, report))
 
 
@@ -245,7 +241,7 @@ def _chapter(root: Path, path: Path, listed_at: Pos, index: int, report: Report)
         report.add(error("C001", shown, 1, 1, "chapter front matter needs a 'title'"))
     chapter_id = _string(front, "id", shown, report) or re.sub(r"^\d+-", "", resolved.stem)
     _check_chapter_id(chapter_id, front.value.get("id"), shown, report)
-    refs, inline = _scan_notes(body, body_line, shown)
+    refs, inline = scan_notes(body, body_line, shown)
     return Chapter(
         id=chapter_id, title=title or "", path=resolved, shown=shown, body=body, body_line=body_line,
         refs=refs, inline_notes=inline, part=_string(front, "part", shown, report),
@@ -291,21 +287,17 @@ def _check_unique_ids(chapters: list[Chapter], report: Report) -> None:
         seen.setdefault(key, chapter)
 
 
-def _scan_notes(body: str, first_line: int, shown: str) -> tuple[tuple[NoteRef, ...], tuple[NoteRef, ...]]:
-    """Find note calls and inline definitions, outside code, with their positions."""
-    refs, inline, fenced = [], [], False
-    for number, line in enumerate(body.splitlines(), start=first_line):
-        if FENCE.match(line):
-            fenced = not fenced
-        if fenced:
-            continue
-        visible = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
-        for match in NOTE_CALL.finditer(visible):
-            is_definition = match.group(2) and not visible[: match.start()].strip()
-            if is_definition:
-                inline.append(NoteRef(match.group(1), Pos(shown, number, match.start() + 1)))
-            else:
-                refs.append(NoteRef(match.group(1), Pos(shown, number, match.start() + 1)))
+def scan_notes(body: str, first_line: int, shown: str) -> tuple[tuple[NoteRef, ...], tuple[NoteRef, ...]]:
+    """Note calls and the chapter's own definitions (`[^label]: …`), outside code, with their places."""
+    visible = list(body)
+    for start, end in code_ranges(body):
+        visible[start:end] = [c if c == "\n" else " " for c in body[start:end]]
+    refs, inline = [], []
+    for number, line in enumerate("".join(visible).split("\n"), start=first_line):
+        for match in NOTE_CALL.finditer(line):
+            is_definition = match.group(2) and not line[: match.start()].strip(" >")
+            place = NoteRef(match.group(1), Pos(shown, number, match.start() + 1))
+            (inline if is_definition else refs).append(place)
     return tuple(refs), tuple(inline)
 
 
@@ -350,27 +342,39 @@ def _note(note_id: str, node: Node, shown: str, report: Report) -> Note | None:
 
 
 def _check_notes(chapters: list[Chapter], notes: dict[str, Note], report: Report, notes_read: bool = True) -> None:
-    """Every call has exactly one definition; every definition is called (else a warning).
+    """Every call has one definition; every definition is called (else a warning).
 
-    When notes.yaml could not be read, its error is the message: calls are not checked against it.
+    A chapter's own definitions (`[^1]: …`) belong to its file, as in every Markdown editor:
+    each file may number its notes from 1. A call names the chapter's own definition first,
+    then a notes.yaml note, whose ids are book-wide. When notes.yaml could not be read, its
+    error is the message: calls are not checked against it.
     """
-    defined: dict[str, Pos] = {k: n.pos for k, n in notes.items()}
-    for chapter in chapters:
-        for definition in chapter.inline_notes:
-            note_id, pos = definition.id, definition.pos
-            if note_id in defined:
-                first = defined[note_id]
-                report.add(error("N002", pos.path, pos.line, pos.col,
-                                 f"note '{note_id}' is defined twice (first at {first.path}:{first.line})"))
-            defined.setdefault(note_id, pos)
     called: set[str] = set()
     for chapter in chapters:
+        own: dict[str, Pos] = {}
+        for definition in chapter.inline_notes:
+            pos = definition.pos
+            if definition.id in own:
+                first = own[definition.id]
+                report.add(error("N002", pos.path, pos.line, pos.col, f"note '{definition.id}' is defined twice "
+                                 f"in this chapter (first at line {first.line})"))
+            own.setdefault(definition.id, pos)
+        used: set[str] = set()
         for ref in chapter.refs:
-            called.add(ref.id)
-            if ref.id not in defined and notes_read:
+            if ref.id in own:
+                used.add(ref.id)
+            elif ref.id in notes:
+                called.add(ref.id)
+            elif notes_read:
                 report.add(error("N001", ref.pos.path, ref.pos.line, ref.pos.col,
-                                 f"note '{ref.id}' is referenced but never defined"))
+                                 f"note '{ref.id}' is referenced but defined neither in this chapter "
+                                 "nor in notes.yaml"))
+        for note_id, pos in own.items() if not report.errors else ():
+            if note_id not in used:
+                report.add(warning("N003", pos.path, pos.line, pos.col,
+                                   f"note '{note_id}' is defined but never referenced in this chapter"))
     # A chapter that failed to load calls nothing: its notes would all look unused.
-    for note_id, pos in defined.items() if not report.errors else ():
+    for note_id, note in notes.items() if not report.errors else ():
         if note_id not in called:
-            report.add(warning("N003", pos.path, pos.line, pos.col, f"note '{note_id}' is defined but never referenced"))
+            report.add(warning("N003", note.pos.path, note.pos.line, note.pos.col,
+                               f"note '{note_id}' is defined but never referenced"))

@@ -1,0 +1,93 @@
+"""The build context: what one run shares between its editions, typed, and no module-level state.
+
+    BuildContext(book, report, store)
+      .texts(edition)      each chapter's Jinja rendered for the edition
+      .chapters(edition)   parsed, checked, resolved: editions whose texts are equal share one parse
+      .fragments(edition)  the HTML of those chapters and notes: one pandoc run per parse
+      .page_starts         where each page of a laid-out edition begins (the EPUB's page list)
+
+Every command that needs a book's chapters (build, check, proof, watch, diff) goes through
+`prepare`/`BuildContext`, so they all see the manuscript the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from .cache import Store
+from .messages import BuildError, Report
+from .model import Book, Edition
+from .parse import parse_book
+from .render import book_context, render_chapter
+from .resolve import ResolvedChapter, resolve
+
+if TYPE_CHECKING:
+    from .editions.fragments import Fragments
+    from .pagemap import PageStart
+
+Progress = Callable[[str], None]
+
+
+def render_texts(book: Book, edition: Edition, report: Report) -> dict[str, str]:
+    """Each chapter's Jinja, rendered for this edition; every chapter's errors before stopping."""
+    context = book_context(book, edition)
+    texts = {}
+    for chapter in book.chapters:
+        try:
+            texts[chapter.id] = render_chapter(chapter, context)
+        except BuildError as exc:
+            report.extend(exc.messages)
+    report.raise_if_errors()
+    return texts
+
+
+def prepare(book: Book, texts: dict[str, str], report: Report, store: Store | None = None) -> list[ResolvedChapter]:
+    """Chapters from their rendered texts: parsed, checked against the policy, notes numbered."""
+    return resolve(parse_book(book, texts, report, store), book.note_numbering)
+
+
+@dataclass
+class BuildContext:
+    """One run's shared work: the store, each distinct set of chapter texts prepared once, their
+    HTML fragments, and the page starts of the editions laid out so far."""
+
+    book: Book
+    report: Report
+    store: Store | None = None
+    progress: Progress = field(default=lambda _line: None)
+    single_flow: bool = False  # PDFs laid out as one document instead of chapter by chapter
+    page_starts: dict[str, tuple["PageStart", ...]] = field(default_factory=dict)  # edition name → starts
+    _texts: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    _prepared: dict[tuple, list[ResolvedChapter]] = field(default_factory=dict)
+    _fragments: dict[tuple, "Fragments"] = field(default_factory=dict)
+
+    def texts(self, edition: Edition) -> dict[str, str]:
+        """Each chapter's Markdown as this edition sees it (its Jinja rendered)."""
+        if edition.name not in self._texts:
+            self._texts[edition.name] = tuple(render_texts(self.book, edition, self.report).items())
+        return dict(self._texts[edition.name])
+
+    def chapters(self, edition: Edition) -> list[ResolvedChapter]:
+        """The edition's chapters, parsed and resolved once for every edition with the same texts."""
+        key = self._key(edition)
+        if key not in self._prepared:
+            self._prepared[key] = prepare(self.book, dict(key), self.report, self.store)
+        return self._prepared[key]
+
+    def fragments(self, edition: Edition) -> "Fragments":
+        """The HTML of the edition's chapters and notes, shared by every edition with the same texts."""
+        from .editions.fragments import render_fragments
+
+        key = self._key(edition)
+        if key not in self._fragments:
+            self._fragments[key] = render_fragments(self.chapters(edition), self.store)
+        return self._fragments[key]
+
+    def same_text(self, one: Edition, other: Edition) -> bool:
+        """Whether two editions render every chapter to the same Markdown."""
+        return self._key(one) == self._key(other)
+
+    def _key(self, edition: Edition) -> tuple[tuple[str, str], ...]:
+        self.texts(edition)
+        return self._texts[edition.name]
