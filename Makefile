@@ -17,22 +17,26 @@ export TZ := UTC
 export LC_ALL := C.UTF-8
 export PYTHONHASHSEED := 0
 
-.PHONY: all pdf print epub html check proof test clean system-check test-system-check
+# The kinds of edition, from the registry (pressroom/editions/__init__.py): one target each.
+# It imports nothing but the standard library, so the system Python reads it before .venv exists.
+KINDS := $(shell $(PYTHON) -c 'import pressroom.editions as e; print(*e.KINDS)')
+
+.PHONY: all $(KINDS) check proof test test-fast clean system-check test-system-check
 
 # The book to build and where: `make MANUSCRIPT=path/to/book OUT=path/to/out`.
 MANUSCRIPT ?= manuscript
 OUT ?= build
-# Everything a build reads: the manuscript (images included), our code, templates, styles and
-# fonts, the pinned requirements. A build records the files it wrote in its stamp; `make` with
-# nothing changed since, and every one of them still there, does nothing.
-SOURCES := $(shell find $(MANUSCRIPT) pressroom templates styles -type f ! -name '*.pyc' 2>/dev/null) \
+# Everything a build reads: the manuscript (images, its own templates and styles included), our
+# code with its templates, styles and fonts, the pinned requirements. A build records the files it
+# wrote in its stamp; `make` with nothing changed since, and every one of them still there, does nothing.
+SOURCES := $(shell find $(MANUSCRIPT) pressroom -type f ! -name '*.pyc' 2>/dev/null) \
 	build.py requirements.txt Makefile
 STAMP = $(OUT)/.make-$(1)
-$(foreach kind,all pdf print epub html,$(shell test -f $(call STAMP,$(kind)) && \
+$(foreach kind,all $(KINDS),$(shell test -f $(call STAMP,$(kind)) && \
 	{ while read -r f; do test -e "$$f" || { rm -f $(call STAMP,$(kind)); break; }; done < $(call STAMP,$(kind)); }))
 
 all: $(call STAMP,all)
-pdf print epub html: %: $(call STAMP,%)
+$(KINDS): %: $(call STAMP,%)
 
 $(call STAMP,all): $(SOURCES) $(READY)
 	@scripts/system-check build
@@ -44,14 +48,18 @@ $(OUT)/.make-%: $(SOURCES) $(READY)
 
 # Built first, so the check reads the editions of the sources as they are, never stale ones.
 check: all $(NODE_READY)
-	$(PY) build.py check
+	$(PY) build.py check --manuscript $(MANUSCRIPT) --out $(OUT)
 
 # Every page of the built PDFs in spreads, the pages check flags marked: build/proof/index.html.
 proof: all
-	$(PY) build.py proof
+	$(PY) build.py proof --manuscript $(MANUSCRIPT) --out $(OUT)
 
 test: $(READY) system-check test-system-check $(NODE_READY)
 	$(PY) -m pytest -q -p no:cacheprovider tests
+
+# The edit-test loop: one stage at a time, in process, no layout and no browser (under a minute).
+test-fast: $(READY)
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit
 
 # The virtual environment, from pinned requirements; redone when they change.
 $(READY): requirements.txt

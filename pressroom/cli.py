@@ -10,7 +10,6 @@ from pathlib import Path
 from .editions import KINDS
 from .messages import BuildError, Report, error, print_messages, warning
 
-ROOT = Path(__file__).resolve().parent.parent
 EXIT_MANUSCRIPT = 1  # the manuscript (or an output check) has errors
 EXIT_USAGE = 2
 
@@ -38,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="build.py", description="Pressroom: build a book's editions.")
+    parser = argparse.ArgumentParser(prog=Path(sys.argv[0]).name or "pressroom",
+                                     description="Pressroom: build a book's editions.")
     verbs = parser.add_subparsers(title="verbs", metavar="VERB")
 
     build = verbs.add_parser("build", help=f"build editions ({', '.join(KINDS)}) into build/")
@@ -63,13 +63,13 @@ def _parser() -> argparse.ArgumentParser:
 
     importer = verbs.add_parser("import", help="import a damaged plain-text essay as a manuscript")
     importer.add_argument("source", type=Path, help="the text file as received")
-    importer.add_argument("--manuscript", type=Path, default=ROOT / "manuscript", help="folder to write")
+    importer.add_argument("--manuscript", type=Path, default=Path("manuscript"), help="folder to write")
     importer.set_defaults(verb="import", run=_import)
 
     dist = verbs.add_parser("dist", help="build every edition into dist/<slug>-<version>/ with "
                             "manifest.json, SHA256SUMS and CHANGES.md")
     _release_options(dist)
-    dist.add_argument("--cache", type=Path, default=ROOT / "build" / ".cache", metavar="DIR",
+    dist.add_argument("--cache", type=Path, default=Path("build") / ".cache", metavar="DIR",
                       help="the build cache to reuse (default: build/.cache, where `make` keeps it)")
     dist.set_defaults(verb="dist", run=_dist)
 
@@ -97,13 +97,20 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000; 0: any free one)")
     _common(watch)
     watch.set_defaults(verb="watch", run=_watch)
+
+    new = verbs.add_parser("new", help="start a book: DIR/manuscript with two chapters, notes and a README")
+    new.add_argument("folder", type=Path, metavar="DIR", help="a new (or empty) folder")
+    new.set_defaults(verb="new", run=_new)
+
+    kinds = verbs.add_parser("kinds", help="list the kinds of edition, one a line (the Makefile's targets)")
+    kinds.set_defaults(verb="kinds", run=lambda args, report: print("\n".join(KINDS)))
     return parser
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--manuscript", type=Path, default=ROOT / "manuscript",
-                        help="the manuscript folder (default: the sample book)")
-    parser.add_argument("--out", type=Path, default=ROOT / "build", help="output folder (default: build/)")
+    parser.add_argument("--manuscript", type=Path, default=Path("manuscript"),
+                        help="the manuscript folder (default: manuscript/)")
+    parser.add_argument("--out", type=Path, default=Path("build"), help="output folder (default: build/)")
 
 
 def _progress(line: str) -> None:
@@ -186,6 +193,14 @@ def _proof(args: argparse.Namespace, report: Report) -> None:
     _progress(f"proof: wrote {target / 'index.html'} ({pages} pages, {flagged} flagged)")
 
 
+def _new(args: argparse.Namespace, report: Report) -> None:
+    from .scaffold import new_book
+
+    written = new_book(args.folder)
+    _progress(f"new: wrote {len(written)} files into {args.folder}; build the book with "
+              f"`cd {args.folder} && pressroom build`")
+
+
 def _watch(args: argparse.Namespace, report: Report) -> None:
     from .watch import watch
 
@@ -200,9 +215,9 @@ def _import(args: argparse.Namespace, report: Report) -> None:
 
 
 def _release_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--manuscript", type=Path, default=ROOT / "manuscript",
-                        help="the manuscript folder (default: the sample book)")
-    parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="releases folder (default: dist/)")
+    parser.add_argument("--manuscript", type=Path, default=Path("manuscript"),
+                        help="the manuscript folder (default: manuscript/)")
+    parser.add_argument("--dist", type=Path, default=Path("dist"), help="releases folder (default: dist/)")
 
 
 def _dist(args: argparse.Namespace, report: Report) -> None:

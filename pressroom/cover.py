@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .model import Book
+from .theme import STYLES
 
-FONTS = Path(__file__).resolve().parent.parent / "styles" / "fonts"
+FONTS = STYLES / "fonts"
 SIZE = (1600, 2400)
 MARGIN = 170
 PAPER, INK, ACCENT = (243, 236, 222), (33, 30, 27), (122, 46, 18)

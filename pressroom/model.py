@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+FOLIO_PLACES = ("bottom-center", "bottom-outside", "top-outside")
+
 
 @dataclass(frozen=True)
 class Pos:
@@ -64,6 +66,45 @@ class Edition:
 
 
 @dataclass(frozen=True)
+class Design:
+    """The PDFs' page design (styles/design.yaml): sizes in points, margins as fractions of the trim."""
+
+    text_size: float | None  # None: by the trim's width (`text_size_for`)
+    leading: float
+    note_size: float
+    note_leading: float
+    call_scale: float
+    chapter_title_size: float
+    head_size: float
+    gutter: float
+    outer: float
+    top: float
+    bottom: float
+    folio: str
+    contents_title: str
+
+    def text_size_for(self, width_in: float) -> float:
+        """The body text's size on a page `width_in` inches wide."""
+        if self.text_size is not None:
+            return self.text_size
+        return 10.5 if width_in >= 5.9 else 10 if width_in >= 5.4 else 9.5
+
+    def folio_box(self, left_page: bool) -> str:
+        """The page-margin box that holds the folio on a left (verso) or right (recto) page."""
+        if self.folio == "bottom-center":
+            return "bottom-center"
+        vertical = self.folio.split("-")[0]
+        return f"{vertical}-{'left' if left_page else 'right'}"
+
+    def css_variables(self) -> str:
+        """The design as CSS custom properties, for the stylesheets to read."""
+        return (f":root {{ --note-size: {self.note_size}pt; --note-leading: {self.note_leading}pt; "
+                f"--call-size: {self.call_scale * 100:g}%; --chapter-title-size: {self.chapter_title_size}pt; "
+                f"--chapter-title-leading: {self.chapter_title_size * 4 / 3:g}pt; "
+                f"--head-size: {self.head_size}pt; }}")
+
+
+@dataclass(frozen=True)
 class Book:
     """The whole validated manuscript."""
 
@@ -75,6 +116,7 @@ class Book:
     chapters: tuple[Chapter, ...]
     notes: dict[str, Note] = field(hash=False)
     editions: tuple[Edition, ...]
+    design: Design
     subtitle: str | None = None
     authors: tuple[str, ...] = ()
     publisher: str | None = None

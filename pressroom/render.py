@@ -14,8 +14,8 @@ from . import limits
 from .manuscript.markdown import code_ranges
 from .messages import fail
 from .model import Book, Chapter, Edition
+from .theme import Theme
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def book_context(book: Book, edition: Edition) -> dict:
@@ -156,10 +156,10 @@ def restored(text: str, code: list[str]) -> str:
     return CODE_SENTINEL.sub(lambda m: code[int(m.group(1))], text).replace(ESCAPED_BRACE, "\\{")
 
 
-def page_environment(edition_kind: str, templates: Path = TEMPLATES) -> jinja2.Environment:
-    """Templates from templates/<kind>/ then templates/ (shared partials), autoescaped, strict."""
+def page_environment(edition_kind: str, theme: Theme) -> jinja2.Environment:
+    """Page templates of an edition kind, the book's own before ours (theme.py), autoescaped, strict."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(templates / edition_kind), str(templates)]),
+        loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs(edition_kind)]),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
     )
@@ -172,7 +172,8 @@ def render_page(env: jinja2.Environment, name: str, context: dict) -> str:
     except jinja2.TemplateSyntaxError as exc:
         raise fail("J001", _template_shown(exc.filename), exc.lineno or 0, 1, f"template syntax: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
-        raise fail("J003", "templates", 0, 0, f"template {exc.name!r} not found") from None
+        tried = ", ".join(_template_shown(str(Path(d) / exc.name)) for d in getattr(env.loader, "searchpath", ()))
+        raise fail("J003", "templates", 0, 0, f"template {exc.name!r} not found (looked for {tried})") from None
     except jinja2.TemplateError as exc:
         path, line = _template_frame(exc)
         raise fail("J002", _template_shown(path), line, 1, _describe(exc)) from None
@@ -196,9 +197,10 @@ def _template_frame(exc: BaseException) -> tuple[str, int]:
 
 
 def _template_shown(path: str | None) -> str:
+    """A template's path as the user would type it: from the working folder when inside it."""
     if not path:
         return "templates"
     try:
-        return str(Path(path).resolve().relative_to(TEMPLATES.parent))
+        return str(Path(path).resolve().relative_to(Path.cwd()))
     except ValueError:
         return path

@@ -38,10 +38,10 @@ from typing import Callable
 
 from .editions import KINDS as EDITION_KINDS
 from .messages import BuildError, Message, Report, error, fail
+from .model import Design
+from .theme import STYLES
 
 Progress = Callable[[str], None]
-ROOT = Path(__file__).resolve().parent.parent
-STYLES = ROOT / "styles"
 # What can carry a reader's name: the paged and EPUB editions (a web edition is served, not sold).
 KINDS = tuple(k.name for k in EDITION_KINDS.values() if k.format in ("pdf", "epub"))
 STATE = ".stamped.json"
@@ -57,10 +57,9 @@ FONTS = (
      "fonts-droid-fallback"),  # Chinese, Japanese, Korean
 )
 
-# Page geometry the stamp follows (pdf.page_geometry): gutter 12.5 % and outer margin 9.5 % of the
-# trim width; the folio sits in the middle of a bottom margin of 9 % of the trim height, so the
-# footer stamp goes below it, starting 1.5 % of the height above the trim edge.
-GUTTER, OUTER, FOOTER_RISE = 0.125, 0.095, 0.015
+# The stamp fits the book's page design (its styles/design.yaml: gutter and outer margin); the
+# footer sits low in the bottom margin, below a folio set there, 1.5 % of the height above the edge.
+FOOTER_RISE = 0.015
 FOOTER_SIZE, FOOTER_LEADING = 6.5, 7.5
 COPYRIGHT_SIZE, COPYRIGHT_LEADING = 8.5, 11.0  # as the copyright page's own text
 # Room for four lines: a stamp is at most two (a line mixing fonts is taller than its line-height),
@@ -106,6 +105,7 @@ class Source:
     path: Path
     sha256: str
     suffix: str
+    design: Design  # the book's page design: where the text block is
 
 
 @dataclass(frozen=True)
@@ -286,7 +286,7 @@ def stamp_fonts() -> tuple[tuple[str, Path, str | None], ...]:
 # ---------------------------------------------------------------------------------------------
 
 
-def release_sources(release: Path, kinds: list[str]) -> list[Source]:
+def release_sources(release: Path, kinds: list[str], design: Design) -> list[Source]:
     """The release files of `kinds`, from manifest.json, each checked against its sha256."""
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
@@ -307,7 +307,8 @@ def release_sources(release: Path, kinds: list[str]) -> list[Source]:
         if not path.is_file() or _sha256(path.read_bytes()) != entry.get("sha256"):
             raise fail("S002", str(path), 0, 0, "missing or changed since `make dist` wrote it "
                        "(its sha256 is not the manifest's): run `make dist` again")
-        sources.append(Source(entry["kind"], entry["file"], path, entry["sha256"], entry["file"][len(stem):]))
+        sources.append(Source(entry["kind"], entry["file"], path, entry["sha256"], entry["file"][len(stem):],
+                              design))
     found = {s.kind for s in sources}
     missing = [k for k in kinds if k not in found]
     if missing:
@@ -322,7 +323,7 @@ def _sha256(data: bytes) -> str:
 @lru_cache(maxsize=1)
 def code_version() -> str:
     """A hash of the code that shapes a copy: a change to it redoes every copy."""
-    parts = [Path(__file__), ROOT / "pressroom" / "tools" / "pikepdf.py"]
+    parts = [Path(__file__), Path(__file__).parent / "tools" / "pikepdf.py"]
     return _sha256(b"".join(p.read_bytes() for p in parts))
 
 
@@ -347,7 +348,7 @@ def stamp_release(manuscript: Path, dist_root: Path, readers_csv: Path, kinds: l
 
     book = load_book(manuscript, report)
     release = release_folder(book, dist_root)
-    sources = release_sources(release, list(dict.fromkeys(k.strip() for k in kinds if k.strip())))
+    sources = release_sources(release, list(dict.fromkeys(k.strip() for k in kinds if k.strip())), book.design)
     stamp_fonts()
     readers = read_readers(readers_csv, str(readers_csv), report)
     folder = release / "readers"
@@ -498,8 +499,8 @@ class PdfStamper:
             raise fail("S003", self.label, 0, 0, f"no copyright page to stamp (no '{COPYRIGHT_ID}' destination): "
                        "templates/copyright.html must keep id=\"copyright\"; run `make dist` again")
         self.widths = sorted({round(b.width, 2) for b in boxes})
-        self.pages = pikepdf.Stamper(self.data, page_draws(boxes, mark, self.widths), label=self.label)
-        css = stamp_css(self.widths, text_width(boxes[mark.page].width))
+        self.pages = pikepdf.Stamper(self.data, page_draws(boxes, mark, self.widths, source.design), label=self.label)
+        css = stamp_css(self.widths, text_width(boxes[mark.page].width, source.design), source.design)
         self.renderer = weasyprint.SmallDocuments(css, [STYLES / "fonts", *{p.parent for _, p, _ in FONTS}],
                                                   label=f"{self.label} stamp")
 
@@ -509,19 +510,19 @@ class PdfStamper:
         return self.pages.copy(forms, dict(zip(XMP_FIELDS, (reader.name, reader.order, reader.stamp))))
 
 
-def text_width(trim_width: float) -> float:
-    """The text block's width for a trim width (pdf.page_geometry's margins)."""
-    return trim_width * (1 - GUTTER - OUTER)
+def text_width(trim_width: float, design: Design) -> float:
+    """The text block's width for a trim width (the design's margins, as pdf.page_geometry sets them)."""
+    return trim_width * (1 - design.gutter - design.outer)
 
 
-def page_draws(boxes, mark, widths: list[float]) -> list[tuple]:
+def page_draws(boxes, mark, widths: list[float], design: Design) -> list[tuple]:
     """Per page: the footer strip under the text block; on the copyright page, the line above its text."""
     from .tools.pikepdf import Draw
 
     draws = []
     for index, box in enumerate(boxes):
         # Even PDF pages are rectos (right-hand): the gutter is on their left.
-        left = box.width * (GUTTER if index % 2 == 0 else OUTER)
+        left = box.width * (design.gutter if index % 2 == 0 else design.outer)
         footer = Draw(widths.index(round(box.width, 2)), box.llx + left, box.lly + box.height * FOOTER_RISE,
                       "/Artifact <</Type /Pagination /Subtype /Footer>> BDC")
         page = [footer]
@@ -531,12 +532,12 @@ def page_draws(boxes, mark, widths: list[float]) -> list[tuple]:
     return draws
 
 
-def stamp_css(widths: list[float], copyright_width: float) -> str:
+def stamp_css(widths: list[float], copyright_width: float, design: Design) -> str:
     """Fonts, one page size per footer width and one for the copyright line; text sits on the page's foot."""
     faces = "".join(f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); }}\n'
                     for family, path, _ in FONTS)
     families = ", ".join(f'"{family}"' for family, _, _ in FONTS)
-    pages = "".join(f"@page footer{i} {{ size: {text_width(w):.2f}pt {FOOTER_LEADING * ROOM_LINES}pt; margin: 0 }}\n"
+    pages = "".join(f"@page footer{i} {{ size: {text_width(w, design):.2f}pt {FOOTER_LEADING * ROOM_LINES}pt; margin: 0 }}\n"
                     for i, w in enumerate(widths))
     return f"""{faces}{pages}
 @page copyright {{ size: {copyright_width:.2f}pt {COPYRIGHT_LEADING * ROOM_LINES}pt; margin: 0 }}

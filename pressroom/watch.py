@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Callable
 
 from .messages import BuildError, Report
+from .theme import STYLES, TEMPLATES
 
-ROOT = Path(__file__).resolve().parent.parent
-LIVE_JS = ROOT / "templates" / "html" / "static" / "live.js"
+LIVE_JS = TEMPLATES / "html" / "static" / "live.js"
 PREFIX = "/__pressroom/"
 # What the web edition is made from, besides the manuscript (editions/html.py, render.py).
-HTML_TEMPLATES = ("templates/html/", "templates/copyright.html")
-HTML_STYLES = ("styles/fonts.css", "styles/base.css", "styles/html.css", "styles/fonts/")
+HTML_TEMPLATES = ("html/", "copyright.html")
+HTML_STYLES = ("fonts.css", "base.css", "html.css", "fonts/")
 DEBOUNCE_MS = 120
 KEEPALIVE_S = 15
 
@@ -121,11 +121,10 @@ def relevant(path: Path, manuscript: Path) -> bool:
     path = path.resolve()
     if path.is_relative_to(manuscript.resolve()):
         return True
-    try:
-        relative = path.relative_to(ROOT).as_posix()
-    except ValueError:
-        return False
-    return relative.startswith(HTML_TEMPLATES) or relative.startswith(HTML_STYLES)
+    for folder, names in ((TEMPLATES, HTML_TEMPLATES), (STYLES, HTML_STYLES)):
+        if path.is_relative_to(folder) and path.relative_to(folder).as_posix().startswith(names):
+            return True
+    return False
 
 
 def watch(manuscript: Path, out: Path, port: int, say: Callable[[str], None],
@@ -142,7 +141,7 @@ def watch(manuscript: Path, out: Path, port: int, say: Callable[[str], None],
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     say(f"watch: serving {site} on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
-    roots = [manuscript, ROOT / "templates", ROOT / "styles"]
+    roots = [manuscript, TEMPLATES, STYLES]
     try:
         for changes in watch_files(*roots, debounce=DEBOUNCE_MS, step=20, stop_event=stop, rust_timeout=500,
                                    raise_interrupt=False):
@@ -196,6 +195,6 @@ def rebuild(builder: Builder, state: State, say: Callable[[str], None]) -> bool:
 
 def _shown(path: Path) -> str:
     try:
-        return path.resolve().relative_to(ROOT).as_posix()
+        return path.resolve().relative_to(Path.cwd()).as_posix()
     except ValueError:
         return str(path)

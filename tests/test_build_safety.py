@@ -192,7 +192,7 @@ def test_G7_weasyprint_runs_under_a_timeout_naming_the_edition(monkeypatch, tmp_
 
     monkeypatch.setattr(limits, "LAYOUT_SECONDS", 0.05)
     with pytest.raises(BuildError) as caught:
-        weasyprint.layout("<p>A paragraph of text.</p>" * 3000, tmp_path, [tmp_path], label="pdf edition")
+        weasyprint.layout("<p>A paragraph of text.</p>" * 3000, tmp_path, weasyprint.Resources((tmp_path,)), label="pdf edition")
     assert str(caught.value) == "pdf edition: error[R008]: WeasyPrint's layout ran longer than 0.05 s"
 
 

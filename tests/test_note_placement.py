@@ -32,7 +32,7 @@ def test_the_check_sees_what_unpatched_weasyprint_does_to_the_repro():
 
 
 def test_with_our_patch_every_repro_note_is_on_its_call_page():
-    document = weasyprint.layout(REPRO.read_text(), FIXTURES, [FIXTURES], label="repro")
+    document = weasyprint.layout(REPRO.read_text(), FIXTURES, weasyprint.Resources((FIXTURES,)), label="repro")
     placements = weasyprint.note_placements(document)
     assert len(placements) == 25
     assert [p for p in placements if p.call_page != p.body_page] == []

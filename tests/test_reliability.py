@@ -77,7 +77,7 @@ def test_A3_A5_the_pdf_fetcher_serves_only_files_inside_its_folders(tmp_path: Pa
                  '<object data="file:///etc/hostname"></object>',
                  '<style>p { background: url("file:///etc/passwd") }</style><p>x</p>'):
         with pytest.raises(BuildError) as caught:
-            weasyprint.layout(html, tmp_path, [tmp_path], label="pdf edition")
+            weasyprint.layout(html, tmp_path, weasyprint.Resources((tmp_path,)), label="pdf edition")
         message = caught.value.messages[0]
         assert (message.path, message.code) == ("pdf edition", "W001"), message
         assert "blocked: " in message.text and ("file:///etc/" in message.text or "https://" in message.text)
@@ -102,7 +102,7 @@ def test_A6_any_weasyprint_error_fails_the_build(tmp_path: Path):
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really an image" * 10)
     with pytest.raises(BuildError) as caught:
-        weasyprint.layout('<p>x <img src="images/broken.png" alt="b"></p>', tmp_path, [tmp_path], label="pdf edition")
+        weasyprint.layout('<p>x <img src="images/broken.png" alt="b"></p>', tmp_path, weasyprint.Resources((tmp_path,)), label="pdf edition")
     message = caught.value.messages[0]
     assert (message.path, message.code) == ("pdf edition", "W002")
     assert "images/broken.png" in message.text
@@ -294,7 +294,7 @@ def test_C5_text_outside_the_text_block_fails_the_pdf(tmp_path: Path):
     html = ("<style>@page { size: 4in 6in; margin: 0.5in }</style>"
             f"<section id='chapter-one'><pre style='white-space: pre'>{'x' * 400}</pre></section>")
     with pytest.raises(BuildError) as caught:
-        weasyprint.layout(html, tmp_path, [tmp_path], label="pdf edition")
+        weasyprint.layout(html, tmp_path, weasyprint.Resources((tmp_path,)), label="pdf edition")
     assert str(caught.value).startswith("pdf edition: error[W003]: text runs outside the text block: "
                                         "page 1 (chapter-one): 'xxxxxxxxxx")
 

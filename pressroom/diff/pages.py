@@ -139,7 +139,7 @@ def _build(snapshot: Snapshot, target: Path) -> int:
 
 def _margins(snapshot: Snapshot) -> tuple[float, float]:
     """Top and bottom margins of the reader's PDF, in points: where running heads and folios sit."""
-    match = MARGINS.search(page_geometry(snapshot.book.edition("pdf")))
+    match = MARGINS.search(page_geometry(snapshot.book.edition("pdf"), snapshot.book.design))
     return (float(match.group(1)) * 72, float(match.group(2)) * 72) if match else (0.0, 0.0)
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from ..editions.pdf import STYLES, page_geometry
+from ..editions.pdf import page_geometry
 from ..render import book_context, page_environment, render_page
+from ..theme import Theme
 from ..tools import weasyprint
 from .compare import BookDiff
 from .markup import CallInfo, Rendered
@@ -29,17 +30,19 @@ SHEETS = ("fonts.css", "base.css", "pdf.css", "redline.css")
 def write_redline(diff: BookDiff, rendered: Rendered, old: Snapshot, new: Snapshot, target: Path) -> int:
     """Typeset the redline into `target` (inside the diff's temporary folder); return its page count."""
     edition = new.book.edition("pdf")
+    theme = Theme(new.book.root)
     context = book_context(new.book, edition)
     context.update({
         "diff": diff, "summary": diff.summary(), "rows": summary_rows(diff, rendered),
         "chapters": [_chapter(c, rendered) for c in rendered.chapters],
-        "stylesheets": [(STYLES / name).as_uri() for name in SHEETS],
-        "geometry": Markup(page_geometry(edition)),
+        "stylesheets": [theme.style(name).as_uri() for name in SHEETS],
+        "geometry": Markup(page_geometry(edition, new.book.design)),
     })
-    html = render_page(page_environment("diff"), "redline.html", context)
+    html = render_page(page_environment("diff", theme), "redline.html", context)
     with tempfile.TemporaryDirectory(prefix="pressroom-redline-") as images:
         base = _images(Path(images), old, new)
-        document = weasyprint.layout(html, base, [base, STYLES], label="redline")
+        styles = tuple(theme.style_dirs)
+        document = weasyprint.layout(html, base, weasyprint.Resources((base, *styles), styles), label="redline")
         weasyprint.write_pdf(document, target, identifier=f"redline-{diff.old_label}-{diff.new_label}".encode())
     return len(document.pages)
 

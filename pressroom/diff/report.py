@@ -9,10 +9,10 @@ from pathlib import Path
 from markupsafe import Markup
 
 from ..render import page_environment, render_page
+from ..theme import Theme
 from .compare import ADDED, REMOVED, UNCHANGED, BookDiff, ChapterChange, NoteChange
 from .markup import CallInfo, Rendered
 
-STYLES = Path(__file__).resolve().parents[2] / "styles"
 IMAGE = re.compile(r"<img\b[^>]*?\balt=\"([^\"]*)\"[^>]*>")
 TAGS = re.compile(r"<[^>]+>")
 
@@ -23,11 +23,11 @@ def write_report(diff: BookDiff, rendered: Rendered, pages, folder: Path) -> Pat
     context = {
         "diff": diff, "summary": diff.summary(), "rows": summary_rows(diff, rendered),
         "chapters": [_chapter_context(c, rendered) for c in rendered.chapters],
-        "css": Markup((STYLES / "diff.css").read_text(encoding="utf-8")),
+        "css": Markup(Theme().read_style("diff.css")),
         "pages": page_context, "language": "en",
     }
     target = folder / "index.html"
-    target.write_text(render_page(page_environment("diff"), "report.html", context), encoding="utf-8")
+    target.write_text(render_page(page_environment("diff", Theme()), "report.html", context), encoding="utf-8")
     return target
 
 

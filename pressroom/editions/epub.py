@@ -49,13 +49,12 @@ from ..model import Book, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
 from ..resolve import ResolvedChapter
+from ..theme import TEMPLATES, Theme
 from ..tools import git
 from . import Written
 from .fragments import NOTE_CALL, Fragments
 from .html import book_images
 
-STYLES = Path(__file__).resolve().parents[2] / "styles"
-FONTS = STYLES / "fonts"
 SUBSETS = "font-subsets"  # cache kind: a font cut down to a book's characters
 FONT_FILES = ("LinLibertine_R.otf", "LinLibertine_RI.otf", "LinLibertine_RB.otf", "LinLibertine_RBI.otf")
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -82,7 +81,7 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     context.progress(f"{edition.name}: writing EPUB 3")
     images = book_images(book, chapters)  # every image a file inside the manuscript, each with alt text
     starts = print_pages(context, edition)
-    env = page_environment("epub")
+    env = page_environment("epub", Theme(book.root))
     values = book_context(book, edition)
     css = "../styles/book.css"
     cover = cover_for(book)
@@ -314,11 +313,13 @@ def _items(book: Book, pages: dict[str, str], images: list[str], cover, chapter_
         Item("title", "text/title_page.xhtml", "application/xhtml+xml", pages["text/title_page.xhtml"].encode()),
         *(Item(name[:-6], f"text/{name}", "application/xhtml+xml", pages[f"text/{name}"].encode())
           for name in chapter_names),
-        Item("css", "styles/book.css", "text/css", _css().encode()),
+        Item("css", "styles/book.css", "text/css", _css(Theme(book.root)).encode()),
         Item("cover-image", f"images/{cover.name}", cover.media_type, cover.data, "cover-image"),
     ]
+    theme = Theme(book.root)
     for index, font in enumerate(FONT_FILES, start=1):
-        items.append(Item(f"font-{index}", f"fonts/{font}", "font/otf", _subset_cached(FONTS / font, text, store)))
+        items.append(Item(f"font-{index}", f"fonts/{font}", "font/otf",
+                          _subset_cached(theme.style(f"fonts/{font}"), text, store)))
     for index, relative in enumerate(images, start=1):
         suffix = PurePosixPath(relative).suffix.lower()
         if suffix not in MEDIA_TYPES:
@@ -328,9 +329,8 @@ def _items(book: Book, pages: dict[str, str], images: list[str], cover, chapter_
     return items
 
 
-def _css() -> str:
-    return "\n".join(f"/* styles/{name} */\n{(STYLES / name).read_text('utf-8').strip()}\n"
-                     for name in ("base.css", "epub.css"))
+def _css(theme: Theme) -> str:
+    return "\n".join(f"/* styles/{name} */\n{theme.read_style(name).strip()}\n" for name in ("base.css", "epub.css"))
 
 
 def _subset_cached(path: Path, text: str, store: Store | None) -> bytes:
@@ -375,7 +375,7 @@ def _characters(markup: str) -> str:
 def _zip(items: list[Item], opf: str, epoch: int) -> bytes:
     """The OCF container: mimetype first and stored, then every file, all dated `epoch`."""
     stamp = time.gmtime(max(epoch, 315532800))[:6]  # zip cannot date before 1980
-    container = (Path(__file__).resolve().parents[2] / "templates" / "epub" / "container.xml").read_bytes()
+    container = (TEMPLATES / "epub" / "container.xml").read_bytes()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         _add(archive, "mimetype", b"application/epub+zip", stamp, zipfile.ZIP_STORED)

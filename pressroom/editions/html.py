@@ -28,13 +28,12 @@ from ..output import atomic_path
 from ..pandoc_ast import walk
 from ..render import book_context, page_environment, render_page
 from ..resolve import ResolvedChapter
+from ..theme import TEMPLATES, Theme
 from ..tools import pagefind
 from . import Written
 from .fragments import Fragments, fill_note_calls
 
-ROOT = Path(__file__).resolve().parents[2]
-STYLES = ROOT / "styles"
-STATIC = ROOT / "templates" / "html" / "static"
+STATIC = TEMPLATES / "html" / "static"
 STYLESHEETS = ("fonts.css", "base.css", "html.css")
 STATIC_FILES = ("book.js", "search.js", "nojs.css")
 FONT_FILES = ("*.otf", "OFL.txt")
@@ -55,16 +54,17 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     context.progress(f"{edition.name}: writing the web edition")
     images = book_images(book, chapters)
     pages = render_pages(book, edition, chapters, fragments)
+    theme = Theme(book.root)
     with atomic_path(target) as temporary:
         temporary.mkdir()
         for name, text in pages.items():
             (temporary / name).write_text(text, encoding="utf-8", newline="\n")
-        (temporary / "style.css").write_text(stylesheet(), encoding="utf-8", newline="\n")
+        (temporary / "style.css").write_text(stylesheet(theme), encoding="utf-8", newline="\n")
         for name in STATIC_FILES:
             shutil.copyfile(STATIC / name, temporary / name)
         (temporary / "fonts").mkdir()
         for pattern in FONT_FILES:
-            for font in sorted((STYLES / "fonts").glob(pattern)):
+            for font in theme.fonts(pattern):
                 shutil.copyfile(font, temporary / "fonts" / font.name)
         for relative in images:
             destination = temporary / relative
@@ -77,7 +77,7 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
 
 def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments) -> dict:
     """File name → HTML for the title page, each chapter page and the search page."""
-    env = page_environment("html")
+    env = page_environment("html", Theme(book.root))
     contents = [{"href": page_name(c), "title": c.title, "number": c.number} for c in chapters]
     home = {"href": "index.html", "title": "Title page and contents"}
     shared = {"contents": contents, "stylesheet": "style.css", "csp": CSP, "home": home}
@@ -151,9 +151,9 @@ def with_backlink(note_html: str, number: int, label: int) -> str:
     return f"{note_html}\n<p>{link}</p>"
 
 
-def stylesheet() -> str:
+def stylesheet(theme: Theme) -> str:
     """The one stylesheet of the site, from the shared font set-up, base and web styles."""
-    parts = [f"/* styles/{name} */\n{(STYLES / name).read_text('utf-8').strip()}\n" for name in STYLESHEETS]
+    parts = [f"/* styles/{name} */\n{theme.read_style(name).strip()}\n" for name in STYLESHEETS]
     return "\n".join(parts)
 
 

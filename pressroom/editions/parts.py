@@ -23,11 +23,10 @@ from markupsafe import Markup
 from ..model import Book, Edition
 from ..render import page_environment, render_page
 from ..resolve import ResolvedChapter
+from ..theme import Theme
 from .fragments import Fragments
 from .pdf import page_context, page_geometry
 
-# A chapter alone draws no folios: the folio sheet does, once the page numbers are known.
-NO_FOLIOS = "\n@page body { @bottom-center { content: none; } }"
 HREF = re.compile(r'href="#([^"]+)"')
 ID = re.compile(r'\sid="([^"]+)"')
 
@@ -47,8 +46,9 @@ class BookParts:
 
     def __init__(self, book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments):
         self.book, self.edition = book, edition
-        self.env = page_environment("pdf")
-        self.context = page_context(book, edition, chapters, fragments, extra_css=NO_FOLIOS)
+        self.env = page_environment("pdf", Theme(book.root))
+        # A chapter alone draws no folios: the folio sheet does, once the page numbers are known.
+        self.context = page_context(book, edition, chapters, fragments, folios=False)
         self.shown = {f"chapter-{c.id}": c.shown for c in chapters}
 
     def chapters(self) -> list[Part]:
@@ -72,6 +72,6 @@ class BookParts:
     def folio_sheet(self, pages: list[int]) -> Part:
         """Empty body pages bearing only their folios: `pages` per chapter, blank versos left out."""
         plain = dataclasses.replace(self.edition, marks=False)  # the book's own pages draw the crop marks
-        context = {**self.context, "parts": pages, "geometry": Markup(page_geometry(plain))}
+        context = {**self.context, "parts": pages, "geometry": Markup(page_geometry(plain, self.book.design))}
         text = render_page(self.env, "folios.html", context)
         return Part("folios", f"{self.edition.name} edition, page numbers", text, None)

@@ -10,15 +10,16 @@ from markupsafe import Markup
 from .. import pagemap
 from ..context import BuildContext
 from ..messages import BuildError, error
-from ..model import Book, Edition
+from ..model import Book, Design, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
 from ..resolve import ResolvedChapter
+from ..theme import Theme
 from ..tools import weasyprint
 from . import Written
 from .fragments import Fragments, fill_note_calls
 
-STYLES = Path(__file__).resolve().parents[2] / "styles"
+STYLESHEETS = ("fonts.css", "base.css", "pdf.css")
 PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 # Two calls in a row would print as one number ("¹²" for 1 and 2): a raised comma parts them.
 # A chapter's first paragraph, when it opens on plain text: quote marks and the first letter,
@@ -43,7 +44,7 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
                        check=lambda placements: check_notes(placements, chapters))
         context.page_starts[edition.name] = tuple(done.starts)
         return Written(f"{done.pages} pages, {notes} notes on their call's page", done.pages, done.worker_peak_mb)
-    document = weasyprint.layout(book_html(book, edition, chapters, fragments), book.root, [book.root, STYLES],
+    document = weasyprint.layout(book_html(book, edition, chapters, fragments), book.root, resource_roots(book),
                                  label=f"{edition.name} edition")
     check_notes(weasyprint.note_placements(document), chapters)
     context.page_starts[edition.name] = tuple(pagemap.page_starts(document))
@@ -65,7 +66,7 @@ def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageSt
             starts = typeset_starts(book, edition, chapters, fragments, context.store, progress=lambda _: None)
         else:
             starts = pagemap.page_starts(weasyprint.layout(
-                book_html(book, edition, chapters, fragments), book.root, [book.root, STYLES],
+                book_html(book, edition, chapters, fragments), book.root, resource_roots(book),
                 label=f"{edition.name} edition (its pages, for the EPUB)"))
         context.page_starts[edition.name] = tuple(starts)
     return context.page_starts[edition.name]
@@ -74,12 +75,19 @@ def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageSt
 def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments) -> str:
     """The whole book as one HTML document for the print stylesheets."""
     context = page_context(book, edition, chapters, fragments)
-    return render_page(page_environment("pdf"), "book.html", context)
+    return render_page(page_environment("pdf", Theme(book.root)), "book.html", context)
+
+
+def resource_roots(book: Book) -> weasyprint.Resources:
+    """The folders a PDF's layout may read files from: the manuscript, and the styles it uses."""
+    styles = tuple(Theme(book.root).style_dirs)
+    return weasyprint.Resources((book.root, *styles), styles)
 
 
 def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
-                 extra_css: str = "") -> dict:
-    """What templates/pdf/book.html needs to lay out the whole book; parts.py narrows it to a part."""
+                 folios: bool = True) -> dict:
+    """What templates/pdf/book.html needs to lay out the whole book; parts.py narrows it to a part
+    (laid out without body folios: they are drawn on once the page numbers are known)."""
     notes = {n.number: n for c in chapters for n in c.notes}
 
     linked = edition.kind == "pdf"  # the printer's PDF carries no links
@@ -105,8 +113,10 @@ def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
                            for c in chapters]
     context["contents"] = context["chapters"]
     context.update(front=True, contents_pages=None, part_end=None)
-    context["stylesheets"] = [(STYLES / name).as_uri() for name in ("fonts.css", "base.css", "pdf.css")]
-    context["geometry"] = Markup(page_geometry(edition) + extra_css)
+    theme = Theme(book.root)
+    context["stylesheets"] = [theme.style(name).as_uri() for name in STYLESHEETS]
+    context["geometry"] = Markup(page_geometry(edition, book.design, folios))
+    context["design"] = book.design
     context["body_classes"] = [edition.kind, *sorted(f"opening-{o}" for o in edition.opening)]
     return context
 
@@ -135,23 +145,35 @@ def _link(cls: str, element_id: str | None, href: str, text: str, linked: bool) 
     return f'<span class="{cls}"{id_attr}>{text}</span>'
 
 
-def page_geometry(edition: Edition) -> str:
-    """Page size, bleed, marks, margins and type size for the edition's trim, as CSS.
-
-    The text block keeps about 60-65 characters a line: the type steps down on small trims,
-    and the gutter is wider than the outer margin so the spread reads as one.
-    """
+def page_geometry(edition: Edition, design: Design, folios: bool = True) -> str:
+    """Page size, bleed, marks, margins, type size and folios (`folios` false: none in the body)
+    for the edition's trim, as CSS, from the book's design (styles/design.yaml)."""
     width, height = (_inches(v) for v in edition.trim)
-    size = 10.5 if width >= 5.9 else 10 if width >= 5.4 else 9.5
-    leading = round(size * 1.34, 1)
-    gutter, outer = round(width * 0.125, 3), round(width * 0.095, 3)
-    top, bottom = round(height * 0.078, 3), round(height * 0.09, 3)
+    size = design.text_size_for(width)
+    leading = round(size * design.leading, 1)
+    gutter, outer = round(width * design.gutter, 3), round(width * design.outer, 3)
+    top, bottom = round(height * design.top, 3), round(height * design.bottom, 3)
     marks = "marks: crop;" if edition.marks else ""
     return (f"@page {{ size: {edition.trim[0]} {edition.trim[1]}; bleed: {edition.bleed}; {marks}"
             f" margin: {top}in {outer}in {bottom}in {gutter}in; }}\n"
             f"@page :left {{ margin-left: {outer}in; margin-right: {gutter}in; }}\n"
             f"@page :right {{ margin-left: {gutter}in; margin-right: {outer}in; }}\n"
-            f"html {{ font-size: {size}pt; line-height: {leading}pt; }}")
+            f"html {{ font-size: {size}pt; line-height: {leading}pt; }}\n"
+            f"{design.css_variables()}\n{folio_css(design, folios)}")
+
+
+def folio_css(design: Design, body: bool = True) -> str:
+    """Where the folios print: roman in the front matter, arabic in the body (`body` false: none
+    there, as for a chapter laid out alone). A blank page carries no running head and no folio."""
+    rules = []
+    for page, content in (("front", "counter(page, lower-roman)"), ("body", "counter(page)" if body else "none")):
+        for side, left in ((":left", True), (":right", False)):
+            rules.append(f"@page {page}{side} {{ @{design.folio_box(left)} {{ content: {content}; "
+                         f"font: var(--head-size) \"Libertine\", serif; }} }}")
+    boxes = sorted({"top-left", "top-right", design.folio_box(True), design.folio_box(False)})
+    for page in ("front", "body"):
+        rules.append(f"@page {page}:blank {{ {' '.join(f'@{box} {{ content: none; }}' for box in boxes)} }}")
+    return "\n".join(rules)
 
 
 def _inches(length: str) -> float:

@@ -34,10 +34,11 @@ from ..model import Book, Edition
 from ..output import atomic_path
 from ..readback import last_sentence, squeeze
 from ..resolve import ResolvedChapter
+from ..theme import Theme
 from ..tools import pdftext, pikepdf, weasyprint
 from .fragments import Fragments
 from .parts import BookParts, Part
-from .pdf import STYLES
+from .pdf import resource_roots
 
 KIND = "typeset"
 ENDING_WORDS = 3  # widows: 2 keeps at least two lines of a paragraph on a page, so these share it
@@ -197,7 +198,7 @@ class _Workers:
         self.jobs = jobs
         self.progress, self.edition = progress, edition
         self.pool: ProcessPoolExecutor | None = None
-        self.roots = [book.root, STYLES]
+        self.roots = resource_roots(book)
 
     def __enter__(self) -> "_Workers":
         return self
@@ -218,7 +219,7 @@ class _Workers:
                 done[part.name] = found
                 continue
             target = str(self.store.path(KIND, key, ".pdf"))
-            future = self._pool().submit(_lay_out, part.html, str(self.book.root), [str(r) for r in self.roots],
+            future = self._pool().submit(_lay_out, part.html, str(self.book.root), self.roots,
                                          part.label, target, part.chapter is not None)
             pending[future] = (part, key)
         count, total = 0, len(pending)
@@ -254,11 +255,11 @@ class _Workers:
 
 
 
-def _lay_out(html: str, base: str, roots: list[str], label: str, target: str, chapter: bool) -> LaidOut:
+def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, target: str, chapter: bool) -> LaidOut:
     """In a worker: lay the part out, read its notes and page starts, write its PDF into the cache."""
     started = time.monotonic()
     try:
-        document = weasyprint.layout(html, Path(base), [Path(r) for r in roots], label=label)
+        document = weasyprint.layout(html, Path(base), roots, label=label)
         blank = weasyprint.blank_pages(document)
         keep = len(document.pages) - 1  # the part-end page
         # A note pushed onto the part-end page is printed nowhere in the book.
@@ -297,7 +298,7 @@ def _salt(book: Book) -> str:
     """What every part's layout depends on beyond its HTML."""
     images = book.root / "images"
     return cache_store.digest(cache_store.code_digest(), _tool_versions(), str(book.root.resolve()),
-                              cache_store.tree_digest(STYLES),
+                              Theme(book.root).digest,
                               cache_store.tree_digest(images) if images.is_dir() else "")
 
 

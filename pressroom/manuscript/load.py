@@ -9,6 +9,8 @@ from ..editions import KINDS, default_kinds
 from ..limits import file_problem
 from ..messages import BuildError, Report, error, warning
 from ..model import Book, Chapter, Edition, Note, NoteRef, Pos
+from ..theme import Theme
+from .design import load_design
 from .lint import lint_text
 from .markdown import code_ranges
 from .sources import MAX_TEXT_BYTES, Node, load_yaml, read_text
@@ -62,10 +64,14 @@ def load_book(root: Path, report: Report) -> Book:
     editions = _editions(meta, shown, report)
     authors = _string_list(meta, "authors", shown, report)
     _check_notes(chapters, notes, report, notes_read=read_notes is not None)
+    try:
+        design = load_design(Theme(root))
+    except BuildError as exc:
+        report.extend(exc.messages)
     report.raise_if_errors()
     return Book(
         root=root, title=fields["title"], language=fields["language"], slug=fields["slug"],
-        version=fields["version"], chapters=tuple(chapters), notes=notes, editions=editions,
+        version=fields["version"], chapters=tuple(chapters), notes=notes, editions=editions, design=design,
         subtitle=fields["subtitle"], authors=authors, publisher=fields["publisher"],
         rights=fields["rights"], description=fields["description"], note_numbering=numbering,
     )

@@ -21,24 +21,42 @@ def _fetcher_class():
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     class BookFetcher(URLFetcher):
-        """Serves only regular files under the given folders; anything else stops the build."""
+        """Serves only regular files under the given folders; anything else stops the build.
 
-        def __init__(self, roots: list[Path]):
+        A file missing from one of the `layered` folders (a book's styles/, then ours) is
+        looked for at the same place in the folders after it: a book's own pdf.css can name
+        url("note-rule.svg") and get ours.
+        """
+
+        def __init__(self, roots: list[Path], layered: list[Path] = ()):
             super().__init__(timeout=5, allowed_protocols={"file"}, allow_redirects=False)
             self.roots = [r.resolve() for r in roots]
+            self.layered = [r.resolve() for r in layered]
 
         def fetch(self, url, headers=None):
             parts = urlsplit(url)
             if parts.scheme != "file":
                 raise FatalURLFetchingError(f"blocked: {url}")
             try:
-                path = Path(url2pathname(parts.path)).resolve(strict=True)
+                path = self._find(Path(url2pathname(parts.path)))
             except OSError as exc:
                 raise FatalURLFetchingError(f"missing: {url}") from exc
             inside = any(path.is_relative_to(root) for root in self.roots)
             if not (inside and path.is_file() and path.suffix.lower() in MIME):
                 raise FatalURLFetchingError(f"blocked: {url}")
             return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": MIME[path.suffix.lower()]})
+
+        def _find(self, path: Path) -> Path:
+            try:
+                return path.resolve(strict=True)
+            except OSError:
+                for index, folder in enumerate(self.layered):
+                    if path.resolve().is_relative_to(folder):
+                        relative = path.resolve().relative_to(folder)
+                        for later in self.layered[index + 1:]:
+                            if (later / relative).is_file():
+                                return (later / relative).resolve(strict=True)
+                raise
 
     return BookFetcher, FatalURLFetchingError
 
@@ -52,6 +70,15 @@ class _Collect(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The folders a layout may read files from; a file missing from one of the `layered` ones
+    (a book's styles/, then ours) is looked for in those after it."""
+
+    folders: tuple[Path, ...]
+    layered: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,7 +114,7 @@ def _patch_footnote_reporting() -> None:
     exec(compile(patched, block.__file__, "exec"), block.__dict__)
 
 
-def layout(html: str, base: Path, roots: list[Path], *, label: str):
+def layout(html: str, base: Path, resources: Resources, *, label: str):
     """Lay out `html` into pages; any WeasyPrint error or blocked resource fails the build."""
     import weasyprint
 
@@ -100,7 +127,7 @@ def layout(html: str, base: Path, roots: list[Path], *, label: str):
         with limits.deadline(limits.LAYOUT_SECONDS, label, "WeasyPrint's layout"), \
                 limits.stage(label, "laying out pages with WeasyPrint"):
             document = weasyprint.HTML(string=html, base_url=base.resolve().as_uri() + "/",
-                                       url_fetcher=fetcher_class(roots)).render()
+                                       url_fetcher=fetcher_class(resources.folders, resources.layered)).render()
     except fatal as exc:
         raise fail("W001", label, 0, 0, f"WeasyPrint refused a resource: {exc}") from None
     except RecursionError:
