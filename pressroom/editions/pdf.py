@@ -20,7 +20,6 @@ from . import Written
 from .fragments import Fragments, fill_note_calls
 
 STYLESHEETS = ("fonts.css", "base.css", "pdf.css")
-PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 # Two calls in a row would print as one number ("¹²" for 1 and 2): a raised comma parts them.
 # A chapter's first paragraph, when it opens on plain text: quote marks and the first letter,
 # then up to four words.
@@ -94,9 +93,7 @@ def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
 
     def footnote(number: int) -> str:
         label = notes[number].label
-        paragraphs = PARAGRAPH.findall(fragments.notes[number]) or [fragments.notes[number]]
-        # The first paragraph runs on after the number; any further ones start new lines.
-        body = paragraphs[0] + "".join(f'<span class="note-para">{p}</span>' for p in paragraphs[1:])
+        body = inline_note(fragments.notes[number])
         call = _link("call", f"call-{number}", f"#note-{number}", str(label), linked)
         back = _link("note-back", None, f"#call-{number}", f"{label}.", linked)
         # A word joiner glues the call to the word before it: WeasyPrint would otherwise break
@@ -119,6 +116,36 @@ def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
     context["design"] = book.design
     context["body_classes"] = [edition.kind, *sorted(f"opening-{o}" for o in edition.opening)]
     return context
+
+
+# A page-foot note is an element inside the paragraph that calls it, so everything in it must be
+# inline markup: its blocks (paragraphs after the first, lists, code, quotes, tables) become spans
+# that styles/pdf.css displays as blocks. The HTML parser would otherwise close the paragraph at
+# a <ul> or <pre> and push the rest of the note into the running text.
+NOTE_BLOCKS = {"p", "div", "ul", "ol", "li", "pre", "blockquote", "table", "thead", "tbody", "tfoot", "tr",
+               "th", "td", "caption", "dl", "dt", "dd", "figure", "figcaption", "h1", "h2", "h3", "h4",
+               "h5", "h6", "hr", "section", "aside", "colgroup", "col"}
+
+
+def inline_note(html: str) -> str:
+    """A note's HTML as inline markup: the first paragraph runs on after the note's number."""
+    import lxml.html
+    from lxml import etree
+
+    container = lxml.html.fragment_fromstring(html or "", create_parent="div")
+    blocks = [e for e in container.iter() if e is not container and isinstance(e.tag, str) and e.tag in NOTE_BLOCKS]
+    lead = blocks[0] if blocks and blocks[0].tag == "p" and blocks[0].getparent() is container else None
+    for element in blocks:
+        if element is not lead:
+            classes = (element.get("class") or "").split()
+            element.set("class", " ".join([f"note-{'para' if element.tag == 'p' else element.tag}", *classes]))
+            element.tag = "span"
+            for attribute in ("colspan", "rowspan", "start"):
+                element.attrib.pop(attribute, None)
+    if lead is not None:
+        lead.drop_tag()  # the first paragraph runs on after the note's number
+    text = container.text or ""
+    return text + "".join(etree.tostring(child, method="html", encoding="unicode") for child in container)
 
 
 def mark_opening(html: str, opening: frozenset[str]) -> str:
