@@ -123,6 +123,7 @@ class Book:
     rights: str | None = None
     description: str | None = None
     note_numbering: str = "chapter"  # or "book"
+    math: str = "none"  # or "tex": $…$ and $$…$$ are TeX math
 
     @property
     def note_count(self) -> int:

@@ -13,13 +13,13 @@ from . import limits, sanitize, workers
 from .cache import Store, code_digest, digest, tree_digest
 from .messages import BuildError, Message, Report, error
 from .model import Book, Chapter, Note
+from .links import is_file_link, mark_links
 from .notes import SourceLines, identify_notes, inline_notes_as_spans
 from .pandoc_ast import attr_of, line_col, strip_sourcepos, transform, walk
 from .tools import pandoc
 
 PLACEHOLDER = "PRESSROOMNOTE{}"
 PLACEHOLDER_RE = re.compile(r"PRESSROOMNOTE(\d+)")
-LINK_SCHEMES = {"http", "https", "mailto"}
 # Markdown attributes beyond #id and .class: only the text's direction and language.
 ATTRIBUTE_VALUES = {"dir": re.compile(r"ltr|rtl|auto"), "lang": re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")}
 SOURCEPOS_KEYS = {"data-pos", "wrapper"}
@@ -68,7 +68,7 @@ def parse_book(book: Book, texts: dict[str, str], report: Report, store: Store |
         if pool is not None:
             pool.submit(int)
         with limits.stage(str(book.root), "parsing the chapters"):
-            raws = iter(_read_all(items, store))
+            raws = iter(_read_all(items, store, book.math == "tex"))
         fresh = [None if known is not None else next(raws) for known in done]
         jobs = [(i, chapter, raw) for i, ((chapter, _), raw) in enumerate(zip(sources, fresh)) if done[i] is None]
         notes_job = None
@@ -141,12 +141,12 @@ def _cached_chapter(store: Store | None, key: str) -> tuple[list, list[Message]]
     return value["blocks"], [Message(*m) for m in value["messages"]]
 
 
-def _read_all(items: list[tuple[str, str]], store: Store | None) -> list[str | BuildError]:
+def _read_all(items: list[tuple[str, str]], store: Store | None, math: bool) -> list[str | BuildError]:
     """Pandoc's JSON for each (text, label): from the cache, the rest in one pandoc process.
 
     A text pandoc cannot read gets its error in its place (the others are still checked).
     """
-    keys = [digest(pandoc.READER, pandoc.version(), text) for text, _ in items]
+    keys = [digest(pandoc.reader(math), pandoc.version(), text) for text, _ in items]
     found: list[str | BuildError | None] = [None] * len(items)
     if store is not None:
         for i, key in enumerate(keys):
@@ -155,12 +155,12 @@ def _read_all(items: list[tuple[str, str]], store: Store | None) -> list[str | B
                 found[i] = cached
     missing = [i for i, raw in enumerate(found) if raw is None]
     try:
-        raws = pandoc.read_markdown_many([items[i][0] for i in missing], [items[i][1] for i in missing])
+        raws = pandoc.read_markdown_many([items[i][0] for i in missing], [items[i][1] for i in missing], math)
     except BuildError:  # name every text pandoc fails on, one run each
         raws = []
         for i in missing:
             try:
-                raws.append(pandoc.read_markdown(items[i][0], label=items[i][1]))
+                raws.append(pandoc.read_markdown(items[i][0], label=items[i][1], math=math))
             except BuildError as exc:
                 raws.append(exc)
     for i, raw in zip(missing, raws):
@@ -188,7 +188,7 @@ def _check_chapter(chapter: Chapter, text: str, raw: str | BuildError, report: R
     """The chapter's blocks once checked and cleaned (notes not yet filled in, each call identified)."""
     ast = read_checked(raw, chapter.shown, chapter.body_line - 1, report)
     report.extend(check_policy(ast["blocks"], chapter.shown, line_offset=chapter.body_line - 1, root=root))
-    blocks = identify_notes(ast["blocks"], text, lines)
+    blocks = mark_links(identify_notes(ast["blocks"], text, lines), lines)
     return sanitize.clean_blocks(strip_sourcepos(blocks))
 
 
@@ -225,8 +225,8 @@ def _parse_notes(book: Book, notes: list[Note], raw: str | BuildError) -> tuple[
         return {}, report.messages
     result: dict[str, list] = {}
     for div in sanitize.clean_blocks(strip_sourcepos(ast["blocks"])):
-        index = int(div["c"][0][0][1:])
-        result[notes[index].id] = div["c"][1]
+        note = notes[int(div["c"][0][0][1:])]
+        result[note.id] = mark_links(div["c"][1], None, place=[note.pos.line, note.pos.col, note.pos.path])
     divs = {_div_id(b): b for b in ast["blocks"] if b["t"] == "Div"}
     for i, note in enumerate(notes):
         raw_div = [divs[f"n{i}"]] if f"n{i}" in divs else []
@@ -289,7 +289,9 @@ def _problems(node: dict, root: Path | None) -> list[tuple[str, str]]:
     if t in ("RawBlock", "RawInline") and node["c"][0] != "html":
         problems.append(("P001", f"raw {node['c'][0]} is not allowed in a manuscript"))
     if t == "Link":
-        problem = _link_problem(node["c"][2][0])
+        target = node["c"][2][0]
+        # A link to another chapter's file is settled with the whole book (links.py).
+        problem = None if is_file_link(target) else sanitize.link_problem(target)
         if problem:
             problems.append(("P002", problem))
     if t == "Image":
@@ -297,17 +299,6 @@ def _problems(node: dict, root: Path | None) -> list[tuple[str, str]]:
         if problem:
             problems.append(problem)
     return problems
-
-
-def _link_problem(target: str) -> str | None:
-    scheme = urlsplit(target).scheme.lower()
-    if scheme and scheme not in LINK_SCHEMES:
-        return f"link scheme '{scheme}:' is not allowed (use https, http, mailto or #id)"
-    if not scheme and not target.startswith("#"):
-        return f"link to {target!r}: only web links and in-book #anchors are allowed"
-    if scheme in ("http", "https") and not urlsplit(target).netloc:
-        return f"link to {target!r} names no host"
-    return None
 
 
 def image_problem(target: str, root: Path | None) -> tuple[str, str] | None:

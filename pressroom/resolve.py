@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .links import resolve_links
+from .messages import BuildError
 from .model import Pos
-from .pandoc_ast import transform
+from .pandoc_ast import transform, walk
 from .parse import ParsedChapter
 
 
@@ -38,11 +40,55 @@ def note_marker(number: int) -> dict:
     return {"t": "RawInline", "c": ["html", f"<!--pressroom-note:{number}-->"]}
 
 
+def heading_levels(blocks: list) -> dict[int, int]:
+    """The chapter title is the only h1: the chapter's own headings, whatever level it starts at
+    (`#` or `##`), become h2, h3, ... with no level skipped (screen readers and Ace expect that)."""
+    used: set[int] = set()
+
+    def collect(node: dict, _pos: str) -> None:
+        if node["t"] == "Header":
+            used.add(node["c"][0])
+
+    walk(blocks, collect)
+    return {level: min(rank + 2, 6) for rank, level in enumerate(sorted(used))}
+
+
+# Callouts: `::: note` fenced divs and GitHub's `> [!NOTE]` alerts (which pandoc reads as a div
+# with a title). Each gets a title line, so its kind is read, not only seen.
+ADMONITIONS = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important", "info": "Information",
+               "warning": "Warning", "caution": "Caution", "danger": "Danger", "attention": "Attention",
+               "error": "Error", "seealso": "See also", "example": "Example", "question": "Question",
+               "abstract": "Summary", "summary": "Summary", "quote": "Quotation", "success": "Success",
+               "failure": "Failure", "bug": "Bug", "todo": "To do"}
+
+
+def admonition(node: dict) -> dict | None:
+    """A callout Div as `admonition <kind>` with an `admonition-title` first; other nodes: None."""
+    if node["t"] != "Div":
+        return None
+    (element_id, classes, keys), blocks = node["c"]
+    kind = next((c for c in classes if c in ADMONITIONS), None)
+    if kind is None or "admonition" in classes:
+        return None
+    first = blocks[0] if blocks else None
+    if first is not None and first["t"] == "Div" and "title" in first["c"][0][1]:
+        title, blocks = first["c"][1], blocks[1:]  # an alert's own title
+    else:
+        title = [{"t": "Plain", "c": [{"t": "Str", "c": ADMONITIONS[kind]}]}]
+    heading = {"t": "Div", "c": [["", ["admonition-title"], []], title]}
+    return {"t": "Div", "c": [[element_id, ["admonition", *classes], keys], [heading, *blocks]]}
+
+
 def resolve(parsed: list[ParsedChapter], numbering: str = "chapter") -> list[ResolvedChapter]:
-    """Number notes in reading order (printed per chapter or per book) and shift headings down a level."""
+    """Settle the book's links, number notes in reading order (printed per chapter or per book),
+    set headings under the chapter title and give callouts their titles."""
+    blocks, problems = resolve_links([p.chapter for p in parsed], [p.blocks for p in parsed])
+    if problems:
+        raise BuildError(problems)
     chapters, next_number = [], 1
-    for index, item in enumerate(parsed, start=1):
+    for index, (item, chapter_blocks) in enumerate(zip(parsed, blocks), start=1):
         notes: list[ResolvedNote] = []
+        levels = heading_levels(chapter_blocks)
 
         def number_note(node: dict, chapter=item.chapter) -> dict | None:
             if node["t"] == "Note":
@@ -54,12 +100,11 @@ def resolve(parsed: list[ParsedChapter], numbering: str = "chapter") -> list[Res
                                           Pos(chapter.shown, line, col) if line else None))
                 return note_marker(notes[-1].number)
             if node["t"] == "Header":
-                # The chapter title is the only h1; a chapter's own `#` is a section (h2).
-                node["c"][0] = min(node["c"][0] + 1, 6)
-            return None
+                node["c"][0] = levels[node["c"][0]]
+                return None
+            return admonition(node)
 
-        blocks = transform(item.blocks, number_note)
-        chapters.append(ResolvedChapter(item.chapter.id, item.chapter.title, item.chapter.shown, index, blocks,
-                                        tuple(notes)))
+        chapters.append(ResolvedChapter(item.chapter.id, item.chapter.title, item.chapter.shown, index,
+                                        transform(chapter_blocks, number_note), tuple(notes)))
         next_number += len(notes)
     return chapters

@@ -6,8 +6,11 @@ decision is made here, on the AST, with positions:
 
 - hostile markup is an error (P001): script, style, iframe, object, embed, forms, images and
   media (a Markdown image is checked; an <img> is not), event attributes, inline styles and
-  every attribute that loads or links something (href, src, data, …); comments are an error
-  too (P006): they are invisible in print and shipped in the EPUB and web sources;
+  every attribute that loads something (src, data, …);
+- a link `<a href>` is held to the rules of a Markdown link (parse.py's link policy): web,
+  mail and in-book links only;
+- comments are dropped, as every Markdown renderer drops them: editorial remarks never reach
+  an edition (nor its source);
 - a harmless element or attribute off the allowlist (<font>, <center>, align=…) is dropped with
   a warning (P005) naming its place; its text stays;
 - what is left is rebuilt from the parsed tokens (`clean_raw`): allowlisted names, allowlisted
@@ -25,11 +28,12 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 from .messages import Message, error, warning
 from .pandoc_ast import attr_of, line_col, transform
 
-INLINE_TAGS = {"span", "sup", "sub", "small", "abbr", "cite", "dfn", "em", "strong", "i", "b", "s",
+INLINE_TAGS = {"a", "span", "sup", "sub", "small", "abbr", "cite", "dfn", "em", "strong", "i", "b", "s",
                "u", "mark", "q", "kbd", "code", "samp", "var", "bdi", "bdo", "br", "wbr", "del", "ins",
                "ruby", "rt", "rp"}
 BLOCK_TAGS = {"div", "p", "blockquote", "hr", "table", "caption", "thead", "tbody", "tfoot", "tr",
@@ -43,11 +47,11 @@ DIRECTIONS = {"ltr", "rtl", "auto"}
 HOSTILE_TAGS = {"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "link",
                 "meta", "base", "form", "input", "button", "textarea", "select", "option", "img", "image",
                 "svg", "math", "video", "audio", "source", "track", "picture", "canvas", "template",
-                "noscript", "param", "portal", "xml", "a", "area", "map", "title", "head", "body", "html"}
+                "noscript", "param", "portal", "xml", "area", "map", "title", "head", "body", "html"}
 # Attributes that run, style, load or link something: never from a manuscript.
 HOSTILE_ATTRIBUTES = {"style", "href", "src", "srcset", "data", "action", "formaction", "background",
                       "poster", "codebase", "ping", "manifest", "lowsrc", "dynsrc", "xlink:href", "xmlns",
-                      "rel", "target", "http-equiv", "content", "srcdoc", "integrity", "itemtype", "cite",
+                      "http-equiv", "content", "srcdoc", "integrity", "itemtype", "cite",
                       "longdesc", "usemap", "profile", "classid", "archive"}
 
 # The second layer: what pandoc's HTML and our own rebuilt raw HTML may hold.
@@ -120,8 +124,7 @@ def tokens(raw: str) -> list[Token]:
 def token_problem(token: Token) -> tuple[str, str, str] | None:
     """(severity, code, text) for a raw HTML token that is hostile or off the allowlist."""
     if token.kind == "comment":
-        return ("error", "P006", "HTML comment in a manuscript (it would ship in the EPUB and web "
-                "editions' source): remove it, or keep editorial notes outside the chapter")
+        return None  # dropped (clean_raw keeps no comment)
     if token.kind == "decl":
         return ("error", "P001", f"raw HTML declaration {token.text[:30]!r} is not allowed in a manuscript")
     if token.kind not in ("start", "startend", "end"):
@@ -132,6 +135,11 @@ def token_problem(token: Token) -> tuple[str, str, str] | None:
     if name in HOSTILE_TAGS:
         return ("error", "P001", f"raw HTML <{name}> is not allowed in a manuscript")
     for key, value in token.attrs:
+        if name == "a" and key == "href":
+            problem = link_problem((value or "").strip())
+            if problem:
+                return ("error", "P002", problem)
+            continue
         if key.startswith("on") or key in HOSTILE_ATTRIBUTES or key.startswith("xmlns"):
             return ("error", "P001", f"raw HTML attribute '{key}' on <{name}> is not allowed in a manuscript")
         if key in ("colspan", "rowspan") and (value or "").strip().isdigit() and int(value) > _max_span():
@@ -144,6 +152,18 @@ def token_problem(token: Token) -> tuple[str, str, str] | None:
     return None
 
 
+def link_problem(target: str) -> str | None:
+    """Why a link may not be used: only web and mail links and in-book #anchors are."""
+    scheme = urlsplit(target).scheme.lower()
+    if scheme and scheme not in URL_SCHEMES:
+        return f"link scheme '{scheme}:' is not allowed (use https, http, mailto or #id)"
+    if not scheme and not target.startswith("#"):
+        return f"link to {target!r}: only web links and in-book #anchors are allowed"
+    if scheme in ("http", "https") and not urlsplit(target).netloc:
+        return f"link to {target!r} names no host"
+    return None
+
+
 def _max_span() -> int:
     from .limits import MAX_SPAN
 
@@ -151,6 +171,8 @@ def _max_span() -> int:
 
 
 def _attribute_allowed(name: str, key: str, value: str | None) -> bool:
+    if name == "a" and key == "href":
+        return link_problem((value or "").strip()) is None
     if key not in GLOBAL_ATTRIBUTES and key not in TAG_ATTRIBUTES.get(name, ()):
         return False
     if key == "dir":

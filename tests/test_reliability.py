@@ -194,11 +194,12 @@ def test_B3_raw_attribute_blocks_render_as_code(tmp_path: Path):
         assert "<script>alert" not in text
 
 
-def test_B4_html_comment_is_an_error(tmp_path: Path):
-    refused(tmp_path, "B4-comment", [
-        f"{CH1}:6:1: error[P006]: HTML comment in a manuscript (it would ship in the EPUB and web editions' "
-        "source): remove it, or keep editorial notes outside the chapter",
-    ])
+def test_B4_html_comments_are_dropped_from_every_edition(tmp_path: Path):
+    """An editor's remark in an HTML comment reaches no edition, nor the EPUB's or web edition's source."""
+    out = built(tmp_path, "B4-comment")
+    for text in (epub_text(out / "small-book.epub"), (out / "html" / "one.html").read_text("utf-8")):
+        assert "don't publish" not in text and "<!--" not in text.split("<body", 1)[1]
+        assert "More." in text
 
 
 def test_B5_style_and_size_attributes_are_refused(tmp_path: Path):

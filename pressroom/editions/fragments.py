@@ -12,6 +12,9 @@ from ..sanitize import second_layer
 from ..tools import pandoc
 
 SPLIT = re.compile(r"<!--pressroom:(chapter|note):([^>]+)-->\n?")
+# Pandoc gives each line of a highlighted code block an empty link to itself, hidden from
+# screen readers yet focusable (Ace: aria-hidden-focus); the line's own id stays.
+CODE_LINE_LINK = re.compile(r'<a href="#cb\d+-\d+" aria-hidden="true" tabindex="-1"></a>')
 NOTE_CALL = re.compile(r"<!--pressroom-note:(\d+)-->")
 KIND = "html-fragments"  # cache kind: a chapter's AST → its HTML and its notes'
 
@@ -42,7 +45,7 @@ def render_fragments(chapters: list[ResolvedChapter], store: Store | None = None
             blocks.extend(note.blocks)
     result: dict[str, dict] = {"chapter": {}, "note": {}}
     if missing:
-        html = pandoc.write_html(pandoc.document(blocks), label="book")
+        html = CODE_LINE_LINK.sub("", pandoc.write_html(pandoc.document(blocks), label="book"))
         pieces = SPLIT.split(html)
         for kind, key, body in zip(pieces[1::3], pieces[2::3], pieces[3::3]):
             result[kind][key] = second_layer(body.strip())

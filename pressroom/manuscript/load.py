@@ -16,13 +16,14 @@ from .markdown import code_ranges
 from .sources import MAX_TEXT_BYTES, Node, load_yaml, read_text
 
 BOOK_KEYS = {"title", "subtitle", "authors", "language", "slug", "version", "rights",
-             "publisher", "description", "chapters", "editions", "note-numbering"}
+             "publisher", "description", "chapters", "editions", "note-numbering", "math"}
 REQUIRED_BOOK_KEYS = ("title", "language", "slug", "version")
 EDITION_KEYS = {"kind", "name", "trim", "isbn", "bleed", "marks", "opening", "tagged"}
 OPENINGS = {"small-caps", "drop-cap"}
 NAMED_TRIMS = {"A5": "148mm 210mm", "A4": "210mm 297mm", "B5": "176mm 250mm"}
 FLAGS = {"true": True, "yes": True, "false": False, "no": False}
 NUMBERINGS = ("chapter", "book")
+MATH = ("none", "tex")
 FRONT_MATTER_KEYS = {"title", "id", "part", "epigraph"}
 NOTE_KEYS = {"text", "kind", "author", "title", "archive", "date", "translator", "url"}
 
@@ -54,8 +55,9 @@ def load_book(root: Path, report: Report) -> Book:
         if key not in meta.value:
             report.add(error("B002", shown, 1, 1, f"missing required key '{key}'"))
     fields = {k: _string(meta, k, shown, report)
-              for k in BOOK_KEYS - {"authors", "chapters", "editions", "note-numbering"}}
+              for k in BOOK_KEYS - {"authors", "chapters", "editions", "note-numbering", "math"}}
     numbering = _choice(meta, "note-numbering", NUMBERINGS, shown, report)
+    math = _choice(meta, "math", MATH, shown, report)
     _check_pattern(meta, "slug", SLUG, "lower-case letters, digits and hyphens", shown, report)
     _check_pattern(meta, "language", LANGUAGE, "a BCP 47 tag such as en-US", shown, report)
     chapters = _chapters(root, meta, shown, report)
@@ -73,7 +75,7 @@ def load_book(root: Path, report: Report) -> Book:
         root=root, title=fields["title"], language=fields["language"], slug=fields["slug"],
         version=fields["version"], chapters=tuple(chapters), notes=notes, editions=editions, design=design,
         subtitle=fields["subtitle"], authors=authors, publisher=fields["publisher"],
-        rights=fields["rights"], description=fields["description"], note_numbering=numbering,
+        rights=fields["rights"], description=fields["description"], note_numbering=numbering, math=math,
     )
 
 

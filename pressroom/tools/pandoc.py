@@ -11,8 +11,16 @@ from pathlib import Path
 from ..messages import fail
 
 # commonmark_x, not pandoc's `markdown`, which takes minutes on some tiny inputs;
-# raw attributes and front matter are ours to handle, never pandoc's.
-READER = "commonmark_x-raw_attribute-yaml_metadata_block+sourcepos"
+# raw attributes and front matter are ours to handle, never pandoc's. TeX math between dollars
+# only when the book asks for it (`math: tex`): prose about prices ("$15,000 … $250,000") is
+# not math. Emoji shortcodes (`:smile:`) stay as written: no face of ours has the pictures.
+READER = "commonmark_x-raw_attribute-yaml_metadata_block-tex_math_dollars-emoji+sourcepos"
+MATH_READER = "commonmark_x-raw_attribute-yaml_metadata_block-emoji+sourcepos"
+
+
+def reader(math: bool) -> str:
+    """The Markdown reader for a book, with TeX math or without."""
+    return MATH_READER if math else READER
 TIMEOUT = 60  # seconds, per pandoc run: the message names the chapter
 MEMORY = "1g"  # pandoc's heap, enforced by its own runtime (+RTS -M)
 READ_MANY = Path(__file__).with_name("read_many.lua")
@@ -74,12 +82,12 @@ def parse_markdown(text: str, *, label: str) -> dict:
     return json.loads(read_markdown(text, label=label))
 
 
-def read_markdown(text: str, *, label: str) -> str:
+def read_markdown(text: str, *, label: str, math: bool = False) -> str:
     """Markdown → Pandoc's JSON text, unparsed (its nesting is checked before Python reads it)."""
-    return run(["-f", READER, "-t", "json"], text, label=label)
+    return run(["-f", reader(math), "-t", "json"], text, label=label)
 
 
-def read_markdown_many(texts: list[str], labels: list[str]) -> list[str]:
+def read_markdown_many(texts: list[str], labels: list[str], math: bool = False) -> list[str]:
     """`read_markdown` for many documents in one pandoc process, each parsed on its own.
 
     One pandoc start-up for the whole book instead of one per chapter (pandoc's own Lua runs
@@ -88,8 +96,8 @@ def read_markdown_many(texts: list[str], labels: list[str]) -> list[str]:
     run alone, so the error names its chapter.
     """
     if len(texts) <= 1:
-        return [read_markdown(t, label=l) for t, l in zip(texts, labels)]
-    cmd = [pandoc_path(), "+RTS", f"-M{MEMORY}", "-RTS", "lua", str(READ_MANY), READER]
+        return [read_markdown(t, label=l, math=math) for t, l in zip(texts, labels)]
+    cmd = [pandoc_path(), "+RTS", f"-M{MEMORY}", "-RTS", "lua", str(READ_MANY), reader(math)]
     try:
         done = subprocess.run(cmd, input=json.dumps(texts).encode("utf-8"), capture_output=True,
                               timeout=TIMEOUT + 2 * len(texts))
@@ -97,7 +105,7 @@ def read_markdown_many(texts: list[str], labels: list[str]) -> list[str]:
     except (subprocess.TimeoutExpired, ValueError):
         answers = None
     if not isinstance(answers, list) or len(answers) != len(texts):
-        return [read_markdown(t, label=l) for t, l in zip(texts, labels)]
+        return [read_markdown(t, label=l, math=math) for t, l in zip(texts, labels)]
     results = []
     for answer, label in zip(answers, labels):
         if "error" in answer:

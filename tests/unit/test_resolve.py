@@ -1,0 +1,72 @@
+"""resolve.py and links.py: the whole-book passes (links, ids, headings, callouts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pressroom.context import BuildContext
+from pressroom.manuscript.load import load_book
+from pressroom.messages import BuildError, Report
+from pressroom.pandoc_ast import stringify, walk
+
+
+def chapters_of(root):
+    book = load_book(root, Report())
+    return BuildContext(book, Report()).chapters(book.edition("pdf"))
+
+
+def nodes(blocks, kind):
+    found = []
+    walk(blocks, lambda node, _pos: found.append(node) if node["t"] == kind else None)
+    return found
+
+
+def test_links_to_other_chapter_files_go_to_their_place_in_the_book(book_at):
+    one = "---\ntitle: One\n---\n## Method\n\nSee [peng](02-history.md#peng), [all](02-history.md) and [me](#method).\n"
+    two = "---\ntitle: Two\n---\n## Method\n\n## Peng {#peng}\n\nBack to [one](./01-one.md#method) and [here](#method).\n"
+    first, second = chapters_of(book_at({"01-one.md": one, "02-history.md": two}))
+    assert [l["c"][2][0] for l in nodes(first.blocks, "Link")] == ["#peng", "#chapter-history", "#method"]
+    # The second chapter's "Method" heading would clash with the first's: it is renamed, and
+    # the chapter's own link follows it.
+    assert [h["c"][1][0] for h in nodes(second.blocks, "Header")] == ["method-2", "peng"]
+    assert [l["c"][2][0] for l in nodes(second.blocks, "Link")] == ["#method", "#method-2"]
+    assert all("at" not in l for l in nodes(first.blocks + second.blocks, "Link"))
+
+
+def test_links_to_nothing_are_errors_at_their_place(book_at):
+    one = "---\ntitle: One\n---\nA [lost](#no-such-id) anchor,\nand [a file](notes/other.md) and [x](02-two.md#none).\n"
+    two = "---\ntitle: Two\n---\nText.\n"
+    with pytest.raises(BuildError) as caught:
+        chapters_of(book_at({"01-one.md": one, "02-two.md": two}))
+    found = sorted((m.code, m.line, m.col) for m in caught.value.messages)
+    assert found == [("P008", 4, 3), ("P008", 5, 5), ("P008", 5, 34)], caught.value
+
+
+def test_headings_start_under_the_chapter_title_and_skip_no_level(book_at):
+    one = "---\ntitle: One\n---\n## Starts at two\n\n#### Then four\n\n## Two again\n"
+    [chapter] = chapters_of(book_at({"01-one.md": one}))
+    assert [h["c"][0] for h in nodes(chapter.blocks, "Header")] == [2, 3, 2]
+
+
+def test_callouts_get_a_title_line(book_at):
+    one = "---\ntitle: One\n---\n::: warning\nMind the gap.\n:::\n\n> [!NOTE]\n> An alert.\n"
+    [chapter] = chapters_of(book_at({"01-one.md": one}))
+    divs = [d for d in nodes(chapter.blocks, "Div") if "admonition" in d["c"][0][1]]
+    assert [(d["c"][0][1], stringify(d["c"][1][0])) for d in divs] == [
+        (["admonition", "warning"], "Warning"), (["admonition", "note"], "Note")]
+    assert stringify(divs[1]) == "NoteAn alert."
+
+
+def test_html_comments_are_dropped_and_raw_links_held_to_the_link_rules(book_at):
+    one = ('---\ntitle: One\n---\nText <!-- an editor\'s remark --> goes on.\n\n'
+           'A <a href="https://example.org/" target="_blank">raw link</a>.\n')
+    report = Report()
+    book = load_book(book_at({"01-one.md": one}), report)
+    [chapter] = BuildContext(book, report).chapters(book.edition("pdf"))
+    raw = "".join(n["c"][1] for n in nodes(chapter.blocks, "RawInline"))
+    assert "remark" not in raw and '<a href="https://example.org/">' in raw
+    assert [(m.code, m.severity) for m in report.messages] == [("P005", "warning")]
+    bad = '---\ntitle: One\n---\nA <a href="javascript:alert(1)">bad</a> link.\n'
+    with pytest.raises(BuildError) as caught:
+        chapters_of(book_at({"01-one.md": bad}))
+    assert [(m.code, m.line, m.col) for m in caught.value.messages] == [("P002", 4, 3)]
