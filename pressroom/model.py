@@ -124,6 +124,7 @@ class Book:
     description: str | None = None
     note_numbering: str = "chapter"  # or "book"
     math: str = "none"  # or "tex": $…$ and $$…$$ are TeX math
+    caption_numbering: str = "chapter"  # figures and tables: "Figure 3.2", or "book": "Figure 7"
 
     @property
     def note_count(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+SOURCEPOS_KEYS = ("wrapper", "data-pos")
 # The node types whose content starts with an Attr ([id, classes, key-values]).
 ATTR_FIRST = {"Div", "Span", "Header", "CodeBlock", "Code", "Table", "Figure", "Link", "Image"}
 
@@ -56,7 +57,11 @@ def walk(value: Any, fn: Callable[[dict, str], None], pos: str = "") -> None:
 
 
 def strip_sourcepos(value: Any) -> Any:
-    """Remove what `+sourcepos` added: wrapper Divs/Spans unwrapped, data-pos attributes dropped."""
+    """Remove what `+sourcepos` added: wrapper Divs/Spans unwrapped, data-pos attributes dropped.
+
+    A wrapper that carries an author's attributes (`**x**{.smallcaps}`, `… {#tbl:x}`) stays a
+    plain Span or Div with them: only the wrapping itself goes.
+    """
 
     def clean(node: dict) -> Any:
         attr = attr_of(node)
@@ -64,12 +69,32 @@ def strip_sourcepos(value: Any) -> Any:
             return None
         keys = dict(attr[2])
         if keys.get("wrapper") == "1" and node["t"] in ("Div", "Span"):
-            return node["c"][1]
+            own = [kv for kv in attr[2] if kv[0] not in SOURCEPOS_KEYS]
+            if not attr[0] and not attr[1] and not own:
+                return node["c"][1]
+            return {**node, "c": [[attr[0], attr[1], own], node["c"][1]]}
         if "data-pos" in keys:
             attr[2] = [kv for kv in attr[2] if kv[0] != "data-pos"]
         return None
 
-    return transform(value, clean)
+    return merge_strings(transform(value, clean))
+
+
+def merge_strings(value: Any) -> Any:
+    """Adjacent Str nodes joined into one, as pandoc writes them without source positions
+    (with them, every run of characters is a Str of its own: "Table", ":")."""
+    if isinstance(value, list):
+        out: list = []
+        for item in value:
+            item = merge_strings(item)
+            if is_node(item) and item["t"] == "Str" and out and is_node(out[-1]) and out[-1]["t"] == "Str":
+                out[-1] = {"t": "Str", "c": out[-1]["c"] + item["c"]}
+            else:
+                out.append(item)
+        return out
+    if is_node(value) and "c" in value:
+        return {**value, "c": merge_strings(value["c"])}
+    return value
 
 
 def stringify(value: Any) -> str:

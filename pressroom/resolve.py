@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .captions import Captioned, number_captions, table_captions
 from .links import resolve_links
 from .messages import BuildError
 from .model import Pos
@@ -33,11 +34,25 @@ class ResolvedChapter:
     number: int
     blocks: list  # each Note inline replaced by a NoteCall placeholder (see note_marker)
     notes: tuple[ResolvedNote, ...]
+    captions: tuple[Captioned, ...] = ()  # its figures and tables, numbered
 
 
 def note_marker(number: int) -> dict:
     """Where note `number` is called: an HTML comment that each edition swaps for its own markup."""
     return {"t": "RawInline", "c": ["html", f"<!--pressroom-note:{number}-->"]}
+
+
+def _with_table_captions(blocks: list) -> list:
+    """"Table: …" paragraphs made captions, in every list of blocks (a table in a callout too)."""
+
+    def inner(node: dict):
+        if node["t"] in ("Div", "BlockQuote"):
+            content = node["c"][1] if node["t"] == "Div" else node["c"]
+            captioned = table_captions(content)
+            return {**node, "c": [node["c"][0], captioned] if node["t"] == "Div" else captioned}
+        return None
+
+    return table_captions(transform(blocks, inner))
 
 
 def heading_levels(blocks: list) -> dict[int, int]:
@@ -79,14 +94,19 @@ def admonition(node: dict) -> dict | None:
     return {"t": "Div", "c": [[element_id, ["admonition", *classes], keys], [heading, *blocks]]}
 
 
-def resolve(parsed: list[ParsedChapter], numbering: str = "chapter") -> list[ResolvedChapter]:
+def resolve(parsed: list[ParsedChapter], numbering: str = "chapter",
+            caption_numbering: str = "chapter") -> list[ResolvedChapter]:
     """Settle the book's links, number notes in reading order (printed per chapter or per book),
-    set headings under the chapter title and give callouts their titles."""
-    blocks, problems = resolve_links([p.chapter for p in parsed], [p.blocks for p in parsed])
+    number figures and tables, set headings under the chapter title and give callouts their titles."""
+    blocks, problems = resolve_links([p.chapter for p in parsed], [_with_table_captions(p.blocks) for p in parsed])
     if problems:
         raise BuildError(problems)
-    chapters, next_number = [], 1
+    chapters, next_number, counters = [], 1, {}
     for index, (item, chapter_blocks) in enumerate(zip(parsed, blocks), start=1):
+        if caption_numbering == "chapter":
+            counters = {}
+        chapter_blocks, captions = number_captions(chapter_blocks, item.chapter.id, counters,
+                                                   f"{index}." if caption_numbering == "chapter" else "")
         notes: list[ResolvedNote] = []
         levels = heading_levels(chapter_blocks)
 
@@ -105,6 +125,6 @@ def resolve(parsed: list[ParsedChapter], numbering: str = "chapter") -> list[Res
             return admonition(node)
 
         chapters.append(ResolvedChapter(item.chapter.id, item.chapter.title, item.chapter.shown, index,
-                                        transform(chapter_blocks, number_note), tuple(notes)))
+                                        transform(chapter_blocks, number_note), tuple(notes), tuple(captions)))
         next_number += len(notes)
     return chapters

@@ -16,7 +16,7 @@ from .markdown import code_ranges
 from .sources import MAX_TEXT_BYTES, Node, load_yaml, read_text
 
 BOOK_KEYS = {"title", "subtitle", "authors", "language", "slug", "version", "rights",
-             "publisher", "description", "chapters", "editions", "note-numbering", "math"}
+             "publisher", "description", "chapters", "editions", "note-numbering", "math", "caption-numbering"}
 REQUIRED_BOOK_KEYS = ("title", "language", "slug", "version")
 EDITION_KEYS = {"kind", "name", "trim", "isbn", "bleed", "marks", "opening", "tagged"}
 OPENINGS = {"small-caps", "drop-cap"}
@@ -55,9 +55,10 @@ def load_book(root: Path, report: Report) -> Book:
         if key not in meta.value:
             report.add(error("B002", shown, 1, 1, f"missing required key '{key}'"))
     fields = {k: _string(meta, k, shown, report)
-              for k in BOOK_KEYS - {"authors", "chapters", "editions", "note-numbering", "math"}}
+              for k in BOOK_KEYS - {"authors", "chapters", "editions", "note-numbering", "math", "caption-numbering"}}
     numbering = _choice(meta, "note-numbering", NUMBERINGS, shown, report)
     math = _choice(meta, "math", MATH, shown, report)
+    caption_numbering = _choice(meta, "caption-numbering", NUMBERINGS, shown, report)
     _check_pattern(meta, "slug", SLUG, "lower-case letters, digits and hyphens", shown, report)
     _check_pattern(meta, "language", LANGUAGE, "a BCP 47 tag such as en-US", shown, report)
     chapters = _chapters(root, meta, shown, report)
@@ -76,6 +77,7 @@ def load_book(root: Path, report: Report) -> Book:
         version=fields["version"], chapters=tuple(chapters), notes=notes, editions=editions, design=design,
         subtitle=fields["subtitle"], authors=authors, publisher=fields["publisher"],
         rights=fields["rights"], description=fields["description"], note_numbering=numbering, math=math,
+        caption_numbering=caption_numbering,
     )
 
 

@@ -14,8 +14,9 @@ from ..messages import fail
 # raw attributes and front matter are ours to handle, never pandoc's. TeX math between dollars
 # only when the book asks for it (`math: tex`): prose about prices ("$15,000 … $250,000") is
 # not math. Emoji shortcodes (`:smile:`) stay as written: no face of ours has the pictures.
-READER = "commonmark_x-raw_attribute-yaml_metadata_block-tex_math_dollars-emoji+sourcepos"
-MATH_READER = "commonmark_x-raw_attribute-yaml_metadata_block-emoji+sourcepos"
+# An image alone in its paragraph is a figure, its alt text the caption.
+READER = "commonmark_x-raw_attribute-yaml_metadata_block-tex_math_dollars-emoji+implicit_figures+sourcepos"
+MATH_READER = "commonmark_x-raw_attribute-yaml_metadata_block-emoji+implicit_figures+sourcepos"
 
 
 def reader(math: bool) -> str:

@@ -70,3 +70,22 @@ def test_html_comments_are_dropped_and_raw_links_held_to_the_link_rules(book_at)
     with pytest.raises(BuildError) as caught:
         chapters_of(book_at({"01-one.md": bad}))
     assert [(m.code, m.line, m.col) for m in caught.value.messages] == [("P002", 4, 3)]
+
+
+def test_figures_and_tables_are_numbered_per_chapter_with_their_ids(book_at):
+    table = "| Year | Crossings |\n|------|-----------|\n| 1956 | 4 |\n"
+    one = f"---\ntitle: One\n---\n![A map of the border](images/map.png){{#fig:map}}\n\n{table}\nTable: Border crossings {{#tbl:cross}}\n"
+    two = f"---\ntitle: Two\n---\nTable: Before the table\n\n{table}\n![Second](images/map.png)\n\n![Third](images/map.png)\n"
+    root = book_at({"01-one.md": one, "02-two.md": two})
+    (root / "images").mkdir()
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), "white").save(root / "images" / "map.png")
+    first, second = chapters_of(root)
+    assert [(c.label, c.id, c.text) for c in first.captions] == [
+        ("Figure 1.1", "fig:map", "A map of the border"), ("Table 1.1", "tbl:cross", "Border crossings")]
+    assert [(c.label, c.id) for c in second.captions] == [
+        ("Table 2.1", "table-two-1"), ("Figure 2.1", "figure-two-1"), ("Figure 2.2", "figure-two-2")]
+    tables = nodes(first.blocks, "Table")
+    assert stringify(tables[0]["c"][1][1]) == "Table\u00a01.1. Border crossings"
+    assert not [p for p in nodes(first.blocks, "Para") if stringify(p).startswith("Table")]
