@@ -35,6 +35,23 @@ class NoteRef:
     pos: Pos
 
 
+# Where a chapter file stands in the book, by its front matter's `role:`. Front matter gets
+# roman folios: the dedication and epigraph page before the contents, the rest after it. Back
+# matter follows the last chapter; appendices are lettered A, B, ...
+FRONT_ROLES = ("dedication", "epigraph", "foreword", "preface", "acknowledgments")
+BEFORE_CONTENTS = ("dedication", "epigraph")
+BACK_ROLES = ("appendix", "glossary", "bibliography", "index", "about-the-author", "colophon")
+ROLES = ("chapter", *FRONT_ROLES, *BACK_ROLES)
+
+
+@dataclass(frozen=True)
+class Epigraph:
+    """Lines quoted at a chapter's opening (Markdown, inline) and who wrote them."""
+
+    text: str
+    source: str | None = None
+
+
 @dataclass(frozen=True)
 class Chapter:
     """One chapter file: front matter plus Markdown body (still Jinja source)."""
@@ -47,8 +64,16 @@ class Chapter:
     body_line: int  # the line of `body`'s first line in the file
     refs: tuple[NoteRef, ...] = ()
     inline_notes: tuple[NoteRef, ...] = ()  # notes defined in the chapter with `[^id]: text`
-    part: str | None = None
-    epigraph: str | None = None
+    part: str | None = None  # the title of a part this chapter opens
+    epigraph: Epigraph | None = None
+    role: str = "chapter"  # see ROLES
+    short_title: str | None = None  # for running heads (and the contents, if the title is long)
+    subtitle: str | None = None
+
+    @property
+    def matter(self) -> str:
+        """front, body or back."""
+        return "front" if self.role in FRONT_ROLES else "back" if self.role in BACK_ROLES else "body"
 
 
 @dataclass(frozen=True)

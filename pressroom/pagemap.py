@@ -23,7 +23,9 @@ from typing import Callable, Iterator
 
 BLOCKS = frozenset({"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "pre",
                     "blockquote", "figcaption", "caption"})
-SKIPPED = frozenset({"footnote", "call", "call-sep", "note-back", "noteref", "pagebreak"})
+# Not counted: notes and their calls, page markers, and a chapter's opening (number, title,
+# subtitle, ornament: each edition sets it its own way; the title is the TITLE place).
+SKIPPED = frozenset({"footnote", "call", "call-sep", "note-back", "noteref", "pagebreak", "chapter-opening"})
 TITLE = -1  # the block index of the chapter's own title (h1)
 
 
@@ -105,10 +107,10 @@ def _chapter_blocks(root, parents) -> dict[int, tuple[str, int]]:
             continue
         index = 0
         for element in section.iter():
-            if element.tag not in BLOCKS or _skipped(element, parents, section):
-                continue
             if element.tag == "h1" and "chapter-title" in (element.get("class") or "").split():
                 found[id(element)] = (anchor, TITLE)
+                continue
+            if element.tag not in BLOCKS or _skipped(element, parents, section):
                 continue
             found[id(element)] = (anchor, index)
             index += 1

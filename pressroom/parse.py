@@ -24,6 +24,7 @@ PLACEHOLDER_RE = re.compile(r"PRESSROOMNOTE(\d+)")
 ATTRIBUTE_VALUES = {"dir": re.compile(r"ltr|rtl|auto"), "lang": re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")}
 SOURCEPOS_KEYS = {"data-pos", "wrapper"}
 NOTES_FENCE = ":" * 12
+EPIGRAPH_FENCE = ":" * 13
 PARSED = "pandoc-json"  # cache kind: Markdown text → pandoc's JSON
 PARALLEL_FROM = 6  # fresh chapters: below this, starting workers costs more than it saves
 CHECKED = "chapters"  # cache kind: a chapter's text → its checked blocks and the messages found
@@ -180,7 +181,17 @@ def _chapter_source(chapter: Chapter, text: str, notes: dict[str, Note]) -> tupl
     order = list(dict.fromkeys(called))
     # notes.yaml notes enter as placeholders so pandoc pairs calls and notes as it always does.
     definitions = "".join(f"\n\n[^{note_id}]: {PLACEHOLDER.format(i)}" for i, note_id in enumerate(order))
-    return inline_notes_as_spans(text) + "\n" + definitions, order
+    return inline_notes_as_spans(text) + _epigraph_source(chapter) + "\n" + definitions, order
+
+
+def _epigraph_source(chapter: Chapter) -> str:
+    """The chapter's epigraph as a Div pandoc reads with the text (resolve.py moves it to the opening)."""
+    if chapter.epigraph is None:
+        return ""
+    source = chapter.epigraph.source
+    attribution = f"\n\n{EPIGRAPH_FENCE} {{.epigraph-source}}\n{source}\n{EPIGRAPH_FENCE}" if source else ""
+    return (f"\n\n{EPIGRAPH_FENCE}: {{.epigraph}}\n{chapter.epigraph.text}{attribution}\n"
+            f"{EPIGRAPH_FENCE}:\n")
 
 
 def _check_chapter(chapter: Chapter, text: str, raw: str | BuildError, report: Report, root: Path | None,

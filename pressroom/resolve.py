@@ -1,4 +1,5 @@
-"""Whole-book passes before any edition is written: note numbers, chapter anchors, headings."""
+"""Whole-book passes before any edition is written: the book's structure (matter, parts, chapter
+numbers), links, note numbers, figure and table numbers, headings, callouts."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from .captions import Captioned, number_captions, table_captions
 from .links import resolve_links
 from .messages import BuildError
-from .model import Pos
+from .model import Chapter, Pos
 from .pandoc_ast import transform, walk
 from .parse import ParsedChapter
 
@@ -25,21 +26,109 @@ class ResolvedNote:
 
 
 @dataclass(frozen=True)
+class Part:
+    """A part of the book: its anchor, its number as printed ("II") and its title."""
+
+    id: str
+    number: str
+    title: str
+
+
+@dataclass(frozen=True)
 class ResolvedChapter:
-    """A chapter ready for the writers: headings shifted under the chapter title, notes numbered."""
+    """A chapter ready for the writers: its place in the book, headings under its title, notes numbered."""
 
     id: str
     title: str
     shown: str  # the chapter file, as messages print it
-    number: int
+    number: int  # its position in the book, 1-based
     blocks: list  # each Note inline replaced by a NoteCall placeholder (see note_marker)
     notes: tuple[ResolvedNote, ...]
     captions: tuple[Captioned, ...] = ()  # its figures and tables, numbered
+    role: str = "chapter"  # model.ROLES
+    matter: str = "body"  # front | body | back
+    ordinal: str | None = None  # "3" for a chapter, "A" for an appendix, None for the rest
+    running_head: str = ""  # the short title, or the title cut to fit
+    subtitle: str | None = None
+    part: Part | None = None  # the part it belongs to
+    opens_part: bool = False
+
+    @property
+    def label(self) -> str | None:
+        """"Chapter 3", "Appendix A", or None."""
+        if self.ordinal is None:
+            return None
+        return f"{'Appendix' if self.role == 'appendix' else 'Chapter'} {self.ordinal}"
+
+    @property
+    def anchor(self) -> str:
+        return f"chapter-{self.id}"
 
 
 def note_marker(number: int) -> dict:
     """Where note `number` is called: an HTML comment that each edition swaps for its own markup."""
     return {"t": "RawInline", "c": ["html", f"<!--pressroom-note:{number}-->"]}
+
+
+ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
+         (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+RUNNING_HEAD_MAX = 60
+EPIGRAPH_CLASS = "epigraph"  # parse.py adds a chapter's epigraph at its end, in a Div of this class
+
+
+def roman(number: int) -> str:
+    """1 → I, 14 → XIV."""
+    out = []
+    for value, letters in ROMAN:
+        count, number = divmod(number, value)
+        out.append(letters * count)
+    return "".join(out)
+
+
+def structure(chapters: list[Chapter]) -> list[dict]:
+    """Each chapter's place: its matter, ordinal ("3", "A"), part, running head and subtitle."""
+    places, part, parts, chapter_count, appendix_count = [], None, 0, 0, 0
+    for chapter in chapters:
+        ordinal = None
+        if chapter.role == "chapter":
+            chapter_count += 1
+            ordinal = str(chapter_count)
+        elif chapter.role == "appendix":
+            ordinal = _letters(appendix_count)
+            appendix_count += 1
+        if chapter.part:
+            parts += 1
+            part = Part(f"part-{parts}", roman(parts), chapter.part)
+        elif chapter.matter != "body":
+            part = None  # back matter stands outside the last part
+        places.append({"role": chapter.role, "matter": chapter.matter, "ordinal": ordinal,
+                       "running_head": chapter.short_title or _shortened(chapter.title),
+                       "subtitle": chapter.subtitle, "part": part if chapter.matter == "body" else None,
+                       "opens_part": bool(chapter.part)})
+    return places
+
+
+def _letters(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _shortened(title: str) -> str:
+    """A title cut at a word to fit a running head, with an ellipsis (load.py warns about it)."""
+    if len(title) <= RUNNING_HEAD_MAX:
+        return title
+    return title[:RUNNING_HEAD_MAX].rsplit(" ", 1)[0].rstrip(",;:.–—") + "…"
+
+
+def _epigraph_first(blocks: list) -> list:
+    """The chapter's epigraph, added at its end by parse.py, moved to its opening."""
+    found = [b for b in blocks if b["t"] == "Div" and b["c"][0][1] == [EPIGRAPH_CLASS]]
+    return found + [b for b in blocks if not any(b is f for f in found)]
 
 
 def _with_table_captions(blocks: list) -> list:
@@ -96,17 +185,19 @@ def admonition(node: dict) -> dict | None:
 
 def resolve(parsed: list[ParsedChapter], numbering: str = "chapter",
             caption_numbering: str = "chapter") -> list[ResolvedChapter]:
-    """Settle the book's links, number notes in reading order (printed per chapter or per book),
-    number figures and tables, set headings under the chapter title and give callouts their titles."""
+    """Settle the book's structure and links, number notes in reading order (printed per chapter or
+    per book), number figures and tables, set headings under the chapter title, give callouts titles."""
     blocks, problems = resolve_links([p.chapter for p in parsed], [_with_table_captions(p.blocks) for p in parsed])
     if problems:
         raise BuildError(problems)
+    places = structure([p.chapter for p in parsed])
     chapters, next_number, counters = [], 1, {}
-    for index, (item, chapter_blocks) in enumerate(zip(parsed, blocks), start=1):
+    for index, (item, chapter_blocks, place) in enumerate(zip(parsed, blocks, places), start=1):
         if caption_numbering == "chapter":
             counters = {}
-        chapter_blocks, captions = number_captions(chapter_blocks, item.chapter.id, counters,
-                                                   f"{index}." if caption_numbering == "chapter" else "")
+        per_chapter = caption_numbering == "chapter" and place["ordinal"]
+        chapter_blocks, captions = number_captions(_epigraph_first(chapter_blocks), item.chapter.id, counters,
+                                                   f"{place['ordinal']}." if per_chapter else "")
         notes: list[ResolvedNote] = []
         levels = heading_levels(chapter_blocks)
 
@@ -125,6 +216,7 @@ def resolve(parsed: list[ParsedChapter], numbering: str = "chapter",
             return admonition(node)
 
         chapters.append(ResolvedChapter(item.chapter.id, item.chapter.title, item.chapter.shown, index,
-                                        transform(chapter_blocks, number_note), tuple(notes), tuple(captions)))
+                                        transform(chapter_blocks, number_note), tuple(notes), tuple(captions),
+                                        **place))
         next_number += len(notes)
     return chapters

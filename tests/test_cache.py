@@ -87,11 +87,11 @@ def test_a_chapter_that_grows_moves_the_page_numbers_after_it_without_laying_the
 def test_a_style_or_template_change_lays_out_every_chapter(book, tmp_path):
     out = tmp_path / "out"
     build(book, out)
-    with edited(ROOT / "styles" / "pdf.css", lambda css: css + "\n/* a change */\n"):
+    with edited(ROOT / "pressroom" / "styles" / "pdf.css", lambda css: css + "\n/* a change */\n"):
         assert len(laid_out(build(book, out))) == 5
     # Back as it was: the key is the content, so the first layouts serve again.
     assert laid_out(build(book, out)) == []
-    with edited(ROOT / "templates" / "pdf" / "book.html",
+    with edited(ROOT / "pressroom" / "templates" / "pdf" / "book.html",
                 lambda html: html.replace("<body ", "<!-- a change -->\n<body ", 1)):
         assert len(laid_out(build(book, out))) == 5
 

@@ -61,7 +61,7 @@ def dist_in_fresh_process(code: Path, repo: Path, cwd: Path, env: dict[str, str]
 
 def copy_of_the_code(dest: Path) -> Path:
     """Pressroom itself in another folder: where the code lives must not reach the bytes either."""
-    for name in ("pressroom", "styles", "templates", "build.py"):
+    for name in ("pressroom", "build.py"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"))

@@ -45,7 +45,7 @@ from ..cache import Store, code_digest, digest
 from ..context import BuildContext
 from ..cover import cover_for
 from ..messages import fail
-from ..model import Book, Edition
+from ..model import BEFORE_CONTENTS, Book, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
 from ..resolve import ResolvedChapter
@@ -106,18 +106,23 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
         html = _fill_calls(_serialise(body), chapter)
         html = _cross_file_links(html, name, id_files)
         notes = "\n".join(_note_xhtml(fragments.notes[n.number], n.number, n.label) for n in chapter.notes)
+        epub_type, aria_role = SEMANTICS.get(chapter.role, ("", ""))
         page = {**values, "css": css, "chapter": {
-            "id": chapter.id, "title": chapter.title, "anchor": f"chapter-{chapter.id}",
+            "id": chapter.id, "title": chapter.title, "anchor": f"chapter-{chapter.id}", "role": chapter.role,
+            "matter": chapter.matter, "epub_type": epub_type, "aria_role": aria_role,
             "html": Markup(html), "notes": Markup(notes)}}
         texts.append((name, render_page(env, "chapter.xhtml", page)))
+    parts = {c.part.id: c.part for c in chapters if c.opens_part}
+    texts += [(_part_file(part), render_page(env, "part.xhtml", {**values, "css": css, "part": part}))
+              for part in parts.values()]
     page_links.sort(key=lambda link: int(link["label"]))
 
-    contents = [{"href": f"text/{name}#chapter-{c.id}", "title": c.title} for c, name, _ in trees]
+    contents, spine, body_start = _reading_order(trees)
     pages = {
         "text/cover.xhtml": render_page(env, "cover.xhtml", {**values, "css": css, "cover": cover}),
         "text/title_page.xhtml": render_page(env, "title.xhtml", {**values, "css": css}),
-        "nav.xhtml": render_page(env, "nav.xhtml", {**values, "css": "styles/book.css", "chapters": contents,
-                                                    "pages": page_links}),
+        "nav.xhtml": render_page(env, "nav.xhtml", {**values, "css": "styles/book.css", "contents": contents,
+                                                    "body_start": body_start, "pages": page_links}),
         **{f"text/{name}": text for name, text in texts},
     }
     for name, text in pages.items():
@@ -127,13 +132,53 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     opf = render_page(env, "content.opf", {
         **values, "identifier": identifier(book, edition), "modified": _iso(epoch), "date": _iso(epoch)[:10],
         "a11y": accessibility(book, images, bool(page_links)), "page_source": page_source(book) if page_links else None,
-        "manifest": items, "spine": ["cover", "title", "nav", *(f"ch{i:03d}" for i in range(1, len(trees) + 1))],
+        "manifest": items, "spine": spine,
     })
     _check_well_formed("content.opf", opf)
     with atomic_path(target) as temporary:
         temporary.write_bytes(_zip(items, opf, epoch))
     notes = sum(len(c.notes) for c in chapters)
     return Written(f"{len(chapters)} chapters, {notes} notes, {len(page_links)} print pages marked")
+
+
+# What each role of chapter is, to reading systems (EPUB 3 structural semantics) and to assistive
+# technology (DPUB-ARIA).
+SEMANTICS = {"chapter": ("chapter", "doc-chapter"), "appendix": ("appendix", "doc-appendix"),
+             "preface": ("preface", "doc-preface"), "foreword": ("foreword", "doc-foreword"),
+             "acknowledgments": ("acknowledgments", "doc-acknowledgments"),
+             "dedication": ("dedication", "doc-dedication"), "epigraph": ("epigraph", "doc-epigraph"),
+             "glossary": ("glossary", "doc-glossary"), "bibliography": ("bibliography", "doc-bibliography"),
+             "index": ("index", "doc-index"), "colophon": ("colophon", "doc-colophon")}
+
+
+def _part_file(part) -> str:
+    return f"{part.id.replace('-', '')}.xhtml"
+
+
+def _reading_order(trees: list) -> tuple[list[dict], list[str], dict | None]:
+    """The contents (parts holding their chapters), the spine (a dedication before the contents,
+    the rest of the front matter after it) and where the body begins."""
+    contents: list[dict] = []
+    spine = ["cover", "title"]
+    after_nav: list[str] = []
+    body_start = None
+    for chapter, name, _ in trees:
+        entry = {"href": f"text/{name}#chapter-{chapter.id}", "title": chapter.title, "children": []}
+        if chapter.opens_part:
+            part_name = _part_file(chapter.part)
+            part = {"href": f"text/{part_name}", "title": f"Part {chapter.part.number}: {chapter.part.title}",
+                    "children": []}
+            contents.append(part)
+            after_nav.append(part_name[:-6])
+            body_start = body_start or part
+        if chapter.matter == "body":
+            body_start = body_start or entry
+        if chapter.part is not None:
+            contents[-1]["children"].append(entry)
+        else:
+            contents.append(entry)
+        (spine if chapter.role in BEFORE_CONTENTS else after_nav).append(name[:-6])
+    return contents, [*spine, "nav", *after_nav], body_start
 
 
 # ------------------------------------------------------------------ the print edition's pages
@@ -196,19 +241,34 @@ def page_source(book: Book) -> str:
 
 
 def _chapter_tree(chapter: ResolvedChapter, fragments: Fragments):
-    """The chapter's title and text as one lxml tree (HTML parsed, so any HTML becomes XML)."""
+    """The chapter's opening and text as one lxml tree (HTML parsed, so any HTML becomes XML);
+    and the opening, before which the page marker of its first page goes."""
     body = lxml.html.fragment_fromstring(fragments.chapters[chapter.id] or "", create_parent="div")
-    title = etree.Element("h1")
+    opening = etree.Element("header")
+    opening.set("class", "chapter-opening")
+    if chapter.label:
+        label = etree.SubElement(opening, "p")
+        label.set("class", "chapter-number")
+        label.text = chapter.label
+    title = etree.SubElement(opening, "h1")
     title.set("id", f"chapter-{chapter.id}-title")
     title.set("class", "chapter-title")
     title.text = chapter.title
-    body.insert(0, title)
-    title.tail = "\n" + (body.text or "")
+    if chapter.subtitle:
+        subtitle = etree.SubElement(opening, "p")
+        subtitle.set("class", "chapter-subtitle")
+        subtitle.text = chapter.subtitle
+    body.insert(0, opening)
+    opening.tail = "\n" + (body.text or "")
     body.text = "\n"
+    for epigraph in body.iter("div"):
+        if "epigraph" in (epigraph.get("class") or "").split():
+            epigraph.set("role", "doc-epigraph")
+            epigraph.set("data-epub-type", "epigraph")
     for image in body.iter("img"):
         if (image.get("src") or "").startswith("images/"):
             image.set("src", "../" + image.get("src"))
-    return body, title
+    return body, opening
 
 
 def _serialise(body) -> str:

@@ -78,7 +78,8 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
 def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments) -> dict:
     """File name → HTML for the title page, each chapter page and the search page."""
     env = page_environment("html", Theme(book.root))
-    contents = [{"href": page_name(c), "title": c.title, "number": c.number} for c in chapters]
+    contents = [{"href": page_name(c), "title": c.title, "number": c.number, "label": c.label,
+                 "matter": c.matter, "part": _part(c.part) if c.opens_part else None} for c in chapters]
     home = {"href": "index.html", "title": "Title page and contents"}
     shared = {"contents": contents, "stylesheet": "style.css", "csp": CSP, "home": home}
     pages = {}
@@ -94,7 +95,9 @@ def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
         html = fill_note_calls(fragments.chapters[chapter.id], lambda number: note_call(number, labels[number]))
         html = cross_page_links(html, page_name(chapter), homes)
         page.update(
-            chapter={"id": chapter.id, "title": chapter.title, "number": chapter.number,
+            chapter={"id": chapter.id, "title": chapter.title, "number": chapter.number, "label": chapter.label,
+                     "subtitle": chapter.subtitle, "role": chapter.role, "matter": chapter.matter,
+                     "part": _part(chapter.part) if chapter.opens_part else None,
                      "anchor": f"chapter-{chapter.id}", "html": Markup(scrolling_tables(passage_ids(html)))},
             notes=[{"number": n.number, "label": n.label, "note_id": n.note_id,
                     "html": Markup(with_backlink(fragments.notes[n.number], n.number, n.label))}
@@ -104,6 +107,10 @@ def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
         )
         pages[page_name(chapter)] = render_page(env, "chapter.html", page)
     return pages
+
+
+def _part(part) -> dict:
+    return {"id": part.id, "number": part.number, "title": part.title}
 
 
 def page_name(chapter: ResolvedChapter) -> str:

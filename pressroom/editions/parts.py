@@ -63,15 +63,18 @@ class BookParts:
         return parts
 
     def front(self, folios: dict[str, int]) -> Part:
-        """The half-title to the contents, the contents' numbers given (chapter anchor → folio)."""
-        anchors = [c["anchor"] for c in self.context["contents"]]
+        """The half-title to the contents and the front matter, the contents' numbers given (anchor →
+        folio) for the chapters and parts laid out apart; the front matter numbers its own pages."""
+        body = self.context["chapters"]
+        anchors = [c["anchor"] for c in body] + [c["part"]["id"] for c in body if c["opens_part"]]
         text = render_page(self.env, "book.html", {**self.context, "chapters": [], "part_end": anchors,
                                                    "contents_pages": {a: str(folios[a]) for a in anchors}})
         return Part("front", f"{self.edition.name} edition, front matter", text, None)
 
-    def folio_sheet(self, pages: list[int]) -> Part:
-        """Empty body pages bearing only their folios: `pages` per chapter, blank versos left out."""
+    def folio_sheet(self, sections: list[tuple[str, int]]) -> Part:
+        """Empty body pages bearing only their folios: a section per chapter or part title (its
+        kind, its pages), blank versos left out, as the chapters were laid out."""
         plain = dataclasses.replace(self.edition, marks=False)  # the book's own pages draw the crop marks
-        context = {**self.context, "parts": pages, "geometry": Markup(page_geometry(plain, self.book.design))}
+        context = {**self.context, "parts": sections, "geometry": Markup(page_geometry(plain, self.book.design))}
         text = render_page(self.env, "folios.html", context)
         return Part("folios", f"{self.edition.name} edition, page numbers", text, None)

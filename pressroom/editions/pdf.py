@@ -10,7 +10,7 @@ from markupsafe import Markup
 from .. import pagemap
 from ..context import BuildContext
 from ..messages import BuildError, error
-from ..model import Book, Design, Edition
+from ..model import BEFORE_CONTENTS, Book, Design, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
 from ..resolve import ResolvedChapter
@@ -106,9 +106,15 @@ def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
         html = ADJACENT_CALLS.sub(r'\1<span class="call-sep">,</span>', fragments.chapters[chapter.id])
         return Markup(fill_note_calls(mark_opening(html, edition.opening), footnote))
 
-    context["chapters"] = [{"anchor": f"chapter-{c.id}", "title": c.title, "html": chapter_html(c)}
-                           for c in chapters]
-    context["contents"] = context["chapters"]
+    entries = [chapter_entry(c, chapter_html(c)) for c in chapters]
+    body = [e for e in entries if e["matter"] != "front"]
+    if body:
+        body[0]["first_body"] = True
+    context["front_before"] = [e for e in entries if e["role"] in BEFORE_CONTENTS]
+    context["front_after"] = [e for e in entries if e["matter"] == "front" and e["role"] not in BEFORE_CONTENTS]
+    context["chapters"] = body
+    context["contents"] = context["front_after"] + body
+    context["with_parts"] = any(e["part"] for e in body)
     context.update(front=True, contents_pages=None, part_end=None)
     theme = Theme(book.root)
     context["stylesheets"] = [theme.style(name).as_uri() for name in STYLESHEETS]
@@ -116,6 +122,16 @@ def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
     context["design"] = book.design
     context["body_classes"] = [edition.kind, *sorted(f"opening-{o}" for o in edition.opening)]
     return context
+
+
+def chapter_entry(chapter: ResolvedChapter, html: Markup) -> dict:
+    """What the page templates show of a chapter: its place in the book, its opening, its HTML."""
+    part = chapter.part
+    return {"anchor": chapter.anchor, "id": chapter.id, "title": chapter.title, "html": html,
+            "role": chapter.role, "matter": chapter.matter, "label": chapter.label, "ordinal": chapter.ordinal,
+            "subtitle": chapter.subtitle, "running_head": chapter.running_head, "opens_part": chapter.opens_part,
+            "part": {"id": part.id, "number": part.number, "title": part.title} if part else None,
+            "first_body": False}
 
 
 # A page-foot note is an element inside the paragraph that calls it, so everything in it must be
@@ -189,17 +205,30 @@ def page_geometry(edition: Edition, design: Design, folios: bool = True) -> str:
             f"{design.css_variables()}\n{folio_css(design, folios)}")
 
 
+# The body's named pages (styles/pdf.css names them): chapters print folios and running heads,
+# part-title pages are counted but print neither. The book's first body page (a chapter's or a
+# part's) restarts the count at 1.
+BODY_PAGES = ("body", "body-start")
+BARE_PAGES = ("part-title", "part-start")
+
+
 def folio_css(design: Design, body: bool = True) -> str:
-    """Where the folios print: roman in the front matter, arabic in the body (`body` false: none
-    there, as for a chapter laid out alone). A blank page carries no running head and no folio."""
-    rules = []
-    for page, content in (("front", "counter(page, lower-roman)"), ("body", "counter(page)" if body else "none")):
-        for side, left in ((":left", True), (":right", False)):
-            rules.append(f"@page {page}{side} {{ @{design.folio_box(left)} {{ content: {content}; "
-                         f"font: var(--head-size) \"Libertine\", serif; }} }}")
-    boxes = sorted({"top-left", "top-right", design.folio_box(True), design.folio_box(False)})
-    for page in ("front", "body"):
-        rules.append(f"@page {page}:blank {{ {' '.join(f'@{box} {{ content: none; }}' for box in boxes)} }}")
+    """Folios and running heads: roman folios in the front matter, arabic in the body (`body`
+    false: none there, as for a chapter laid out alone); none on blank and part-title pages."""
+    font = 'font: var(--head-size) "Libertine", serif;'
+    rules = [f"@page {name}:nth(1 of {name}) {{ counter-reset: page 1; }}" for name in ("body-start", "part-start")]
+    for side, left in ((":left", True), (":right", False)):
+        folio = design.folio_box(left)
+        rules.append(f"@page front{side} {{ @{folio} {{ content: counter(page, lower-roman); {font} }} }}")
+        head_box = "top-center" if folio.startswith("top") else f"top-{'left' if left else 'right'}"
+        head = "string(book-title)" if left else "string(chapter-title, first-except)"
+        for name in BODY_PAGES:
+            rules.append(f"@page {name}{side} {{ @{folio} {{ content: {'counter(page)' if body else 'none'}; {font} }}"
+                         f" @{head_box} {{ content: {head}; font-style: italic; {font} }} }}")
+    boxes = sorted({"top-left", "top-center", "top-right", design.folio_box(True), design.folio_box(False)})
+    bare = " ".join(f"@{box} {{ content: none; }}" for box in boxes)
+    rules += [f"@page {name}:blank {{ {bare} }}" for name in ("front", *BODY_PAGES)]
+    rules += [f"@page {name} {{ {bare} }}" for name in BARE_PAGES]
     return "\n".join(rules)
 
 

@@ -53,6 +53,7 @@ class LaidOut:
     blank: tuple[bool, ...]  # per page: a blank verso
     placements: tuple[tuple[str, int, int], ...]  # (note element id, call page, note page), part pages
     starts: tuple[tuple[str, str | None, int, int], ...]  # pagemap.PageStart fields, labels part pages
+    anchors: tuple[tuple[str, int], ...]  # each element id and the part page it lands on
     seconds: float
     cached: bool = False
     messages: tuple[Message, ...] = ()
@@ -73,13 +74,15 @@ class Typeset:
 
 @dataclass
 class _Chapters:
-    """The chapters laid out: their parts, results, first folios, body pages and blank versos."""
+    """The chapters laid out: their parts, results, each anchor's folio, body pages, blank versos,
+    and the folio sheet's sections (a part-title page's, a chapter's: how many pages each)."""
 
     parts: list[Part]
     laid: dict[str, LaidOut]
     folios: dict[str, int]
     body_pages: int
     blank: list[bool]
+    sections: list[tuple[str, int]]
 
 
 def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
@@ -93,11 +96,11 @@ def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragm
     parts = BookParts(book, edition, chapters, fragments)
     with _Workers(book, store, jobs, progress, edition.name) as workers:
         body = _lay_out_chapters(parts, workers)
-        sheet = parts.folio_sheet([body.laid[p.name].pages - sum(body.laid[p.name].blank) for p in body.parts])
+        sheet = parts.folio_sheet(body.sections)
         tail = workers.run([parts.front(body.folios), sheet], quiet=True)
         _raise_messages(tail)
     front = tail["front"]
-    result = _result(body, front.pages)
+    result = _result(body, front)
     check(result.placements)  # before the merge: a refused book leaves the previous PDF in place
     with atomic_path(target) as temporary:
         pikepdf.merge_parts(pikepdf.PartFile(front.path, front.pages),
@@ -119,7 +122,7 @@ def page_starts(book: Book, edition: Edition, chapters: list[ResolvedChapter], f
     parts = BookParts(book, edition, chapters, fragments)
     with _Workers(book, store, None, progress, edition.name) as workers:
         body = _lay_out_chapters(parts, workers)
-    return _result(body, 0).starts
+    return _result(body, None).starts
 
 
 def _lay_out_chapters(parts: BookParts, workers: "_Workers") -> _Chapters:
@@ -130,17 +133,28 @@ def _lay_out_chapters(parts: BookParts, workers: "_Workers") -> _Chapters:
     last = laid[chapter_parts[-1].name]
     if last.blank and last.blank[-1]:
         laid[chapter_parts[-1].name] = _drop_last(last)
-    folios, pages, blank = {}, 1, []
+    folios, pages, blank, sections = {}, 1, [], []
     for part in chapter_parts:
-        folios[part.name] = pages
-        pages += laid[part.name].pages
-        blank += laid[part.name].blank
-    return _Chapters(chapter_parts, laid, folios, pages - 1, blank)
+        done = laid[part.name]
+        anchors = dict(done.anchors)
+        folios.update((anchor, pages + page - 1) for anchor, page in anchors.items())
+        folios.setdefault(part.name, pages)
+        # Pages before the chapter's own opening hold its part's title: counted, printed bare.
+        opening = anchors.get(part.name, 1)
+        filled = [i + 1 for i in range(done.pages) if not done.blank[i]]
+        if any(page < opening for page in filled):
+            sections.append(("part-title", sum(page < opening for page in filled)))
+        sections.append(("chapter", sum(page >= opening for page in filled)))
+        pages += done.pages
+        blank += done.blank
+    return _Chapters(chapter_parts, laid, folios, pages - 1, blank, sections)
 
 
-def _result(body: _Chapters, front: int) -> Typeset:
-    placements, starts = [], []
-    offset = front
+def _result(body: _Chapters, front: LaidOut | None) -> Typeset:
+    """The merged book's notes and page starts; the front matter's notes (a preface's) first."""
+    placements = [weasyprint.NotePlacement(*p) for p in front.placements] if front else []
+    starts = []
+    offset = front.pages if front else 0
     for part in body.parts:
         done = body.laid[part.name]
         placements += [weasyprint.NotePlacement(note, call + offset, page + offset if page else 0)
@@ -153,7 +167,8 @@ def _result(body: _Chapters, front: int) -> Typeset:
 
 
 def _drop_last(done: LaidOut) -> LaidOut:
-    return replace(done, pages=done.pages - 1, blank=done.blank[:-1], starts=done.starts[:done.pages - 1])
+    return replace(done, pages=done.pages - 1, blank=done.blank[:-1], starts=done.starts[:done.pages - 1],
+                   anchors=tuple(a for a in done.anchors if a[1] < done.pages))
 
 
 def _raise_messages(laid: dict[str, LaidOut]) -> None:
@@ -168,19 +183,22 @@ def _check_endings(path: Path, chapters: list[ResolvedChapter], front: int, body
     The last words, not the whole sentence: a sentence that runs over a page break has the
     running head, the folio and the page's notes in between.
     """
-    last_pages, offset = [], front
+    last_pages, offset = {}, front
     for part in body.parts:
         laid = body.laid[part.name]
         filled = [i for i, blank in enumerate(laid.blank) if not blank]
-        last_pages.append(offset + (filled[-1] if filled else 0))
+        last_pages[part.name] = [offset + (filled[-1] if filled else 0)]
         offset += laid.pages
-    texts = pdftext.page_texts(path, last_pages)
+    # Front matter (a preface) is laid out with the contents: its words are looked for there.
+    front_pages = list(range(front))
+    wanted = [(c, last_pages.get(c.anchor, front_pages)) for c in chapters]
+    texts = pdftext.page_texts(path, sorted({p for _, pages in wanted for p in pages}))
     problems = []
-    for chapter, page in zip(chapters, last_pages):
+    for chapter, pages in wanted:
         words = last_sentence(chapter.blocks).split()[-ENDING_WORDS:]
-        if words and squeeze(" ".join(words)) not in squeeze(texts.get(page, "")):
+        if words and squeeze(" ".join(words)) not in squeeze(" ".join(texts.get(p, "") for p in pages)):
             problems.append(error("F002", shown, 0, 0, f"{chapter.shown} is cut short in the merged PDF: "
-                                  f"its last words “{' '.join(words)}” are not on its last page ({page + 1})"))
+                                  f"its last words “{' '.join(words)}” are not on its last page ({pages[-1] + 1})"))
     if problems:
         raise BuildError(problems)
 
@@ -265,8 +283,11 @@ def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, targ
         # A note pushed onto the part-end page is printed nowhere in the book.
         placements = tuple((p.note_id, p.call_page, p.body_page if p.body_page <= keep else 0)
                            for p in weasyprint.note_placements(document) if p.call_page <= keep)
-        starts = tuple((s.label, s.chapter, s.block, s.chars) for s in pagemap.page_starts(document)
-                       if int(s.label) <= keep) if chapter else ()
+        found = pagemap.page_starts(document) if chapter else []
+        before = len(document.pages) - len(found)  # a part's title page comes before the chapter's first
+        starts = tuple((s.label, s.chapter, s.block, s.chars) for s in found if int(s.label) + before <= keep)
+        anchors = tuple(sorted((name, page) for name, page in weasyprint.anchor_pages(document).items()
+                               if page <= keep))
         temporary = Path(f"{target}.{os.getpid()}.tmp")
         try:
             Path(target).parent.mkdir(parents=True, exist_ok=True)
@@ -277,21 +298,21 @@ def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, targ
             raise fail("W005", label, 0, 0, f"could not write the laid-out pages to {Path(target).parent}: "
                        f"{exc.strerror or exc}") from None
     except BuildError as exc:
-        return LaidOut(target, 0, (), (), (), time.monotonic() - started, messages=tuple(exc.messages))
-    return LaidOut(target, keep, tuple(blank[:keep]), placements, starts, time.monotonic() - started,
+        return LaidOut(target, 0, (), (), (), (), time.monotonic() - started, messages=tuple(exc.messages))
+    return LaidOut(target, keep, tuple(blank[:keep]), placements, starts, anchors, time.monotonic() - started,
                    peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def _as_json(laid: LaidOut) -> dict:
     return {"path": laid.path, "pages": laid.pages, "blank": list(laid.blank),
             "placements": [list(p) for p in laid.placements], "starts": [list(s) for s in laid.starts],
-            "seconds": laid.seconds}
+            "anchors": [list(a) for a in laid.anchors], "seconds": laid.seconds}
 
 
 def _from_json(value: dict) -> LaidOut:
     return LaidOut(value["path"], value["pages"], tuple(value["blank"]),
                    tuple(tuple(p) for p in value["placements"]), tuple(tuple(s) for s in value["starts"]),
-                   value["seconds"], cached=True)
+                   tuple(tuple(a) for a in value["anchors"]), value["seconds"], cached=True)
 
 
 def _salt(book: Book) -> str:

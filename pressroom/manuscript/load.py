@@ -8,7 +8,7 @@ from pathlib import Path
 from ..editions import KINDS, default_kinds
 from ..limits import file_problem
 from ..messages import BuildError, Report, error, warning
-from ..model import Book, Chapter, Edition, Note, NoteRef, Pos
+from ..model import ROLES, Book, Chapter, Edition, Epigraph, Note, NoteRef, Pos
 from ..theme import Theme
 from .design import load_design
 from .lint import lint_text
@@ -24,7 +24,9 @@ NAMED_TRIMS = {"A5": "148mm 210mm", "A4": "210mm 297mm", "B5": "176mm 250mm"}
 FLAGS = {"true": True, "yes": True, "false": False, "no": False}
 NUMBERINGS = ("chapter", "book")
 MATH = ("none", "tex")
-FRONT_MATTER_KEYS = {"title", "id", "part", "epigraph"}
+FRONT_MATTER_KEYS = {"title", "id", "part", "epigraph", "role", "short-title", "subtitle"}
+EPIGRAPH_KEYS = {"text", "source"}
+RUNNING_HEAD_MAX = 60  # characters: a longer title needs a short-title for its running heads
 NOTE_KEYS = {"text", "kind", "author", "title", "archive", "date", "translator", "url"}
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -219,7 +221,22 @@ def _chapters(root: Path, meta: Node, shown: str, report: Report) -> list[Chapte
         paths = [(root / v.value, Pos(shown, v.line, v.col)) for v in listed.value]
     chapters = [c for c in (_chapter(root, p, pos, i, report) for i, (p, pos) in enumerate(paths)) if c]
     _check_unique_ids(chapters, report)
+    _check_order(chapters, report)
     return chapters
+
+
+def _check_order(chapters: list[Chapter], report: Report) -> None:
+    """Front matter before the first chapter, back matter after the last; parts among the chapters."""
+    rank = {"front": 0, "body": 1, "back": 2}
+    furthest = chapters[0] if chapters else None
+    for chapter in chapters:
+        if rank[chapter.matter] < rank[furthest.matter]:
+            report.add(error("C011", chapter.shown, 1, 1, f"a {chapter.role} ({chapter.matter} matter) cannot come "
+                             f"after {furthest.shown} ({furthest.matter} matter): reorder book.yaml's chapters"))
+        elif rank[chapter.matter] > rank[furthest.matter]:
+            furthest = chapter
+        if chapter.part and chapter.matter != "body":
+            report.add(error("C011", chapter.shown, 1, 1, f"only chapters open parts, not a {chapter.role}"))
 
 
 def _natural(path: Path) -> list:
@@ -255,8 +272,46 @@ def _chapter(root: Path, path: Path, listed_at: Pos, index: int, report: Report)
     return Chapter(
         id=chapter_id, title=title or "", path=resolved, shown=shown, body=body, body_line=body_line,
         refs=refs, inline_notes=inline, part=_string(front, "part", shown, report),
-        epigraph=_string(front, "epigraph", shown, report),
+        epigraph=_epigraph(front, shown, report), role=_role(front, shown, report),
+        short_title=_short_title(front, title or "", shown, report), subtitle=_string(front, "subtitle", shown, report),
     )
+
+
+def _epigraph(front: Node, shown: str, report: Report) -> Epigraph | None:
+    """`epigraph: text`, or `epigraph: {text: …, source: …}`."""
+    node = front.value.get("epigraph")
+    if node is None or node.value is None:
+        return None
+    if isinstance(node.value, str):
+        return Epigraph(node.value)
+    if not isinstance(node.value, dict):
+        report.add(error("B003", shown, node.line, node.col, "'epigraph' must be a text, or a mapping with "
+                         "'text' and 'source'"))
+        return None
+    _check_keys(node, EPIGRAPH_KEYS, shown, "an epigraph", report)
+    text = _string(node, "text", shown, report)
+    if not text:
+        report.add(error("B002", shown, node.line, node.col, "an epigraph needs its 'text'"))
+        return None
+    return Epigraph(text, _string(node, "source", shown, report))
+
+
+def _role(front: Node, shown: str, report: Report) -> str:
+    role = _string(front, "role", shown, report) or "chapter"
+    if role not in ROLES:
+        where = front.value["role"]
+        report.add(error("B004", shown, where.line, where.col, f"'role' must be one of {', '.join(ROLES)}, not {role!r}"))
+        return "chapter"
+    return role
+
+
+def _short_title(front: Node, title: str, shown: str, report: Report) -> str | None:
+    """The running heads' title: `short-title:`; a long title without one gets a warning."""
+    short = _string(front, "short-title", shown, report)
+    if short is None and len(title) > RUNNING_HEAD_MAX:
+        report.add(warning("C010", shown, 1, 1, f"the title is {len(title)} characters long: its running heads "
+                           f"are cut to {RUNNING_HEAD_MAX}; give a `short-title:` for them"))
+    return short
 
 
 def _front_matter(text: str, shown: str, report: Report) -> tuple[Node, str, int]:

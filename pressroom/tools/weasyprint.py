@@ -201,6 +201,15 @@ def note_placements(document) -> list[NotePlacement]:
             for k, (key, (element, page)) in enumerate(calls.items(), start=1)]
 
 
+def anchor_pages(document) -> dict[str, int]:
+    """Each anchor (element id) of the laid-out document and the page it lands on (1-based)."""
+    found: dict[str, int] = {}
+    for number, page in enumerate(document.pages, start=1):
+        for name in page.anchors:
+            found.setdefault(name, number)
+    return found
+
+
 def blank_pages(document) -> list[bool]:
     """For each page, whether it is a blank one WeasyPrint added for a forced break (a verso before a recto)."""
     return [bool(page._page_box.page_type.blank) for page in document.pages]

@@ -11,7 +11,7 @@ from pressroom.manuscript.load import load_book
 from pressroom.messages import BuildError, Report
 from pressroom.pipeline import build
 
-TOY = Kind("txt", "toy_edition:write", "{slug}{-name}.txt", "{stem}{-name}.txt", "txt",
+TOY = Kind("txt", "unit.toy_edition:write", "{slug}{-name}.txt", "{stem}{-name}.txt", "txt",
            "the book as plain text", built_by_default=False)
 CHAPTER = "---\ntitle: One\n---\nA sentence with a note.[^n]\n\n[^n]: The note.\n"
 
