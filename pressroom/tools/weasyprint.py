@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -199,6 +200,40 @@ def note_placements(document) -> list[NotePlacement]:
                     bodies.setdefault(id(element), number)
     return [NotePlacement(element.get("id") or f"footnote-{k}", page, bodies.get(key, 0))
             for k, (key, (element, page)) in enumerate(calls.items(), start=1)]
+
+
+class TextRun(NamedTuple):
+    """A text box of a laid-out page as plain data: its HTML element, its text, and its
+    element_tag (`p`, or `a::footnote-call` for text a pseudo-element generates)."""
+
+    element: object
+    text: str
+    tag: str
+
+
+def root_element(document):
+    """The laid-out document's root HTML element (None for a document with no pages)."""
+    if not document.pages:
+        return None
+    for box in document.pages[0]._page_box.children:
+        element = getattr(box, "element", None)
+        if element is not None and type(box).__name__ not in ("MarginBox", "FootnoteAreaBox"):
+            return element
+    return None
+
+
+def main_flow_text(document) -> list[list[TextRun]]:
+    """Per page, the text boxes of its main flow in order: not its margins, not its page-foot notes."""
+    pages = []
+    for page in document.pages:
+        runs = []
+        for child in page._page_box.children:
+            if type(child).__name__ in ("MarginBox", "FootnoteAreaBox"):
+                continue
+            runs += [TextRun(box.element, box.text or "", box.element_tag or "")
+                     for box in child.descendants() if type(box).__name__ == "TextBox"]
+        pages.append(runs)
+    return pages
 
 
 def blank_pages(document) -> list[bool]:
