@@ -19,7 +19,7 @@ import ctypes
 import os
 import resource
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import astuple, dataclass, field, replace
 from functools import lru_cache
@@ -202,7 +202,7 @@ class _Workers:
         self.jobs = jobs
         self.progress, self.edition = progress, edition
         self.report = report if report is not None else Report()
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: workers.Pool | None = None
         self.roots = resource_roots(book)
 
     def __enter__(self) -> "_Workers":
@@ -210,7 +210,7 @@ class _Workers:
 
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.__exit__(*exc)  # Ctrl-C ends the workers; anything else waits for them
 
     def run(self, parts: list[Part], *, quiet: bool = False) -> dict[str, LaidOut]:
         """Lay out `parts` (longest first, so no worker is left with a long one at the end); a line
@@ -255,7 +255,7 @@ class _Workers:
         os.utime(value["path"])
         return _from_json(value)
 
-    def _pool(self) -> ProcessPoolExecutor:
+    def _pool(self) -> workers.Pool:
         if self.pool is None:
             self.pool = workers.pool(self.jobs)
         return self.pool
