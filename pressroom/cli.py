@@ -142,7 +142,7 @@ def _build(args: argparse.Namespace, report: Report) -> None:
 
 def _check(args: argparse.Namespace, report: Report) -> None:
     """Lint the manuscript, then read the built PDFs and EPUB back and hold them to the bars."""
-    from .check import (PDF_KINDS, check_outputs, failure_messages, not_built, outputs, report_lines,
+    from .check import (check_outputs, failure_messages, not_built, outputs, report_lines,
                         shown_path, summary)
 
     started = time.monotonic()

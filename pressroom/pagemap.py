@@ -12,14 +12,16 @@ never do. Note calls and note bodies (the PDF's page-foot notes) are not counted
     mark_pages(tree, starts)          →  <span epub:type="pagebreak" role="doc-pagebreak"
                                                 id="page-14" aria-label="14"/> at each place
 
-Reading the laid-out pages uses WeasyPrint's box tree (as tools/weasyprint.note_placements does);
-WeasyPrint is pinned for that reason.
+The laid-out pages are read through tools/weasyprint.py (root_element, main_flow_text), the one
+place that knows WeasyPrint's box tree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable, Iterator
+
+from .tools import weasyprint
 
 BLOCKS = frozenset({"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "pre",
                     "blockquote", "figcaption", "caption"})
@@ -44,7 +46,7 @@ class PageStart:
 
 def page_starts(document) -> list[PageStart]:
     """Each body page (folio 1 onwards) and where its text begins; blank pages have no chapter."""
-    root = _root_element(document)
+    root = weasyprint.root_element(document)
     if root is None:
         return []
     parents = {child: parent for parent in root.iter() for child in parent}
@@ -53,14 +55,14 @@ def page_starts(document) -> list[PageStart]:
     seen: dict[tuple[str, int], int] = {}
     starts: list[PageStart] = []
     first_body = None
-    for number, page in enumerate(document.pages):
+    for number, runs in enumerate(weasyprint.main_flow_text(document)):
         start = None
-        for box in _text_boxes(page):
-            place = places.get(id(box.element), ...) if box.element is not None else None
+        for run in runs:
+            place = places.get(id(run.element), ...) if run.element is not None else None
             if place is ...:
-                place = places[id(box.element)] = _place(box.element, parents, blocks)
-            count = sum(ch.isalnum() for ch in box.text or "")
-            if place is None or "::" in (box.element_tag or "") or count == 0:
+                place = places[id(run.element)] = _place(run.element, parents, blocks)
+            count = sum(ch.isalnum() for ch in run.text)
+            if place is None or "::" in run.tag or count == 0:
                 continue
             if start is None:
                 start = (place, seen.get(place, 0))
@@ -76,26 +78,6 @@ def page_starts(document) -> list[PageStart]:
             (chapter, block), chars = start
             starts.append(PageStart(label, chapter, block, chars))
     return starts
-
-
-def _root_element(document):
-    if not document.pages:
-        return None
-    for box in document.pages[0]._page_box.children:
-        element = getattr(box, "element", None)
-        if element is not None and type(box).__name__ not in ("MarginBox", "FootnoteAreaBox"):
-            return element
-    return None
-
-
-def _text_boxes(page) -> Iterator:
-    """The text boxes of the page's main flow, in order: not its margins, not its page-foot notes."""
-    for child in page._page_box.children:
-        if type(child).__name__ in ("MarginBox", "FootnoteAreaBox"):
-            continue
-        for box in child.descendants():
-            if type(box).__name__ == "TextBox":
-                yield box
 
 
 def _chapter_blocks(root, parents) -> dict[int, tuple[str, int]]:

@@ -25,17 +25,15 @@ import html
 import io
 import json
 import math
-import os
 import re
 import unicodedata
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable
 
+from . import workers
 from .editions import KINDS as EDITION_KINDS
 from .messages import BuildError, Message, Report, error, fail
 from .model import Design
@@ -412,24 +410,28 @@ def _record(outcome: Outcome, state: dict, result: StampResult, report: Report) 
 
 
 def _run(todo: list[Job], sources: list[Source], jobs: int, progress: Progress):
-    """Stamp every job, in worker processes when there are enough to pay for starting them."""
-    workers = min(jobs or os.cpu_count() or 1, math.ceil(len(todo) / 20))
+    """Stamp every job, in worker processes (pressroom/workers.py: one per core this run may use)
+    when there are enough jobs to pay for starting them."""
+    count = min(jobs or workers.cores(), math.ceil(len(todo) / 20))
     step = max(100, len(todo) // 10)  # a progress line per tenth of a long run
-    if workers <= 1:
-        outcomes = map(_stamp_job, todo)
-    else:
-        # spawn, not fork: each worker starts its own fontconfig and WeasyPrint.
-        pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
-                                   initializer=_init_worker, initargs=(sources,))
-        outcomes = pool.map(_stamp_job, todo, chunksize=8)
-    try:
-        for done, outcome in enumerate(outcomes, start=1):
-            if done % step == 0 and done < len(todo):
-                progress(f"stamp: {done}/{len(todo)} copies")
-            yield outcome
-    finally:
-        if workers > 1:
-            pool.shutdown(cancel_futures=True)
+    if count <= 1:
+        progress(f"stamp: writing {len(todo)} copies in this process")
+        yield from _report_progress(map(_stamp_job, todo), len(todo), step, progress)
+        return
+    progress(f"stamp: writing {len(todo)} copies in {count} worker processes")
+    # Each worker, forked from a fork server that holds no fonts yet, starts its own fontconfig.
+    with workers.pool(count, preload=STAMP_PRELOAD, initializer=_init_worker, initargs=(sources,)) as pool:
+        yield from _report_progress(pool.map(_stamp_job, todo, chunksize=8), len(todo), step, progress)
+
+
+STAMP_PRELOAD = ("weasyprint", "pikepdf", "pressroom.stamp", "pressroom.tools.pikepdf")
+
+
+def _report_progress(outcomes, total: int, step: int, progress: Progress):
+    for done, outcome in enumerate(outcomes, start=1):
+        if done % step == 0 and done < total:
+            progress(f"stamp: {done}/{total} copies")
+        yield outcome
 
 
 def _check_first_epub(todo: list[Job], state: dict, report: Report) -> None:

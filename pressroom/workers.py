@@ -1,7 +1,15 @@
-"""Worker processes for the CPU-bound stages (checking chapters, laying them out): one per core.
+"""Worker processes for the CPU-bound stages (checking chapters, laying them out, stamping copies,
+building both sides of a diff), all under one policy:
 
-Workers are forked from a fork server that has loaded WeasyPrint (patched) and our code and
-nothing of the book, so each starts small and ready whatever the build process holds by then.
+- one per CPU this process may run on (its affinity: `taskset`, a container's cpuset), not per
+  CPU of the machine;
+- forked from a fork server that has loaded `preload` (WeasyPrint, patched, and our code) and
+  nothing of the book, so each starts small and ready whatever the build process holds by then;
+- a worker dies with the process that started its pool, however that ends (SIGKILL, the OOM
+  killer), and ignores Ctrl-C: the terminal sends it to the whole process group, and the parent
+  alone decides (`Pool`);
+- a worker sees the SOURCE_DATE_EPOCH of the process that starts the pool, not the one the
+  long-lived fork server happened to start with.
 """
 
 from __future__ import annotations
@@ -9,10 +17,13 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import select
 import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from typing import Callable, Iterable
 
-PRELOAD = ["weasyprint", "pressroom.parse", "pressroom.editions.typeset"]
+PRELOAD = ("weasyprint", "pressroom.parse", "pressroom.editions.typeset")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -21,21 +32,79 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) or 1
 
 
-def pool(jobs: int | None = None) -> ProcessPoolExecutor:
-    """A pool of `jobs` workers (default: one per core); the caller shuts it down."""
+class Pool(ProcessPoolExecutor):
+    """A process pool whose `with` block, left by Ctrl-C, ends its workers at once; left any other
+    way it waits for the running calls and drops the queued ones."""
+
+    def __exit__(self, exc_type, exc, traceback) -> bool:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            self.stop()
+        else:
+            self.shutdown(wait=True, cancel_futures=True)
+        return False
+
+    def stop(self) -> None:
+        """Drop the queued calls and end the running ones: after Ctrl-C their results are not wanted."""
+        processes = list((self._processes or {}).values())  # private; Python 3.14 has terminate_workers()
+        self.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join()
+
+
+def pool(jobs: int | None = None, *, preload: Iterable[str] = PRELOAD, initializer: Callable | None = None,
+         initargs: tuple = ()) -> Pool:
+    """A pool of `jobs` workers (default: one per core), each started by `initializer(*initargs)`;
+    the caller shuts it down (`with` does)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    return ProcessPoolExecutor(max_workers=jobs or cores(), mp_context=context, initializer=_start)
+    # Only the first pool of a process starts the fork server: later preloads are imported per worker.
+    context.set_forkserver_preload(list(preload))
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return Pool(max_workers=jobs or cores(), mp_context=context, initializer=_start,
+                initargs=(os.getpid(), epoch, initializer, initargs))
 
 
-def _start() -> None:
-    from .tools import weasyprint
-
-    weasyprint.prepare()  # the note patch (tools/weasyprint.py), in every worker
-    # Ctrl-C reaches the whole process group: the build itself stops the workers.
+def _start(starter: int, epoch: str | None, initializer: Callable | None, initargs: tuple) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the workers (Pool.stop).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A build killed outright (SIGKILL, the OOM killer) takes its workers with it.
+    _die_with(starter)
+    # Should the fork server, our parent, be killed itself, its workers go with it.
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
+    # The fork server keeps the environment it started with, which may be from before the build
+    # pinned SOURCE_DATE_EPOCH (tools/git.pinned_source_date_epoch), or from another build.
+    if epoch is None:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+    else:
+        os.environ["SOURCE_DATE_EPOCH"] = epoch
+    from .tools import weasyprint
+
+    weasyprint.prepare()  # the note patch and the stylesheet tracking (tools/weasyprint.py), in every worker
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _die_with(starter: int) -> None:
+    """End this worker when the process that started its pool ends, however it ends.
+
+    Our parent is the fork server, not the starter, and the fork server outlives a killed starter
+    for as long as any worker lives: each worker inherits the write end of the pipe whose closing
+    tells the server its client is gone. So each worker watches the starter itself (a pidfd turns
+    readable when the process exits).
+    """
+    try:
+        watched = os.pidfd_open(starter)
+    except ProcessLookupError:  # gone already
+        os.kill(os.getpid(), signal.SIGKILL)
+    except (AttributeError, OSError):  # no pidfd (Linux before 5.3): the fork server's exit, via PDEATHSIG
+        return
+
+    def watch() -> None:
+        select.select([watched], [], [])
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="pressroom-starter-watch", daemon=True).start()

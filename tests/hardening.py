@@ -125,3 +125,33 @@ def png(width: int, height: int) -> bytes:
     body = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def session_processes(session: int) -> list[str]:
+    """`pid cmdline` of every live process in the session `session` (a build started with
+    start_new_session=True, whose pid is its session id): the build and whatever it started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat_fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:  # gone meanwhile
+            continue
+        # After the command name: state, ppid, pgrp, session. A zombie is dead, only not yet reaped.
+        if int(stat_fields[3]) == session and stat_fields[0] != "Z":
+            found.append(f"{entry.name} ppid={stat_fields[1]} {cmdline}")
+    return found
+
+
+def wait_for(condition: Callable[[], object], seconds: float) -> object:
+    """Poll `condition` until it is true or `seconds` have passed; its last value."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, copy_manuscript, run_cli
-from hardening import PREVIOUS, snapshot
+from hardening import PREVIOUS, session_processes, snapshot, wait_for, write_chapter
 
 KINDS = ("pdf", "epub", "html")
 
@@ -54,6 +54,34 @@ def test_G1_a_build_killed_at_a_random_moment_leaves_the_previous_editions_and_n
         assert build.returncode in ((0, 1, 130, -signal.SIGINT) if sig == signal.SIGINT else (0, -signal.SIGKILL))
         assert not [p for p in out.rglob(".*") if p.name.endswith(".tmp")]
         assert snapshot(out) == previous, f"after {sig.name}"
+
+
+def test_G1_a_build_killed_outright_takes_its_worker_processes_with_it(tmp_path: Path):
+    """SIGKILL while a long chapter is laid out in the workers (pressroom/workers.py): the fork
+    server and every worker must go too, not lay out on for nobody or wait for work forever."""
+    manuscript = copy_manuscript("mini", tmp_path)
+    write_chapter(manuscript, "\n\n".join(f"Paragraph {n} of a long chapter, " + "with words to fill the pages " * 12
+                                          for n in range(150)))
+    command = [sys.executable, str(ROOT / "build.py"), "build", "pdf", "--manuscript", str(manuscript),
+               "--out", str(tmp_path / "build")]
+    build = subprocess.Popen(command, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                             start_new_session=True)
+    try:
+        for line in build.stdout:
+            if "typesetting with WeasyPrint" in line:
+                break
+        # The workers are the fork server's children: the build's grandchildren, in its session.
+        workers = wait_for(lambda: [p for p in session_processes(build.pid) if f" ppid={build.pid} " not in p
+                                    and not p.startswith(f"{build.pid} ")], 120)
+        assert workers, "no worker process started"
+        assert build.poll() is None, "the build finished before it could be killed"
+        build.kill()
+        build.wait(timeout=60)
+        wait_for(lambda: not session_processes(build.pid), 30)
+        assert session_processes(build.pid) == []
+    finally:
+        build.kill()
+        build.stdout.close()
 
 
 def test_G1_make_deletes_a_failed_target_and_runs_in_a_strict_shell():
@@ -157,6 +185,50 @@ def test_G6_builds_in_different_environments_are_byte_identical(tmp_path: Path):
         digests.append({str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
                         for p in sorted(out.rglob("*")) if p.is_file() and ".cache" not in p.relative_to(out).parts})
     assert digests[0] == digests[1]
+
+
+def test_G6_workers_see_the_pinned_source_date_epoch_though_the_fork_server_predates_it():
+    """The fork server lives as long as the process and keeps the environment it started with: a
+    pool started after SOURCE_DATE_EPOCH was pinned (or unpinned) must still hand its workers the value."""
+    code = ("import os\n"
+            "from pressroom import workers\n"
+            "def seen():\n"
+            "    with workers.pool(1) as pool:\n"
+            "        return pool.submit(os.getenv, 'SOURCE_DATE_EPOCH').result()\n"
+            "first = seen()\n"  # starts the fork server, with no SOURCE_DATE_EPOCH
+            "os.environ['SOURCE_DATE_EPOCH'] = '1234567890'\n"
+            "pinned = seen()\n"
+            "del os.environ['SOURCE_DATE_EPOCH']\n"
+            "print(first, pinned, seen())\n")
+    env = {k: v for k, v in _env().items() if k != "SOURCE_DATE_EPOCH"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["None", "1234567890", "None"], done.stderr
+
+
+def test_G6_without_source_date_epoch_a_build_is_the_one_at_its_last_commits_time(tmp_path: Path):
+    """`build` as a user runs it, in a git work tree and no SOURCE_DATE_EPOCH: byte for byte the
+    build with SOURCE_DATE_EPOCH set to the last commit's time (pinned before any worker starts)."""
+    manuscript = copy_manuscript("mini", tmp_path)
+    when = "@1600000000 +0000"  # 2020-09-13T12:26:40Z
+    git = {**_env(), "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "manuscript"]):
+        subprocess.run(["git", *args], cwd=manuscript, env=git, check=True, capture_output=True)
+    digests = []
+    for name, env in (("unset", {k: v for k, v in _env().items() if k != "SOURCE_DATE_EPOCH"}),
+                      ("pinned", _env(SOURCE_DATE_EPOCH="1600000000"))):
+        out = tmp_path / name
+        done = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "pdf", "epub", "--manuscript",
+                               str(manuscript), "--out", str(out)], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        digests.append({str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+                        for p in sorted(out.rglob("*")) if p.is_file() and ".cache" not in p.relative_to(out).parts})
+    assert digests[0] == digests[1]
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "unset" / "small-book.epub") as epub:
+        opf = next(epub.read(n) for n in epub.namelist() if n.endswith(".opf")).decode("utf-8")
+    assert '<meta property="dcterms:modified">2020-09-13T12:26:40Z</meta>' in opf
 
 
 def test_G7_pandoc_runs_under_a_timeout_naming_the_chapter(monkeypatch):

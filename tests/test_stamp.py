@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import sys
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
@@ -17,7 +20,8 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from conftest import copy_manuscript, run_cli
+from conftest import ROOT, copy_manuscript, run_cli
+from hardening import session_processes, wait_for
 
 from pressroom.messages import Report
 from pressroom.stamp import stamp_release
@@ -211,3 +215,69 @@ def test_a_rerun_redoes_only_what_changed(stamped: Path, tmp_path: Path):
     assert again() == (1, 3)
     assert (release / "readers" / "A-1001.pdf").read_bytes() == before["A-1001.pdf"]
     assert set(state) >= {"A-1001.pdf", "A-1003.epub"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The workers (pressroom/workers.py): as many as the CPUs the run may use; none outlive the run
+# ---------------------------------------------------------------------------------------------
+
+
+def _release_copy(stamped: Path, tmp_path: Path, readers: int) -> list[str]:
+    """The release without its copies, `readers` readers for it; the stamp command to run there."""
+    shutil.copytree(stamped, tmp_path / "dist" / RELEASE, ignore=shutil.ignore_patterns("readers"))
+    manuscript = copy_manuscript("mini", tmp_path)  # the same slug and version: the same release folder
+    rows = "".join(f"Reader {n},r{n}@example.org,R-{n:04d}\n" for n in range(readers))
+    (tmp_path / "readers.csv").write_text("name,email,order\n" + rows, "utf-8")
+    return [sys.executable, str(ROOT / "build.py"), "stamp", "--readers", "readers.csv", "--manuscript",
+            str(manuscript), "--dist", str(tmp_path / "dist")]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "1700000000"}
+
+
+def test_stamp_starts_one_worker_per_cpu_the_run_may_use(stamped: Path, tmp_path: Path):
+    """Under `taskset -c 0` one CPU is all a run has, whatever the machine holds: no pool at all."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        pytest.skip("needs two CPUs to tell the affinity from the machine's count")
+    command = _release_copy(stamped, tmp_path, 41)
+    for allowed, expected in (({cpus[0]}, "stamp: writing 41 copies in this process"),
+                              (set(cpus[:2]), "stamp: writing 41 copies in 2 worker processes")):
+        shutil.rmtree(tmp_path / "dist" / RELEASE / "readers", ignore_errors=True)
+        done = subprocess.run(["taskset", "-c", ",".join(map(str, sorted(allowed))), *command, "--edition", "pdf"],
+                              cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert expected in done.stdout.splitlines(), done.stdout
+        assert "41 copies written, 0 up to date, 0 failed" in done.stdout
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "Ctrl-C"])
+def test_a_stamp_run_stopped_midway_leaves_no_worker_behind(stamped: Path, tmp_path: Path, how: str):
+    """SIGKILL to the run, or SIGINT to its whole process group as a terminal's Ctrl-C sends it:
+    no worker stays (the run's session empties), and Ctrl-C is one line, not a traceback per worker."""
+    command = _release_copy(stamped, tmp_path, 300)
+    run = subprocess.Popen(command, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, start_new_session=True)
+    try:
+        for line in run.stdout:
+            if line.startswith("stamp: 100/600 copies"):
+                break
+        assert run.poll() is None, "the run finished before it could be stopped"
+        assert [p for p in session_processes(run.pid) if not p.startswith(f"{run.pid} ")], "no worker running"
+        if how == "SIGKILL":
+            run.kill()
+        else:
+            os.killpg(run.pid, signal.SIGINT)
+        run.wait(timeout=120)
+        wait_for(lambda: not session_processes(run.pid), 30)
+        assert session_processes(run.pid) == []
+        stderr = run.stderr.read()  # at its end now: a worker left behind would hold it open
+        if how == "Ctrl-C":
+            assert run.returncode == 130, stderr
+            assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    finally:
+        run.kill()
+        run.wait()
+        run.stdout.close()
+        run.stderr.close()

@@ -1,21 +1,18 @@
 """Two calls at once in two processes: loading, parsing and typesetting are Python-bound (YAML,
-the AST passes, WeasyPrint), so threads would only queue on the GIL."""
+the AST passes, WeasyPrint), so threads would only queue on the GIL. The processes are
+pressroom/workers.py's, under the same policy as the layout and stamp workers."""
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-
+from .. import workers
 from ..messages import BuildError
+
+PRELOAD = ("weasyprint", "pressroom.diff.revision", "pressroom.diff.pages")
 
 
 def both(first: tuple, second: tuple) -> tuple:
     """(fn, *args) twice, run side by side; a BuildError in either is raised here."""
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:  # no fork on this platform: one after the other
-        return _unwrap(_guarded(*first)), _unwrap(_guarded(*second))
-    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+    with workers.pool(2, preload=PRELOAD) as pool:
         a, b = pool.submit(_guarded, *first), pool.submit(_guarded, *second)
         return _unwrap(a.result()), _unwrap(b.result())
 

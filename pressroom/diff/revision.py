@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import workers
 from ..manuscript.load import load_book, scan_notes
 from ..messages import BuildError, Message, Report, fail
 from ..model import Book, Chapter
@@ -93,7 +94,7 @@ def parse_chapters(snapshot: Snapshot, selection: dict) -> Snapshot:
                      if c.id in selection)
     if not chapters:
         return snapshot
-    groups = _groups(chapters, max(1, (os.cpu_count() or 2) // 2))
+    groups = _groups(chapters, max(1, workers.cores() // 2))  # two sides at once: half the cores each
     with ThreadPoolExecutor(max_workers=len(groups)) as pool:
         results = list(pool.map(lambda group: _parse_group(snapshot, group), groups))
     parsed = {c.id: c for result in results for c in result}

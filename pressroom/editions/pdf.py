@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Iterable
 
 from markupsafe import Markup
 
 from .. import pagemap
 from ..context import BuildContext
-from ..messages import BuildError, error
+from ..messages import BuildError, Message, Report, error
 from ..model import BEFORE_CONTENTS, Book, Design, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
@@ -40,16 +41,18 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
         from .typeset import typeset
 
         done = typeset(book, edition, chapters, fragments, target, context.store, context.progress,
-                       check=lambda placements: check_notes(placements, chapters))
+                       check=lambda placements: check_notes(placements, chapters), report=context.report)
         context.page_starts[edition.name] = tuple(done.starts)
         return Written(f"{done.pages} pages, {notes} notes on their call's page", done.pages, done.worker_peak_mb)
+    label, warnings = f"{edition.name} edition", []
     document = weasyprint.layout(book_html(book, edition, chapters, fragments), book.root, resource_roots(book),
-                                 label=f"{edition.name} edition")
+                                 label=label, warnings=warnings, sections=chapter_labels(chapters))
+    report_once(context.report, warnings)
     check_notes(weasyprint.note_placements(document), chapters)
     context.page_starts[edition.name] = tuple(pagemap.page_starts(document))
     with atomic_path(target) as temporary:
         weasyprint.write_pdf(document, temporary, identifier=(edition.isbn or book.slug).encode(),
-                             tagged=edition.tagged)
+                             tagged=edition.tagged, label=label)
     pages = len(document.pages)
     return Written(f"{pages} pages, {notes} notes on their call's page", pages)
 
@@ -62,11 +65,15 @@ def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageSt
         if context.store is not None and not edition.tagged:
             from .typeset import page_starts as typeset_starts
 
-            starts = typeset_starts(book, edition, chapters, fragments, context.store, progress=lambda _: None)
+            starts = typeset_starts(book, edition, chapters, fragments, context.store, progress=lambda _: None,
+                                    report=context.report)
         else:
+            warnings = []
             starts = pagemap.page_starts(weasyprint.layout(
                 book_html(book, edition, chapters, fragments), book.root, resource_roots(book),
-                label=f"{edition.name} edition (its pages, for the EPUB)"))
+                label=f"{edition.name} edition (its pages, for the EPUB)", warnings=warnings,
+                sections=chapter_labels(chapters)))
+            report_once(context.report, warnings)
         context.page_starts[edition.name] = tuple(starts)
     return context.page_starts[edition.name]
 
@@ -78,9 +85,26 @@ def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fra
 
 
 def resource_roots(book: Book) -> weasyprint.Resources:
-    """The folders a PDF's layout may read files from: the manuscript, and the styles it uses."""
-    styles = tuple(Theme(book.root).style_dirs)
-    return weasyprint.Resources((book.root, *styles), styles)
+    """The folders a PDF's layout may read files from: the manuscript, and the styles it uses
+    (named in messages as the book's styles/… or pressroom/styles/…)."""
+    theme = Theme(book.root)
+    styles = tuple(theme.style_dirs)
+    return weasyprint.Resources((book.root, *styles), styles, theme.shown, GEOMETRY_STYLE)
+
+
+# The <style> in templates/pdf/book.html: page_geometry's CSS, the only inline style a PDF has.
+GEOMETRY_STYLE = "<style> Pressroom generates (page geometry, editions/pdf.py)"
+
+
+def report_once(report: Report, warnings: Iterable[Message]) -> None:
+    """Add WeasyPrint's warnings to the build's report, each once: every part, and the pdf and
+    print editions, read the same stylesheets."""
+    report.extend(m for m in dict.fromkeys(warnings) if m not in report.messages)
+
+
+def chapter_labels(chapters: list[ResolvedChapter]) -> dict[str, str]:
+    """Each chapter's <section id> in the laid-out book → the chapter as messages name it."""
+    return {f"chapter-{c.id}": c.shown for c in chapters}
 
 
 def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,

@@ -19,9 +19,9 @@ import ctypes
 import os
 import resource
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -29,7 +29,7 @@ from typing import Callable
 
 from .. import cache as cache_store
 from .. import pagemap, workers
-from ..messages import BuildError, Message, error, fail
+from ..messages import ERROR, BuildError, Message, Report, error, fail
 from ..model import Book, Edition
 from ..output import atomic_path
 from ..readback import last_sentence, squeeze
@@ -38,7 +38,7 @@ from ..theme import Theme
 from ..tools import pdftext, pikepdf, weasyprint
 from .fragments import Fragments
 from .parts import BookParts, Part
-from .pdf import resource_roots
+from .pdf import report_once, resource_roots
 
 KIND = "typeset"
 ENDING_WORDS = 3  # widows: 2 keeps at least two lines of a paragraph on a page, so these share it
@@ -56,7 +56,7 @@ class LaidOut:
     anchors: tuple[tuple[str, int], ...]  # each element id and the part page it lands on
     seconds: float
     cached: bool = False
-    messages: tuple[Message, ...] = ()
+    messages: tuple[Message, ...] = ()  # its errors (nothing laid out), or WeasyPrint's warnings
     peak_mb: float = 0.0  # the worker's peak resident memory when it was done (0: from the cache)
 
 
@@ -87,14 +87,16 @@ class _Chapters:
 
 def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
             target: Path, store: cache_store.Store, progress: Callable[[str], None],
-            check: Callable[[list[weasyprint.NotePlacement]], None], jobs: int | None = None) -> Typeset:
+            check: Callable[[list[weasyprint.NotePlacement]], None], jobs: int | None = None,
+            report: Report | None = None) -> Typeset:
     """Lay out the edition in parts (in parallel, from the cache where it can), merge them into `target`.
 
     `check` sees where every note landed before anything is written; it raises to refuse the book.
+    WeasyPrint's warnings go to `report`, each once.
     """
     started = time.monotonic()
     parts = BookParts(book, edition, chapters, fragments)
-    with _Workers(book, store, jobs, progress, edition.name) as workers:
+    with _Workers(book, store, jobs, progress, edition.name, report) as workers:
         body = _lay_out_chapters(parts, workers)
         sheet = parts.folio_sheet(body.sections)
         tail = workers.run([parts.front(body.folios), sheet], quiet=True)
@@ -117,10 +119,11 @@ def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragm
 
 
 def page_starts(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
-                store: cache_store.Store, progress: Callable[[str], None]) -> list[pagemap.PageStart]:
+                store: cache_store.Store, progress: Callable[[str], None],
+                report: Report | None = None) -> list[pagemap.PageStart]:
     """Where each body page of the edition begins, from its chapters as laid out (the cache's, if built)."""
     parts = BookParts(book, edition, chapters, fragments)
-    with _Workers(book, store, None, progress, edition.name) as workers:
+    with _Workers(book, store, None, progress, edition.name, report) as workers:
         body = _lay_out_chapters(parts, workers)
     return _result(body, None).starts
 
@@ -172,8 +175,9 @@ def _drop_last(done: LaidOut) -> LaidOut:
 
 
 def _raise_messages(laid: dict[str, LaidOut]) -> None:
+    """Stop on any part's errors (its warnings were reported as it came back)."""
     messages = [m for done in laid.values() for m in done.messages]
-    if messages:
+    if any(m.severity == ERROR for m in messages):
         raise BuildError(messages)
 
 
@@ -211,11 +215,12 @@ class _Workers:
     processes (pressroom/workers.py), started only if something needs laying out."""
 
     def __init__(self, book: Book, store: cache_store.Store, jobs: int | None,
-                 progress: Callable[[str], None], edition: str):
+                 progress: Callable[[str], None], edition: str, report: Report | None = None):
         self.book, self.store, self.salt = book, store, _salt(book)
         self.jobs = jobs
         self.progress, self.edition = progress, edition
-        self.pool: ProcessPoolExecutor | None = None
+        self.report = report if report is not None else Report()
+        self.pool: workers.Pool | None = None
         self.roots = resource_roots(book)
 
     def __enter__(self) -> "_Workers":
@@ -223,7 +228,7 @@ class _Workers:
 
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.__exit__(*exc)  # Ctrl-C ends the workers; anything else waits for them
 
     def run(self, parts: list[Part], *, quiet: bool = False) -> dict[str, LaidOut]:
         """Lay out `parts` (longest first, so no worker is left with a long one at the end); a line
@@ -235,6 +240,7 @@ class _Workers:
             found = self._cached(key)
             if found is not None:
                 done[part.name] = found
+                report_once(self.report, found.messages)  # a cached part's warnings are still true
                 continue
             target = str(self.store.path(KIND, key, ".pdf"))
             future = self._pool().submit(_lay_out, part.html, str(self.book.root), self.roots,
@@ -252,7 +258,8 @@ class _Workers:
                                "killed); nothing was replaced") from None
                 done[part.name] = laid
                 count += 1
-                if not laid.messages:
+                report_once(self.report, (m for m in laid.messages if m.severity != ERROR))
+                if not any(m.severity == ERROR for m in laid.messages):
                     self.store.write_json(KIND, key, _as_json(laid))
                     if not quiet:
                         self.progress(f"{self.edition}: [{count}/{total}] {part.label}: "
@@ -266,7 +273,7 @@ class _Workers:
         os.utime(value["path"])
         return _from_json(value)
 
-    def _pool(self) -> ProcessPoolExecutor:
+    def _pool(self) -> workers.Pool:
         if self.pool is None:
             self.pool = workers.pool(self.jobs)
         return self.pool
@@ -276,8 +283,9 @@ class _Workers:
 def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, target: str, chapter: bool) -> LaidOut:
     """In a worker: lay the part out, read its notes and page starts, write its PDF into the cache."""
     started = time.monotonic()
+    warnings: list[Message] = []
     try:
-        document = weasyprint.layout(html, Path(base), roots, label=label)
+        document = weasyprint.layout(html, Path(base), roots, label=label, warnings=warnings)
         blank = weasyprint.blank_pages(document)
         keep = len(document.pages) - 1  # the part-end page
         # A note pushed onto the part-end page is printed nowhere in the book.
@@ -291,7 +299,7 @@ def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, targ
         temporary = Path(f"{target}.{os.getpid()}.tmp")
         try:
             Path(target).parent.mkdir(parents=True, exist_ok=True)
-            weasyprint.write_pdf(document, temporary)
+            weasyprint.write_pdf(document, temporary, label=label)
             os.replace(temporary, target)
         except OSError as exc:
             temporary.unlink(missing_ok=True)
@@ -300,19 +308,21 @@ def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, targ
     except BuildError as exc:
         return LaidOut(target, 0, (), (), (), (), time.monotonic() - started, messages=tuple(exc.messages))
     return LaidOut(target, keep, tuple(blank[:keep]), placements, starts, anchors, time.monotonic() - started,
-                   peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+                   messages=tuple(warnings), peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def _as_json(laid: LaidOut) -> dict:
     return {"path": laid.path, "pages": laid.pages, "blank": list(laid.blank),
             "placements": [list(p) for p in laid.placements], "starts": [list(s) for s in laid.starts],
-            "anchors": [list(a) for a in laid.anchors], "seconds": laid.seconds}
+            "anchors": [list(a) for a in laid.anchors], "seconds": laid.seconds,
+            "messages": [list(astuple(m)) for m in laid.messages]}
 
 
 def _from_json(value: dict) -> LaidOut:
     return LaidOut(value["path"], value["pages"], tuple(value["blank"]),
                    tuple(tuple(p) for p in value["placements"]), tuple(tuple(s) for s in value["starts"]),
-                   tuple(tuple(a) for a in value["anchors"]), value["seconds"], cached=True)
+                   tuple(tuple(a) for a in value["anchors"]), value["seconds"], cached=True,
+                   messages=tuple(Message(*m) for m in value.get("messages", ())))
 
 
 def _salt(book: Book) -> str:

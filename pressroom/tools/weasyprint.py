@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable, Mapping, NamedTuple
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from .. import limits
-from ..messages import fail
+from ..messages import BuildError, Message, fail, warning
 
 MIME = {".otf": "font/otf", ".ttf": "font/ttf", ".woff2": "font/woff2", ".css": "text/css",
         ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
@@ -62,23 +65,63 @@ def _fetcher_class():
 
 
 class _Collect(logging.Handler):
-    """WeasyPrint reports a dropped image or font only as a log line; we keep them to fail on."""
+    """WeasyPrint reports a dropped image or font, or a CSS rule it ignores, only as a log line:
+    we keep each, with the stylesheet being read when it was logged, to fail or warn on."""
 
     def __init__(self):
         super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
+        self.records: list[tuple[logging.LogRecord, tuple[str, int, int] | None]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        sheet = _SHEET.get()
+        self.records.append((record, tuple(sheet) if sheet is not None else None))
+
+    def errors(self) -> list[str]:
+        return [record.getMessage() for record, _ in self.records if record.levelno >= logging.ERROR]
+
+    def warnings(self, resources: "Resources", label: str) -> list[Message]:
+        """The warnings as ours, each once: at the stylesheet's `line:col` where WeasyPrint was reading one."""
+        found = []
+        for record, sheet in self.records:
+            if record.levelno >= logging.ERROR:
+                continue
+            text = record.getMessage()
+            path, line, col = label, 0, 0
+            if sheet is not None:
+                base, line, col = sheet
+                path = _sheet_name(base, resources)
+                at = _AT.search(text)
+                if at:  # the declaration's own place, inside the rule being read
+                    line, col = int(at.group(1)), int(at.group(2))
+            text = _CLOSING_SPACE.sub(r"\1", _AT.sub("", text)).strip()
+            message = warning("W007", path, line, col, f"WeasyPrint: {text}")
+            if message not in found:
+                found.append(message)
+        return found
+
+
+_AT = re.compile(r" at (\d+):(\d+)")  # WeasyPrint's CSS warnings say where, in the stylesheet: "… at 12:3, …"
+_CLOSING_SPACE = re.compile(r"\s+([`'])(?=[,.;]|\s|$)")  # "`font-wieght: bold `" as it was written
+
+
+def _sheet_name(base_url: str, resources: "Resources") -> str:
+    """A stylesheet as messages name it: a file by `resources.shown`, else the document's own <style>."""
+    parts = urlsplit(base_url or "")
+    if parts.scheme == "file" and not parts.path.endswith("/"):
+        return resources.shown(Path(url2pathname(parts.path)))
+    return resources.inline
 
 
 @dataclass(frozen=True)
 class Resources:
     """The folders a layout may read files from; a file missing from one of the `layered` ones
-    (a book's styles/, then ours) is looked for in those after it."""
+    (a book's styles/, then ours) is looked for in those after it. `shown` names a stylesheet
+    file in messages, `inline` the document's own <style>."""
 
     folders: tuple[Path, ...]
     layered: tuple[Path, ...] = ()
+    shown: Callable[[Path], str] = str
+    inline: str = "<style>"
 
 
 @dataclass(frozen=True)
@@ -114,36 +157,113 @@ def _patch_footnote_reporting() -> None:
     exec(compile(patched, block.__file__, "exec"), block.__dict__)
 
 
-def layout(html: str, base: Path, resources: Resources, *, label: str):
-    """Lay out `html` into pages; any WeasyPrint error or blocked resource fails the build."""
-    import weasyprint
+# The stylesheet WeasyPrint is reading, as [base URL, line, column of the rule being read]:
+# its CSS warnings name a line (or nothing, for a bad selector) but never the file.
+_SHEET: ContextVar[list | None] = ContextVar("pressroom_stylesheet", default=None)
 
-    _patch_footnote_reporting()
-    fetcher_class, fatal = _fetcher_class()
+
+@lru_cache(maxsize=1)
+def _track_stylesheets() -> None:
+    """Wrap WeasyPrint's preprocess_stylesheet (called once per stylesheet, and again for the
+    rules inside @media and @layer) so a warning logged while it runs knows the file and rule."""
+    import weasyprint
+    import weasyprint.css as css
+
+    original = css.preprocess_stylesheet
+
+    def preprocess_stylesheet(device_media_type, base_url, stylesheet_rules, *args, **kwargs):
+        where = [base_url, 0, 0]
+
+        def rules():
+            for rule in stylesheet_rules:
+                where[1], where[2] = getattr(rule, "source_line", 0), getattr(rule, "source_column", 0)
+                yield rule
+
+        token = _SHEET.set(where)
+        try:
+            return original(device_media_type, base_url, rules(), *args, **kwargs)
+        finally:
+            _SHEET.reset(token)
+
+    # weasyprint.CSS calls the name it imported; @media and @layer call the module's own.
+    css.preprocess_stylesheet = weasyprint.preprocess_stylesheet = preprocess_stylesheet
+
+
+def layout(html: str, base: Path, resources: Resources, *, label: str, warnings: list[Message] | None = None,
+           sections: Mapping[str, str] | None = None):
+    """Lay out `html` into pages; any WeasyPrint error or blocked resource fails the build.
+
+    WeasyPrint's warnings (a CSS rule it ignores, say) are added to `warnings`, at the stylesheet's
+    line; a failed layout carries them with its error. An exception from inside WeasyPrint is an
+    error at `label`, or at `sections[id]` of the <section id> whose content it was laying out.
+    """
+    prepare()
     collect = _Collect()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     try:
+        document = _render(html, base, resources, label, sections or {})
+        errors = collect.errors()
+        if errors:
+            raise fail("W002", label, 0, 0, "WeasyPrint: " + "; ".join(errors))
+    except BuildError as exc:
+        raise BuildError([*exc.messages, *collect.warnings(resources, label)]) from None
+    finally:
+        logger.removeHandler(collect)
+    if warnings is not None:
+        warnings.extend(m for m in collect.warnings(resources, label) if m not in warnings)
+    overflows = text_outside_block(document)
+    if overflows:
+        more = f" (and {len(overflows) - 3} more)" if len(overflows) > 3 else ""
+        raise fail("W003", label, 0, 0, "text runs outside the text block: " + "; ".join(overflows[:3]) + more)
+    return document
+
+
+def _render(html: str, base: Path, resources: Resources, label: str, sections: Mapping[str, str]):
+    import weasyprint
+
+    fetcher_class, fatal = _fetcher_class()
+    source = None
+    try:
         with limits.deadline(limits.LAYOUT_SECONDS, label, "WeasyPrint's layout"), \
                 limits.stage(label, "laying out pages with WeasyPrint"):
-            document = weasyprint.HTML(string=html, base_url=base.resolve().as_uri() + "/",
-                                       url_fetcher=fetcher_class(resources.folders, resources.layered)).render()
+            source = weasyprint.HTML(string=html, base_url=base.resolve().as_uri() + "/",
+                                     url_fetcher=fetcher_class(resources.folders, resources.layered))
+            return source.render()
     except fatal as exc:
         raise fail("W001", label, 0, 0, f"WeasyPrint refused a resource: {exc}") from None
     except RecursionError:
         raise fail("W004", label, 0, 0, "WeasyPrint ran out of stack: something is nested too deeply") from None
     except OSError as exc:  # its font files go to a temporary folder: a full disk stops it there
         raise fail("W005", label, 0, 0, f"WeasyPrint could not write its temporary files: {exc.strerror or exc}") from None
-    finally:
-        logger.removeHandler(collect)
-    errors = [r.getMessage() for r in collect.records if r.levelno >= logging.ERROR]
-    if errors:
-        raise fail("W002", label, 0, 0, "WeasyPrint: " + "; ".join(errors))
-    overflows = text_outside_block(document)
-    if overflows:
-        more = f" (and {len(overflows) - 3} more)" if len(overflows) > 3 else ""
-        raise fail("W003", label, 0, 0, "text runs outside the text block: " + "; ".join(overflows[:3]) + more)
-    return document
+    except BuildError:
+        raise
+    except Exception as exc:  # a bug of WeasyPrint's that this input reaches: ours to name, not a traceback
+        where = _section_at_fault(exc, source, sections) or label
+        raise fail("W008", where, 0, 0, f"WeasyPrint failed while laying this out ({type(exc).__name__}: {exc}): "
+                   "a WeasyPrint bug that this text or a stylesheet rule applied to it reaches") from None
+
+
+def _section_at_fault(exc: BaseException, source, sections: Mapping[str, str]) -> str | None:
+    """The label of the <section id> holding the box WeasyPrint was laying out when it failed:
+    read from the innermost frame of its traceback that has a `box` with an element."""
+    if not sections or source is None:
+        return None
+    frames, tb = [], exc.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    element = next((box.element for box in (f.f_locals.get("box") for f in reversed(frames))
+                    if getattr(box, "element", None) is not None), None)
+    root = getattr(source, "etree_element", None)
+    if element is None or root is None:
+        return None
+    parents = {child: parent for parent in root.iter() for child in parent}
+    while element is not None:
+        if element.get("id") in sections:
+            return sections[element.get("id")]
+        element = parents.get(element)
+    return None
 
 
 OVERFLOW_TOLERANCE = 2.0  # CSS px (about 0.5 mm): justification and superscripts round a little
@@ -210,6 +330,40 @@ def anchor_pages(document) -> dict[str, int]:
     return found
 
 
+class TextRun(NamedTuple):
+    """A text box of a laid-out page as plain data: its HTML element, its text, and its
+    element_tag (`p`, or `a::footnote-call` for text a pseudo-element generates)."""
+
+    element: object
+    text: str
+    tag: str
+
+
+def root_element(document):
+    """The laid-out document's root HTML element (None for a document with no pages)."""
+    if not document.pages:
+        return None
+    for box in document.pages[0]._page_box.children:
+        element = getattr(box, "element", None)
+        if element is not None and type(box).__name__ not in ("MarginBox", "FootnoteAreaBox"):
+            return element
+    return None
+
+
+def main_flow_text(document) -> list[list[TextRun]]:
+    """Per page, the text boxes of its main flow in order: not its margins, not its page-foot notes."""
+    pages = []
+    for page in document.pages:
+        runs = []
+        for child in page._page_box.children:
+            if type(child).__name__ in ("MarginBox", "FootnoteAreaBox"):
+                continue
+            runs += [TextRun(box.element, box.text or "", box.element_tag or "")
+                     for box in child.descendants() if type(box).__name__ == "TextBox"]
+        pages.append(runs)
+    return pages
+
+
 def blank_pages(document) -> list[bool]:
     """For each page, whether it is a blank one WeasyPrint added for a forced break (a verso before a recto)."""
     return [bool(page._page_box.page_type.blank) for page in document.pages]
@@ -220,12 +374,20 @@ def prepare() -> None:
     import weasyprint  # noqa: F401
 
     _patch_footnote_reporting()
+    _track_stylesheets()
 
 
-def write_pdf(document, target: Path, *, identifier: bytes | None = None, tagged: bool = False) -> None:
+def write_pdf(document, target: Path, *, identifier: bytes | None = None, tagged: bool = False,
+              label: str = "PDF") -> None:
     """Write the laid-out document as a PDF at `target` (a temporary path owned by the caller)."""
     variant = {"pdf_variant": "pdf/ua-1"} if tagged else {}
-    document.write_pdf(target, pdf_identifier=identifier, **variant)
+    try:
+        document.write_pdf(target, pdf_identifier=identifier, **variant)
+    except (OSError, BuildError, MemoryError):
+        raise
+    except Exception as exc:  # as in layout: WeasyPrint's bug, named, not a traceback
+        raise fail("W008", label, 0, 0, f"WeasyPrint failed while writing its PDF "
+                   f"({type(exc).__name__}: {exc})") from None
 
 
 class SmallDocuments:
@@ -263,7 +425,7 @@ class SmallDocuments:
             raise fail("W001", self._label, 0, 0, f"WeasyPrint refused a resource: {exc}") from None
         finally:
             logger.removeHandler(collect)
-        errors = [r.getMessage() for r in collect.records if r.levelno >= logging.ERROR]
+        errors = collect.errors()
         if errors:
             raise fail("W002", self._label, 0, 0, "WeasyPrint: " + "; ".join(errors))
         return data
