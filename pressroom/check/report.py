@@ -119,6 +119,8 @@ def _format(edition: Edition) -> str:
 
 def summary(results: CheckResults, seconds: float) -> str:
     """One closing line: every rule holds, or how many fail."""
+    if not results.files:
+        return "check: nothing was checked (no rule reads these editions' formats)"
     rules = [r.ok for f in results.files for r in f.rules]
     verdict = "every rule holds" if all(rules) else f"{rules.count(False)} of {len(rules)} rules fail"
     return f"check: {verdict} for {_files(results)} ({seconds:.1f} s)"
@@ -132,8 +134,6 @@ def _files(results: CheckResults) -> str:
         if files:
             pages = sum(f.pages or 0 for f in files)
             parts.append(plural(len(files), noun) + (f" ({pages} pages)" if form == "pdf" else ""))
-    if not parts:
-        return "no file"
     return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
 
 

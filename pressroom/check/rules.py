@@ -1,20 +1,20 @@
 """The rules `check` holds built editions to: each has a fixed code, a label, the format of the
 files it reads (a `Kind.format` of pressroom/editions) and the function that judges one file.
 
-| code | format | rule |
-|------|--------|------|
-| Q000 | any    | (not a rule) an edition not built, a file that cannot be read, a format no rule reads |
-| Q001 | pdf    | notes on their call's page: each note printed whole on the page that calls it |
-| Q002 | pdf    | pages with nothing outside the text block |
-| Q003 | pdf    | chapters opening on a recto |
-| Q004 | pdf    | contents numbers matching the pages |
-| Q005 | pdf    | chapters ending with their last sentence |
-| Q006 | pdf    | fonts embedded |
-| Q007 | epub   | EPUBCheck: no error, no warning |
-| Q008 | epub   | Ace by DAISY: no accessibility violation |
-| Q009 | pdf, epub, html | safety scan: nothing that runs, launches, carries a file or loads from outside |
-| Q010 | epub   | chapters ending with their last sentence |
-| Q011 | html   | chapters ending with their last sentence |
+| code | format          | label (as the report prints it)            | what holds when it passes |
+|------|-----------------|--------------------------------------------|---------------------------|
+| Q000 | any             | (no rule)                                  | every edition built, readable, of a format some rule reads |
+| Q001 | pdf             | notes on their call's page                 | each note printed whole on the page that calls it |
+| Q002 | pdf             | pages with nothing outside the text block  | no character or image past the text block |
+| Q003 | pdf             | chapters opening on a recto                | every chapter opens on an odd page |
+| Q004 | pdf             | contents numbers matching the pages        | the contents gives each chapter its opening folio |
+| Q005 | pdf             | chapters ending with their last sentence   | no chapter cut short |
+| Q006 | pdf             | fonts embedded                             | every font travels with the file |
+| Q007 | epub            | EPUBCheck                                  | no error and no warning |
+| Q008 | epub            | Ace by DAISY                               | no accessibility violation |
+| Q009 | pdf, epub, html | safety scan                                | nothing that runs, launches, carries a file or loads from outside |
+| Q010 | epub            | chapters ending with their last sentence   | no chapter cut short |
+| Q011 | html            | chapters ending with their last sentence   | no chapter cut short |
 
 A code, once given, is never reused for another rule: the codes are how a build log, a CI
 annotation or an editor's note names a failure. A new rule takes the next free code and a row here
