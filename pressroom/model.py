@@ -99,6 +99,14 @@ class Design:
         vertical = self.folio.split("-")[0]
         return f"{vertical}-{'left' if left_page else 'right'}"
 
+    def text_block(self, width: float, recto: bool) -> tuple[float, float]:
+        """Left and right edges, in points, of the text block on a page `width` points wide: the
+        gutter on a recto's left and a verso's right, each margin to the thousandth of an inch
+        (as the PDFs' @page rules set them)."""
+        inches = width / 72
+        gutter, outer = round(inches * self.gutter, 3) * 72, round(inches * self.outer, 3) * 72
+        return (gutter, width - outer) if recto else (outer, width - gutter)
+
     def call_limit(self, text_size: float) -> float:
         """Type smaller than this, in text set at `text_size`, is a note call's: halfway between a
         call's size and the smallest running type (the notes' or the text's)."""

@@ -8,7 +8,6 @@ embedded. Pure reading: nothing is typeset or written. Geometry comes from the p
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
@@ -155,45 +154,24 @@ def _continued(layout: Layout, number: int) -> tuple[Line, ...]:
 
 @rule("Q002", "measure", "pages with nothing outside the text block", "pdf")
 def rule_measure(target: Target) -> Outcome:
-    """No character or image past the text block's edges (per page side, from the body lines)."""
+    """No character or image past the text block's edges: the page design's margins, mirrored
+    from recto to verso."""
     layout, path = layout_of(target), target.path
-    edges = {side: text_block(layout, side) for side in (True, False)}
-    suspects = {page.number: _outside(page, *edges[page.recto], EDGE_TOLERANCE) for page in layout.pages}
+    edges = {page.number: layout.design.text_block(page.width, page.recto) for page in layout.pages}
+    suspects = {page.number: _outside(page, *edges[page.number], EDGE_TOLERANCE) for page in layout.pages}
     suspects = {number: found for number, found in suspects.items() if found}
     exact = confirm_extents(path, layout, suspects)
     findings, bad_pages = [], set()
     for number, found in sorted(suspects.items()):
-        page = layout.pages[number - 1]
         for item, over, side in found:
             if isinstance(item, Line):
-                over, side = _overhang(exact[number].get(_baselines(item), (item.x0, item.x1)), *edges[page.recto])
+                over, side = _overhang(exact[number].get(_baselines(item), (item.x0, item.x1)), *edges[number])
             if over > EDGE_TOLERANCE:
                 bad_pages.add(number)
                 what = f"“{_clip(item.text)}”" if isinstance(item, Line) else "an image"
                 findings.append(Finding((number,), f"page {number}: {what} runs {over:.1f} pt past the "
                                         f"{side} edge of the text block"))
     return Outcome(len(layout.pages), tuple(findings), failed=len(bad_pages))
-
-
-def text_block(layout: Layout, recto: bool) -> tuple[float, float]:
-    """Left and right edges of the text block on rectos (or versos): where most body lines
-    start and end; the whole document's when that side has no body text."""
-    lines = _body_lines(layout, recto) or _body_lines(layout, None)
-    if not lines:
-        return 0.0, layout.pages[0].width if layout.pages else 0.0
-    return _dominant([line.x0 for line in lines]), _dominant([line.x1 for line in lines])
-
-
-def _body_lines(layout: Layout, recto: bool | None) -> list[Line]:
-    return [line for page, parts in zip(layout.pages, layout.parts) if recto is None or page.recto == recto
-            for line in parts.body if all(abs(c.size - layout.body_size) < 0.3 for c in line.chars)]
-
-
-def _dominant(values: list[float]) -> float:
-    """The most common edge: the median of the values within a point of the commonest."""
-    mode = Counter(round(v) for v in values).most_common(1)[0][0]
-    near = sorted(v for v in values if abs(v - mode) <= 1.0)
-    return near[len(near) // 2]
 
 
 def _overhang(extent: tuple[float, float], left: float, right: float) -> tuple[float, str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..editions import KINDS
 from ..messages import Message, error, warning
 from ..model import Edition
 from .rules import Finding, RuleResult, all_rules, plural
@@ -112,8 +113,6 @@ def _details(texts: list[str]) -> list[str]:
 
 
 def _format(edition: Edition) -> str:
-    from ..editions import KINDS
-
     return KINDS[edition.kind].format
 
 
