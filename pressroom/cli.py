@@ -141,9 +141,9 @@ def _build(args: argparse.Namespace, report: Report) -> None:
 
 
 def _check(args: argparse.Namespace, report: Report) -> None:
-    """Lint the manuscript, then read the built PDFs and EPUB back and hold them to the bars."""
-    from .check import (check_outputs, failure_messages, not_built, outputs, report_lines,
-                        shown_path, summary)
+    """Lint the manuscript, then read every built edition back and hold it to the rules."""
+    from .check import (check_outputs, failure_messages, not_built, outputs, report_lines, shown_path, summary,
+                        unchecked_warnings)
 
     started = time.monotonic()
     book, chapters = _lint(args, report)
@@ -154,10 +154,12 @@ def _check(args: argparse.Namespace, report: Report) -> None:
         return
     if missing:
         raise BuildError([*report.messages, *not_built(missing)])
-    results = check_outputs(built, chapters)
+    results = check_outputs(built, book, chapters)
     for line in report_lines(results):
         print(line)
     _progress(summary(results, time.monotonic() - started))
+    for message in unchecked_warnings(results):
+        report.add(message)
     failures = failure_messages(results)
     if failures:
         raise BuildError([*report.messages, *failures])
@@ -178,18 +180,18 @@ def _lint(args: argparse.Namespace, report: Report):
 
 def _proof(args: argparse.Namespace, report: Report) -> None:
     """Check the built PDFs, then draw every page of each in spreads, the flagged pages marked."""
-    from .check import PDF_KINDS, check_outputs, not_built, outputs, shown_path
+    from .check import check_outputs, kinds_of, not_built, outputs, shown_path
     from .proof import write_proof
 
     book, chapters = _lint(args, report)
-    built, missing = outputs(book, args.out, PDF_KINDS)
+    built, missing = outputs(book, args.out, kinds_of("pdf"))
     if not built:
         raise BuildError([*report.messages, error("Q000", shown_path(args.out), 0, 0,
                                                    "no PDF is built yet: run `make` first (`make proof` does)")])
     if missing:
         raise BuildError([*report.messages, *not_built(missing)])
     target = args.out / "proof"
-    pages, flagged = write_proof(book, check_outputs(built, chapters), target, _progress)
+    pages, flagged = write_proof(book, check_outputs(built, book, chapters), target, _progress)
     _progress(f"proof: wrote {target / 'index.html'} ({pages} pages, {flagged} flagged)")
 
 

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 FOLIO_PLACES = ("bottom-center", "bottom-outside", "top-outside")
+# How far a size read back from a PDF may be from the design's and still be that size: PDF readers
+# give sizes to the hundredth of a point; the design's sizes differ by half a point or more.
+SIZE_TOLERANCE = 0.25
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,31 @@ class Design:
             return "bottom-center"
         vertical = self.folio.split("-")[0]
         return f"{vertical}-{'left' if left_page else 'right'}"
+
+    def text_block(self, width: float, recto: bool) -> tuple[float, float]:
+        """Left and right edges, in points, of the text block on a page `width` points wide: the
+        gutter on a recto's left and a verso's right, each margin to the thousandth of an inch
+        (as the PDFs' @page rules set them)."""
+        inches = width / 72
+        gutter, outer = round(inches * self.gutter, 3) * 72, round(inches * self.outer, 3) * 72
+        return (gutter, width - outer) if recto else (outer, width - gutter)
+
+    def call_limit(self, text_size: float) -> float:
+        """Type smaller than this, in text set at `text_size`, is a note call's: halfway between a
+        call's size and the smallest running type (the notes' or the text's)."""
+        return (text_size * self.call_scale + min(self.note_size, text_size)) / 2
+
+    def is_note_size(self, size: float) -> bool:
+        """Whether type of this size is set at the notes' size."""
+        return abs(size - self.note_size) <= SIZE_TOLERANCE
+
+    def is_title_size(self, size: float) -> bool:
+        """Whether type of this size is set at the chapter titles' size."""
+        return abs(size - self.chapter_title_size) <= SIZE_TOLERANCE
+
+    def is_head_size(self, size: float) -> bool:
+        """Whether type of this size is set at the running heads' and folios' size."""
+        return abs(size - self.head_size) <= SIZE_TOLERANCE
 
     def css_variables(self) -> str:
         """The design as CSS custom properties, for the stylesheets to read."""

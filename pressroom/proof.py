@@ -14,14 +14,14 @@ from html import escape
 from pathlib import Path
 from typing import Callable
 
-from .check import CheckResults, Finding, PdfReport, RuleResult
+from .check import CheckResults, FileReport, Finding, RuleResult
 from .model import Book
 from .output import atomic_path
 
 LARGE_SCALE = 1.5         # pixels per point for the large page: 108 dpi, a 6 x 9 in page at 648 x 972
 THUMB_WIDTH = 150         # CSS pixels
 THUMB_DENSITY = 2         # thumbnails drawn at twice their CSS size, for sharp high-density screens
-# What a flagged page's label says, per rule (check.py's rule keys).
+# What a flagged page's label says, per rule (the keys of pressroom/check's PDF rules).
 LABELS = {"notes": "note off its page", "measure": "past the margin", "opening": "opens on a verso",
           "contents": "contents number", "ending": "text missing", "fonts": "font not embedded"}
 
@@ -57,7 +57,7 @@ def write_proof(book: Book, results: CheckResults, target: Path, progress: Calla
     return sum(r.pages for r in results.pdfs), sum(len(r.flagged()) for r in results.pdfs)
 
 
-def draw_pages(report: PdfReport, folder: Path) -> list[DrawnPage]:
+def draw_pages(report: FileReport, folder: Path) -> list[DrawnPage]:
     """Each page of the PDF drawn large (page-NNNN.png) and small (thumb-NNNN.png) into `folder`."""
     import pypdfium2 as pdfium
     from PIL import Image
@@ -103,7 +103,7 @@ def spreads(count: int) -> list[tuple[int | None, int | None]]:
 # index.html: per PDF, its rules, what failed (linked to the pages), then the spreads.
 # ---------------------------------------------------------------------------------------------
 
-def pdf_section(report: PdfReport, pages: list[DrawnPage]) -> str:
+def pdf_section(report: FileReport, pages: list[DrawnPage]) -> str:
     """One PDF's part of the index page."""
     flagged, stem = report.flagged(), report.path.stem
     by_number = {page.number: page for page in pages}
@@ -118,7 +118,7 @@ def pdf_section(report: PdfReport, pages: list[DrawnPage]) -> str:
             f"{_problems(report)}<div class=\"spreads\">{spread_html}</div></section>")
 
 
-def _problems(report: PdfReport) -> str:
+def _problems(report: FileReport) -> str:
     """Each failure, with links to the pages it names."""
     items = "".join(
         f"<li>{escape(finding.text)} "
@@ -134,8 +134,11 @@ def _flag_count(count: int) -> str:
 
 def _rule_row(rule: RuleResult) -> str:
     percent = f"{100 * rule.passed // rule.total} %" if rule.total else "–"
+    count = f"{rule.passed}/{rule.total}"
+    if rule.figure:  # a rule that counts otherwise ("nothing found") says so in its own words
+        count, percent = rule.figure, ""
     status = '<td class="ok">ok</td>' if rule.ok else '<td class="failed">failed</td>'
-    return (f'<tr><th scope="row">{escape(rule.label)}</th><td>{rule.passed}/{rule.total}</td>'
+    return (f'<tr><th scope="row">{escape(rule.label)}</th><td>{escape(count)}</td>'
             f"<td>{percent}</td>{status}</tr>")
 
 
@@ -186,7 +189,7 @@ and labelled; click a page to see it large.</p>
 # One HTML page per PDF page: the page large, what failed on it, the pages either side.
 # ---------------------------------------------------------------------------------------------
 
-def write_page_views(book: Book, report: PdfReport, pages: list[DrawnPage], folder: Path) -> None:
+def write_page_views(book: Book, report: FileReport, pages: list[DrawnPage], folder: Path) -> None:
     """folder/page-NNNN.html for each page."""
     flagged = report.flagged()
     for index, page in enumerate(pages):
@@ -196,7 +199,7 @@ def write_page_views(book: Book, report: PdfReport, pages: list[DrawnPage], fold
         (folder / f"{page.stem}.html").write_text(html, "utf-8")
 
 
-def page_view(book: Book, report: PdfReport, page: DrawnPage, failures: list[tuple[RuleResult, Finding]],
+def page_view(book: Book, report: FileReport, page: DrawnPage, failures: list[tuple[RuleResult, Finding]],
               before: DrawnPage | None, after: DrawnPage | None) -> str:
     """A page drawn large, with its failures above it."""
     stem = report.path.stem

@@ -43,6 +43,9 @@ SAMPLE_REPORT = [
     "limits-of-influence.epub:",
     "  EPUBCheck                                  0 errors, 0 warnings  ok",
     "  Ace by DAISY                                       0 violations  ok",
+    "  chapters ending with their last sentence             3/3  100 %  ok",
+    "html:",
+    "  chapters ending with their last sentence             3/3  100 %  ok",
     "safety scan (scripts, actions, attachments, outside links):",
     "  limits-of-influence.pdf                           nothing found  ok",
     "  limits-of-influence-print.pdf                     nothing found  ok",
@@ -71,6 +74,13 @@ BROKEN = {
         "error[Q005]: chapters ending with their last sentence: 1/2", 5),
     "note-next-page.html": ("notes", "  notes on their call's page                           1/2   50 %  FAILED", [
         "      note 1 in “First Chapter”: called on page 3, printed on page 4"],
+        "error[Q001]: notes on their call's page: 1/2", 5),
+    "note-cut-short.html": ("notes", "  notes on their call's page                           1/2   50 %  FAILED", [
+        "      note 1 in “First Chapter”: page 3 prints it only in part: from “wrote them down.” on, it is "
+        "missing or differs"],
+        "error[Q001]: notes on their call's page: 1/2", 5),
+    "note-runs-on.html": ("notes", "  notes on their call's page                           1/2   50 %  FAILED", [
+        "      note 1 in “First Chapter”: called on page 3, runs on to page 4"],
         "error[Q001]: notes on their call's page: 1/2", 5),
 }
 
@@ -103,7 +113,8 @@ def test_the_sample_book_holds_every_rule(sample_build: Path, tmp_path: Path):
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[:-1] == SAMPLE_REPORT
-    assert re.fullmatch(r"check: every rule holds for 2 PDFs \(32 pages\) and 1 EPUB \(\d+\.\d s\)", lines[-1])
+    assert re.fullmatch(r"check: every rule holds for 2 PDFs \(32 pages\), 1 EPUB and 1 web edition \(\d+\.\d s\)",
+                        lines[-1])
     assert done.stderr == ""
 
 
@@ -189,11 +200,16 @@ def test_an_edition_missing_from_a_build_is_an_error_naming_it(sample_build: Pat
 
 
 def test_check_reads_the_sample_pages_as_pdfplumber_does(sample_build: Path):
-    """check.py reads with PDFium for speed; on the sample it must see what the tests' pdfplumber sees."""
-    from pressroom.check import notes_in, read_layout, read_pages
+    """check reads with PDFium for speed; on the sample it must see what the tests' pdfplumber sees."""
+    from pressroom.check.layout import read_layout
+    from pressroom.check.pages import read_pages
+    from pressroom.check.pdf import notes_in
+    from pressroom.manuscript.load import load_book
+    from pressroom.messages import Report
 
     pdf = sample_build / "limits-of-influence.pdf"
-    layout = read_layout(read_pages(pdf), [])
+    design = load_book(sample_build.parent / "manuscript", Report()).design
+    layout = read_layout(read_pages(pdf, design), [], design)
     calls, bodies = notes_in(layout, range(1, len(layout.pages) + 1))
     plumbed = read_notes(pdf)
     assert sorted((n, p) for n, pages in calls.items() for p in pages) == sorted(plumbed.calls)

@@ -122,8 +122,8 @@ def compare_pages(old: Snapshot, new: Snapshot, workdir: Path, progress) -> Page
     old_pdf, new_pdf = workdir / "old.pdf", workdir / "new.pdf"
     both((_build, old, old_pdf), (_build, new, new_pdf))
     progress("diff: reading both PDFs back and aligning their pages")
-    before = read_pages(old_pdf, *_margins(old))
-    after = read_pages(new_pdf, *_margins(new))
+    before = read_pages(old_pdf, *_margins(old), old.book.design)
+    after = read_pages(new_pdf, *_margins(new), new.book.design)
     return align_pages(before, after, old_pdf, new_pdf)
 
 
