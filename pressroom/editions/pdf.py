@@ -9,7 +9,8 @@ from markupsafe import Markup
 
 from .. import pagemap
 from ..context import BuildContext
-from ..messages import BuildError, error
+from ..images import PrintBox, print_fragments
+from ..messages import BuildError, Message, error
 from ..model import Book, Design, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
@@ -33,7 +34,9 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     Chapters are laid out in parallel and merged (editions/typeset.py) unless the context asks
     for one flow, or the PDF is tagged (a merge would break its structure tree).
     """
-    book, chapters, fragments = context.book, context.chapters(edition), context.fragments(edition)
+    book, chapters = context.book, context.chapters(edition)
+    fragments, warnings = sized_fragments(context, edition)
+    context.report.extend(warnings)
     context.progress(f"{edition.name}: typesetting with WeasyPrint")
     notes = sum(len(c.notes) for c in chapters)
     if context.store is not None and not context.single_flow and not edition.tagged:
@@ -43,8 +46,8 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
                        check=lambda placements: check_notes(placements, chapters))
         context.page_starts[edition.name] = tuple(done.starts)
         return Written(f"{done.pages} pages, {notes} notes on their call's page", done.pages, done.worker_peak_mb)
-    document = weasyprint.layout(book_html(book, edition, chapters, fragments), book.root, resource_roots(book),
-                                 label=f"{edition.name} edition")
+    document = weasyprint.layout(book_html(book, edition, chapters, fragments), book.root,
+                                 resource_roots(book, context.images(edition).folder), label=f"{edition.name} edition")
     check_notes(weasyprint.note_placements(document), chapters)
     context.page_starts[edition.name] = tuple(pagemap.page_starts(document))
     with atomic_path(target) as temporary:
@@ -58,14 +61,16 @@ def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageSt
     """Where each body page of a PDF edition begins: as this run laid it out, else from its
     chapters as laid out before (the cache's), else from a layout made now."""
     if edition.name not in context.page_starts:
-        book, chapters, fragments = context.book, context.chapters(edition), context.fragments(edition)
+        book, chapters = context.book, context.chapters(edition)
+        fragments, _warnings = sized_fragments(context, edition)  # told when the edition itself is built
         if context.store is not None and not edition.tagged:
             from .typeset import page_starts as typeset_starts
 
             starts = typeset_starts(book, edition, chapters, fragments, context.store, progress=lambda _: None)
         else:
             starts = pagemap.page_starts(weasyprint.layout(
-                book_html(book, edition, chapters, fragments), book.root, resource_roots(book),
+                book_html(book, edition, chapters, fragments), book.root,
+                resource_roots(book, context.images(edition).folder),
                 label=f"{edition.name} edition (its pages, for the EPUB)"))
         context.page_starts[edition.name] = tuple(starts)
     return context.page_starts[edition.name]
@@ -77,10 +82,30 @@ def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fra
     return render_page(page_environment("pdf", Theme(book.root)), "book.html", context)
 
 
-def resource_roots(book: Book) -> weasyprint.Resources:
-    """The folders a PDF's layout may read files from: the manuscript, and the styles it uses."""
+def resource_roots(book: Book, images: Path | None = None) -> weasyprint.Resources:
+    """The folders a PDF's layout may read files from: the manuscript, the styles it uses, and
+    the build cache's folder of converted images (`images`)."""
     styles = tuple(Theme(book.root).style_dirs)
-    return weasyprint.Resources((book.root, *styles), styles)
+    return weasyprint.Resources((book.root, *styles, *([images] if images else [])), styles)
+
+
+def sized_fragments(context: BuildContext, edition: Edition) -> tuple[Fragments, list[Message]]:
+    """The edition's HTML with every image sized for its page (images.print_size), and a warning
+    for each raster that would print below 150 dpi."""
+    fragments = context.fragments(edition)
+    chapters, notes, warnings = print_fragments(context.images(edition), fragments.chapters, fragments.notes,
+                                                print_box(edition, context.book.design))
+    return Fragments(chapters, notes), warnings
+
+
+def print_box(edition: Edition, design: Design) -> PrintBox:
+    """The text block images must fit, in points, as page_geometry sets the page."""
+    width, height = (_inches(v) for v in edition.trim)
+    gutter, outer = round(width * design.gutter, 3), round(width * design.outer, 3)
+    top, bottom = round(height * design.top, 3), round(height * design.bottom, 3)
+    leading = round(design.text_size_for(width) * design.leading, 1)
+    return PrintBox((width - gutter - outer) * 72, (height - top - bottom) * 72, leading,
+                    design.image_resolution, edition.name)
 
 
 def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
