@@ -124,6 +124,18 @@ def mark_images(blocks: list, lines, place: list | None = None) -> list:
     return transform(blocks, mark)
 
 
+def unmarked(blocks: list) -> list:
+    """The blocks without the images' places: what compares two revisions (diff/), where an image
+    a line further down is the same image."""
+
+    def unmark(node: dict):
+        if node["t"] == "Image" and "at" in node:
+            return {key: value for key, value in node.items() if key != "at"}
+        return None
+
+    return transform(blocks, unmark)
+
+
 # ------------------------------------------------------------------ the book's images
 
 

@@ -447,3 +447,25 @@ def test_file_types_are_judged_by_their_bytes_and_converted_ones_keep_the_pixel_
                 "TIFF, BMP and PDF figures are converted)")
     assert check_image(tmp_path, "images/bomb.gif") == (
         "R003", "image 'images/bomb.gif' is 10000×10000 pixels (100 MP, limit 40 MP): scale it down")
+
+
+def test_an_image_further_down_the_file_is_no_change_in_a_diff(tmp_path: Path):
+    import subprocess
+
+    from PIL import Image
+
+    from pressroom.diff.run import compare_sides, load_sides
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], capture_output=True, check=True)
+
+    manuscript = copy_manuscript("mini", tmp_path)
+    (manuscript / "images").mkdir()
+    Image.new("RGB", (60, 40), COLOURS["red"]).save(manuscript / "images" / "photo.png")
+    write_chapter(manuscript, "A night.[^dark]\n\n![A red photograph](images/photo.png)\n")
+    git("init", "-q")
+    git("-c", "user.email=e@example.org", "-c", "user.name=E", "add", ".")
+    git("-c", "user.email=e@example.org", "-c", "user.name=E", "commit", "-qm", "first")
+    write_chapter(manuscript, "A night.[^dark]\n\nA new paragraph.\n\n![A red photograph](images/photo.png)\n")
+    before, after = load_sides(manuscript, "HEAD", None, tmp_path / ".work")
+    assert compare_sides(before, after)[2].summary() == "1 chapter changed: +3 -0 words"
