@@ -4,6 +4,7 @@
       .texts(edition)      each chapter's Jinja rendered for the edition
       .chapters(edition)   parsed, checked, resolved: editions whose texts are equal share one parse
       .fragments(edition)  the HTML of those chapters and notes: one pandoc run per parse
+      .images(edition)     the images those chapters use: real type, size, the file each edition ships
       .page_starts         where each page of a laid-out edition begins (the EPUB's page list)
 
 Every command that needs a book's chapters (build, check, proof, watch, diff) goes through
@@ -24,6 +25,7 @@ from .resolve import ResolvedChapter, resolve
 
 if TYPE_CHECKING:
     from .editions.fragments import Fragments
+    from .images import BookImages
     from .pagemap import PageStart
 
 Progress = Callable[[str], None]
@@ -61,6 +63,7 @@ class BuildContext:
     _texts: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     _prepared: dict[tuple, list[ResolvedChapter]] = field(default_factory=dict)
     _fragments: dict[tuple, "Fragments"] = field(default_factory=dict)
+    _images: dict[tuple, "BookImages"] = field(default_factory=dict)
 
     def texts(self, edition: Edition) -> dict[str, str]:
         """Each chapter's Markdown as this edition sees it (its Jinja rendered)."""
@@ -83,6 +86,15 @@ class BuildContext:
         if key not in self._fragments:
             self._fragments[key] = render_fragments(self.chapters(edition), self.store)
         return self._fragments[key]
+
+    def images(self, edition: Edition) -> "BookImages":
+        """The images the edition's chapters use, checked, measured and converted once (images.py)."""
+        from .images import book_images
+
+        key = self._key(edition)
+        if key not in self._images:
+            self._images[key] = book_images(self.book, self.chapters(edition), self.store)
+        return self._images[key]
 
     def same_text(self, one: Edition, other: Edition) -> bool:
         """Whether two editions render every chapter to the same Markdown."""

@@ -9,7 +9,7 @@ in C code that no Python timer can interrupt.
 
 Input shapes: nesting deeper than a book needs (which overflows WeasyPrint's and Python's
 stacks), tables larger than a page can hold, and images whose header promises more pixels
-than we will decode, or whose bytes are not what their name says.
+than we will decode, or whose bytes are no image we read.
 """
 
 from __future__ import annotations
@@ -263,15 +263,25 @@ def _table_problem(table: dict) -> str | None:
 
 # --- images -------------------------------------------------------------------------------------
 
-IMAGE_KINDS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".svg": "SVG"}
+# An image's type is what its first bytes say, whatever its name: PNG, JPEG and SVG go into every
+# edition as they are; the others are converted (pressroom/images.py) to PNG.
+SHIPPED_TYPES = ("PNG", "JPEG", "SVG")
+CONVERTED_TYPES = ("GIF", "WebP", "TIFF", "BMP", "PDF")
+NAMED_TYPES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".svg": "SVG", ".gif": "GIF", ".webp": "WebP",
+               ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP", ".pdf": "PDF"}
+# Pillow opens only the decoder the bytes were sniffed as: never EPS (Ghostscript) or another plugin.
+PILLOW_FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "GIF": "GIF", "WebP": "WEBP", "TIFF": "TIFF", "BMP": "BMP"}
+PDF_FIGURE_DPI = 300
+TYPES_ADVICE = "use PNG, JPEG or SVG (GIF, WebP, TIFF, BMP and PDF figures are converted)"
 
 
 def check_image(root: Path, target: str) -> tuple[str, str] | None:
     """(code, why) the image file `target` (relative to the manuscript `root`) may not be used, or None.
 
     It must resolve, through any symlinks, to a regular file under images/, not too large, whose
-    first bytes say it is the PNG, JPEG or SVG its name says, with a sane pixel count; an SVG
-    must parse without a DTD or entities and point at nothing outside itself.
+    first bytes say it is an image we read (its name may say otherwise: images.py warns), with a
+    sane pixel count; an SVG must parse without an internal DTD subset or entities and point at
+    nothing outside itself.
     """
     images = root / "images"
     path = root / target
@@ -286,18 +296,21 @@ def check_image(root: Path, target: str) -> tuple[str, str] | None:
         return "P003", f"image {target!r} is not a regular file"
     if info.st_size > MAX_IMAGE_BYTES:
         return "R003", f"image {target!r} is {info.st_size >> 20} MiB (limit {MAX_IMAGE_BYTES >> 20} MiB)"
-    expected = IMAGE_KINDS.get(real.suffix.lower()) or IMAGE_KINDS.get(path.suffix.lower())
-    if expected is None:
-        return "R004", f"image {target!r}: only PNG, JPEG and SVG images are allowed (.png, .jpg, .svg)"
-    with open(real, "rb") as handle:
-        head = handle.read(64)
-    found = _magic(head)
-    if found != expected:
-        what = f"a {found} file" if found else "not a PNG, JPEG or SVG file"
-        return "R004", f"image {target!r} is {what}, but its name says {expected}"
+    found = image_type(real)
+    if found not in SHIPPED_TYPES + CONVERTED_TYPES:
+        what = f"a {found} file" if found else "not an image file Pressroom reads"
+        return "R004", f"image {target!r} is {what}: {TYPES_ADVICE}"
     if found == "SVG":
         return _svg_problem(real, target)
-    return _pixel_problem(real, target)
+    if found == "PDF":
+        return _pdf_problem(real, target)
+    return _pixel_problem(real, target, found)
+
+
+def image_type(path: Path) -> str | None:
+    """The type the file's first bytes say it is ("PNG", "SVG", "PostScript", …), or None."""
+    with open(path, "rb") as handle:
+        return _magic(handle.read(64))
 
 
 def _magic(head: bytes) -> str | None:
@@ -307,6 +320,14 @@ def _magic(head: bytes) -> str | None:
         return "JPEG"
     if head.startswith((b"GIF87a", b"GIF89a")):
         return "GIF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "TIFF"
+    if head.startswith(b"BM") and len(head) >= 26 and head[14] in (12, 40, 52, 56, 64, 108, 124):
+        return "BMP"  # "BM" and a known header size: two letters alone would take any text for one
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"avif", b"avis"):
+        return "HEIF/AVIF"
     if head.startswith(b"%!PS") or head.startswith(b"\xc5\xd0\xd3\xc6"):
         return "PostScript"
     if head.startswith(b"%PDF"):
@@ -317,32 +338,109 @@ def _magic(head: bytes) -> str | None:
     return None
 
 
-def _pixel_problem(path: Path, target: str) -> tuple[str, str] | None:
+def _pixel_problem(path: Path, target: str, found: str = "PNG") -> tuple[str, str] | None:
     from PIL import Image
 
     try:
-        with Image.open(path) as image:  # reads the header only
+        with Image.open(path, formats=[PILLOW_FORMATS[found]]) as image:  # reads the header only
             width, height = image.size
     except Exception as exc:  # Pillow raises many kinds for a damaged header
         return "R004", f"image {target!r} cannot be read: {exc}"
+    return _too_many_pixels(target, width, height)
+
+
+def _too_many_pixels(target: str, width: int, height: int) -> tuple[str, str] | None:
     if width * height > MAX_IMAGE_PIXELS:
         return "R003", (f"image {target!r} is {width}×{height} pixels ({width * height / 1e6:.0f} MP, "
                 f"limit {MAX_IMAGE_PIXELS / 1e6:.0f} MP): scale it down")
     return None
 
 
-def _svg_problem(path: Path, target: str) -> tuple[str, str] | None:
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import parse
-    from xml.etree.ElementTree import ParseError
+def _pdf_problem(path: Path, target: str) -> tuple[str, str] | None:
+    """A PDF figure must open (no password) and have a page; its first page is what is used."""
+    import pypdfium2
 
     try:
-        tree = parse(str(path), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        document = pypdfium2.PdfDocument(str(path))
+    except Exception as exc:  # pdfium: damaged, encrypted
+        return "R004", f"PDF figure {target!r} cannot be read: {exc}"
+    try:
+        if len(document) == 0:
+            return "R004", f"PDF figure {target!r} has no page"
+        width, height = document[0].get_size()
+    finally:
+        document.close()
+    if width <= 0 or height <= 0:
+        return "R004", f"PDF figure {target!r} has an empty first page"
+    return None
+
+
+# An ordinary DOCTYPE (`<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://…">`) is accepted and
+# never fetched; an internal subset, where entities are declared, is not. The DOCTYPE's grammar
+# without an internal subset: images.py drops exactly this from the copy the editions ship.
+QUOTED = r"(?:\"[^\"]*\"|'[^']*')"
+SVG_DOCTYPE = re.compile(rf"<!DOCTYPE\s+[^\s>\[]+(?:\s+(?:PUBLIC\s+{QUOTED}\s+{QUOTED}|PUBLIC\s+{QUOTED}|SYSTEM\s+{QUOTED}))?\s*>")
+
+
+class _Refused(Exception):
+    pass
+
+
+def _svg_declarations_problem(data: bytes) -> str | None:
+    """What an SVG declares that an image may not: an internal DTD subset, entities, stylesheets.
+
+    Expat reads the declarations with parameter entities off, so an external DTD is never
+    fetched; it stops at the first one, before any entity could be expanded.
+    """
+    from xml.parsers import expat
+
+    def doctype(_name, _system, _public, internal_subset):
+        if internal_subset:
+            raise _Refused("a DOCTYPE with an internal subset (where entities are declared)")
+
+    def entity(name, *_rest):
+        raise _Refused(f"an entity declaration ({name})")
+
+    def reference(name, *_rest):
+        raise _Refused(f"a reference to an entity its DOCTYPE would define (&{name};)")
+
+    def instruction(target, _data):
+        if target.lower() == "xml-stylesheet":
+            raise _Refused("an xml-stylesheet instruction (a style sheet from outside the file)")
+
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+    parser.UnparsedEntityDeclHandler = entity
+    parser.SkippedEntityHandler = reference
+    parser.ExternalEntityRefHandler = reference
+    parser.ProcessingInstructionHandler = instruction
+    try:
+        parser.Parse(data, True)
+    except _Refused as refused:
+        return str(refused)
+    except expat.ExpatError:
+        return None  # not well-formed: the parse below says where
+    return None
+
+
+def _svg_problem(path: Path, target: str) -> tuple[str, str] | None:
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+    from xml.etree.ElementTree import ParseError
+
+    data = path.read_bytes()
+    declared = _svg_declarations_problem(data)
+    if declared:
+        return "R005", f"SVG {target!r} has {declared}, which images may not carry: remove it"
+    try:
+        root = fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         return "R005", f"SVG {target!r} has a DTD or entities, which images may not carry ({type(exc).__name__})"
     except ParseError as exc:
         return "R005", f"SVG {target!r} is not well-formed XML: {exc}"
-    elements = list(tree.iter())
+    elements = list(root.iter())
     if len(elements) > MAX_SVG_ELEMENTS:
         return "R003", f"SVG {target!r} has {len(elements)} elements (limit {MAX_SVG_ELEMENTS})"
     if _local(elements[0].tag) != "svg":

@@ -110,6 +110,7 @@ class Design:
     bottom: float
     folio: str
     contents_title: str
+    image_resolution: float = 300.0  # dpi a raster prints at when it has room: its 1:1 size, never larger
 
     def text_size_for(self, width_in: float) -> float:
         """The body text's size on a page `width_in` inches wide."""

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-from . import limits, sanitize, workers
+from . import images, limits, sanitize, workers
 from .cache import Store, code_digest, digest, tree_digest
-from .messages import BuildError, Message, Report, error
+from .messages import BuildError, Message, Report, error, warning
 from .model import Book, Chapter, Note
 from .links import is_file_link, mark_links
 from .notes import SourceLines, identify_notes, inline_notes_as_spans
@@ -199,7 +199,7 @@ def _check_chapter(chapter: Chapter, text: str, raw: str | BuildError, report: R
     """The chapter's blocks once checked and cleaned (notes not yet filled in, each call identified)."""
     ast = read_checked(raw, chapter.shown, chapter.body_line - 1, report)
     report.extend(check_policy(ast["blocks"], chapter.shown, line_offset=chapter.body_line - 1, root=root))
-    blocks = mark_links(identify_notes(ast["blocks"], text, lines), lines)
+    blocks = images.mark_images(mark_links(identify_notes(ast["blocks"], text, lines), lines), lines)
     return sanitize.clean_blocks(strip_sourcepos(blocks))
 
 
@@ -237,7 +237,8 @@ def _parse_notes(book: Book, notes: list[Note], raw: str | BuildError) -> tuple[
     result: dict[str, list] = {}
     for div in sanitize.clean_blocks(strip_sourcepos(ast["blocks"])):
         note = notes[int(div["c"][0][0][1:])]
-        result[note.id] = mark_links(div["c"][1], None, place=[note.pos.line, note.pos.col, note.pos.path])
+        place = [note.pos.line, note.pos.col, note.pos.path]
+        result[note.id] = images.mark_images(mark_links(div["c"][1], None, place=place), None, place=place)
     divs = {_div_id(b): b for b in ast["blocks"] if b["t"] == "Div"}
     for i, note in enumerate(notes):
         raw_div = [divs[f"n{i}"]] if f"n{i}" in divs else []
@@ -279,7 +280,8 @@ def check_policy(blocks: list, shown: str, line_offset: int = 0, root: Path | No
     """What a manuscript may not carry into an edition: raw markup, unsafe links, attributes, stray images.
 
     Raw HTML is judged by sanitize.raw_messages (errors for hostile markup, warnings for what is
-    dropped); with `root`, every image file is opened and checked too (limits.check_image).
+    dropped); with `root`, every image file is opened and checked too (images.policy): an error,
+    or a warning for an image whose name lies about its type or that will be converted.
     """
     messages: list[Message] = sanitize.raw_messages(blocks, shown, line_offset)
 
@@ -288,40 +290,49 @@ def check_policy(blocks: list, shown: str, line_offset: int = 0, root: Path | No
         if problems:  # positions are worked out only where there is something to report
             line, col = line_col(pos)
             where = (shown, line + line_offset if line else 0, col)
-            messages.extend(error(code, *where, text) for code, text in problems)
+            messages.extend((warning if severity == "warning" else error)(code, *where, text)
+                            for severity, code, text in problems)
 
     walk(blocks, check)
     return messages
 
 
-def _problems(node: dict, root: Path | None) -> list[tuple[str, str]]:
+def _problems(node: dict, root: Path | None) -> list[tuple[str, str, str]]:
+    """(severity, code, text) for each problem of the node."""
     t = node["t"]
-    problems = _attribute_problems(node)
+    problems = [("error", code, text) for code, text in _attribute_problems(node)]
     if t in ("RawBlock", "RawInline") and node["c"][0] != "html":
-        problems.append(("P001", f"raw {node['c'][0]} is not allowed in a manuscript"))
+        problems.append(("error", "P001", f"raw {node['c'][0]} is not allowed in a manuscript"))
     if t == "Link":
         target = node["c"][2][0]
         # A link to another chapter's file is settled with the whole book (links.py).
         problem = None if is_file_link(target) else sanitize.link_problem(target)
         if problem:
-            problems.append(("P002", problem))
+            problems.append(("error", "P002", problem))
     if t == "Image":
-        problem = image_problem(node["c"][2][0], root)
-        if problem:
-            problems.append(problem)
+        problems.extend(image_messages(node["c"][2][0], root))
     return problems
 
 
 def image_problem(target: str, root: Path | None) -> tuple[str, str] | None:
     """Why an image reference may not be used: its path first, then (with `root`) its file."""
+    errors = [(code, text) for severity, code, text in image_messages(target, root) if severity == "error"]
+    return errors[0] if errors else None
+
+
+def image_messages(target: str, root: Path | None) -> list[tuple[str, str, str]]:
+    """(severity, code, text) for an image reference: its path first, then (with `root`) its file."""
     parts = urlsplit(target)
     path = unquote(parts.path)
+    if parts.scheme.lower() in ("http", "https", "ftp") or (parts.netloc and not parts.scheme):
+        return [("error", "P003", f"image {target!r} is on the web: images must be files under images/ "
+                                  "(download it into images/ and refer to it there); a build fetches nothing")]
     if parts.scheme or parts.netloc or parts.query or parts.fragment or path.startswith("/") \
             or "\\" in path or ".." in path.split("/") or not path.startswith("images/") or "\0" in path:
-        return "P003", f"image {target!r} must be a file under images/"
+        return [("error", "P003", f"image {target!r} must be a file under images/")]
     if root is None:
-        return None
-    return limits.check_image(root, path)
+        return []
+    return images.policy(root, path)
 
 
 def _attribute_problems(node: dict) -> list[tuple[str, str]]:

@@ -12,16 +12,17 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from .pandoc_ast import is_node
+from .pandoc_ast import is_node, transform
 from .resolve import ResolvedChapter, ResolvedNote
 
 MIN_ENDING = 40  # a last sentence shorter than this is searched with the one before it
 SENTENCE_END = re.compile(r"(?<=[.!?…])[”’\")\]]*\s+")
 # Set aside when comparing text: spaces, hyphens (soft, hard, at line ends) and invisible joiners.
 HYPHENS_AND_SPACES = re.compile(r"[\s\u00ad\u2010\u2011\u200b-\u200d\u2060\ufeff-]+")
-# Blocks whose words need not print as running text: a figure's alt text, code (set in its own
-# face, its lines cut where the page says), a table (cells read across columns).
-NOT_RUNNING_TEXT = {"Figure", "CodeBlock", "Table", "RawBlock", "HorizontalRule"}
+# Blocks whose words need not print as running text: code (set in its own face, its lines cut
+# where the page says), a table (cells read across columns). Of a figure only its caption prints
+# (an image's alt text never does).
+NOT_RUNNING_TEXT = {"CodeBlock", "Table", "RawBlock", "HorizontalRule"}
 # The marks pandoc's writers print around a Quoted node (its smart quotes).
 QUOTES = {"DoubleQuote": ("“", "”"), "SingleQuote": ("‘", "’")}
 # What a list item's marker prints as, squeezed: a bullet, or a number or letter with its stop.
@@ -129,7 +130,7 @@ def last_sentence(blocks: list) -> str:
             continue
         if not running_text(block):
             continue
-        text = printed_text(block)
+        text = printed_text(_printed(block))
         if text:
             sentences = SENTENCE_END.split(text)
             ending = sentences.pop()
@@ -158,8 +159,22 @@ def _inner_blocks(block: dict) -> list | None:
     return None
 
 
+def _printed(block: dict) -> list:
+    """What of the block prints as text: a figure's caption, not an image's alt text, nor code or
+    a table inside it (a chapter may end on a figure, or a quotation holding one)."""
+
+    def printed(node: dict):
+        if node["t"] == "Image" or node["t"] in NOT_RUNNING_TEXT:
+            return []
+        if node["t"] == "Figure":
+            return node["c"][1][1]  # its caption's blocks
+        return None
+
+    return transform([block], printed)
+
+
 def running_text(block: dict) -> bool:
-    """Whether a block prints its words as running text (not a figure, code, a table or images)."""
+    """Whether a block prints its words as running text (not code, a table or images alone)."""
     if block["t"] in NOT_RUNNING_TEXT:
         return False
     if block["t"] in ("Para", "Plain"):

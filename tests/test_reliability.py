@@ -65,7 +65,8 @@ def test_A2_oversized_files_are_refused_before_they_are_read(tmp_path: Path):
 
 def test_A3_remote_image_is_refused_and_never_fetched(tmp_path: Path):
     refused(tmp_path, "A3-remote-image", [
-        f"{CH1}:4:17: error[P003]: image 'https://tracker.example/p.png' must be a file under images/",
+        f"{CH1}:4:17: error[P003]: image 'https://tracker.example/p.png' is on the web: images must be files "
+        "under images/ (download it into images/ and refer to it there); a build fetches nothing",
     ])
 
 
@@ -136,7 +137,8 @@ def test_A7_percent_encoded_image_path_is_refused(tmp_path: Path):
 
 def test_A8_svg_with_an_external_entity_is_refused(tmp_path: Path):
     refused(tmp_path, "A8-svg-entity", [
-        f"{CH1}:6:1: error[R005]: SVG 'images/map.svg' has a DTD or entities, which images may not carry (DTDForbidden)",
+        f"{CH1}:6:1: error[R005]: SVG 'images/map.svg' has a DOCTYPE with an internal subset (where entities "
+        "are declared), which images may not carry: remove it",
     ])
 
 
@@ -146,10 +148,14 @@ def test_A9_image_type_is_judged_by_its_bytes(tmp_path: Path):
     def prepare(manuscript: Path) -> None:
         Image.new("RGB", (4, 4), "white").save(manuscript / "images" / "photo.jpg", format="PNG")
 
-    refused(tmp_path, "A9-image-type", [
-        f"{CH1}:6:1: error[R004]: image 'images/figure.eps': only PNG, JPEG and SVG images are allowed (.png, .jpg, .svg)",
-        f"{CH1}:8:1: error[R004]: image 'images/photo.jpg' is a PNG file, but its name says JPEG",
+    # The bytes decide: EPS (PostScript, which Pillow would hand to Ghostscript) is refused; a PNG
+    # named .jpg is used as the PNG it is, with a warning (tests/test_images.py builds one).
+    stderr = refused(tmp_path, "A9-image-type", [
+        f"{CH1}:6:1: error[R004]: image 'images/figure.eps' is a PostScript file: use PNG, JPEG or SVG "
+        "(GIF, WebP, TIFF, BMP and PDF figures are converted)",
     ], prepare=prepare)
+    assert (f"{CH1}:8:1: warning[K001]: image 'images/photo.jpg' is a PNG file, but its name says JPEG: "
+            "it is used as the PNG it is (rename it photo.png)") in stderr.splitlines()
 
 
 # --- B. Raw markup, attributes, links -----------------------------------------------------------
@@ -302,7 +308,8 @@ def test_C5_text_outside_the_text_block_fails_the_pdf(tmp_path: Path):
 
 def test_C6_svg_entity_bomb_is_refused_before_any_parser_expands_it(tmp_path: Path):
     refused(tmp_path, "C6-svg-bomb", [
-        f"{CH1}:6:1: error[R005]: SVG 'images/lol.svg' has a DTD or entities, which images may not carry (DTDForbidden)",
+        f"{CH1}:6:1: error[R005]: SVG 'images/lol.svg' has a DOCTYPE with an internal subset (where entities "
+        "are declared), which images may not carry: remove it",
     ])
 
 

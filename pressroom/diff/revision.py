@@ -21,6 +21,7 @@ from ..manuscript.load import load_book, scan_notes
 from ..messages import BuildError, Message, Report, fail
 from ..model import Book, Chapter
 from ..context import prepare, render_texts
+from ..images import unmarked
 from ..resolve import ResolvedChapter
 from ..tools import git
 
@@ -131,7 +132,9 @@ def _labelled(chapter: ResolvedChapter, snapshot: Snapshot) -> ResolvedChapter:
                      book.chapters[: [c.id for c in book.chapters].index(chapter.id)])
     notes = tuple(replace(n, label=before + index[(n.call.line, n.call.col)]) if n.call and
                   (n.call.line, n.call.col) in index else n for n in chapter.notes)
-    return replace(chapter, notes=notes)
+    # An image's place in the file (images.py marks it) is no part of what the text says.
+    notes = tuple(replace(n, blocks=unmarked(n.blocks)) for n in notes)
+    return replace(chapter, blocks=unmarked(chapter.blocks), notes=notes)
 
 
 def chunks(text: str) -> list[tuple[int, int]]:

@@ -34,7 +34,7 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import lxml.html
 from lxml import etree
@@ -52,15 +52,13 @@ from ..resolve import ResolvedChapter
 from ..theme import TEMPLATES, Theme
 from ..tools import git
 from . import Written
+from ..images import BookImages, screen_fragments
 from .fragments import NOTE_CALL, Fragments
-from .html import book_images
 
 SUBSETS = "font-subsets"  # cache kind: a font cut down to a book's characters
 FONT_FILES = ("LinLibertine_R.otf", "LinLibertine_RI.otf", "LinLibertine_RB.otf", "LinLibertine_RBI.otf")
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
-MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-               ".svg": "image/svg+xml", ".webp": "image/webp"}
 ID_HREF = re.compile(r'href="#([^"]+)"')
 
 
@@ -79,7 +77,9 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     """Write the EPUB 3 to `target` atomically; the same sources give the same bytes."""
     book, chapters, fragments = context.book, context.chapters(edition), context.fragments(edition)
     context.progress(f"{edition.name}: writing EPUB 3")
-    images = book_images(book, chapters)  # every image a file inside the manuscript, each with alt text
+    images = context.images(edition)  # every image checked, each with alt text, converted where need be
+    # Chapters are in text/, images in images/: each <img> points there, with its pixel size.
+    fragments = Fragments(*screen_fragments(images, fragments.chapters, fragments.notes, prefix="../"))
     starts = print_pages(context, edition)
     env = page_environment("epub", Theme(book.root))
     values = book_context(book, edition)
@@ -339,7 +339,7 @@ def _check_well_formed(name: str, text: str) -> None:
 # ------------------------------------------------------------------ the package
 
 
-def accessibility(book: Book, images: list[str], paged: bool) -> dict:
+def accessibility(book: Book, images: BookImages | list, paged: bool) -> dict:
     """The EPUB Accessibility 1.1 metadata, from what the book holds."""
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
     if images:
@@ -364,7 +364,7 @@ def identifier(book: Book, edition: Edition) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'urn:pressroom:{book.slug}:{edition.name}')}"
 
 
-def _items(book: Book, pages: dict[str, str], images: list[str], cover, chapter_names: list[str],
+def _items(book: Book, pages: dict[str, str], images: BookImages, cover, chapter_names: list[str],
            store: Store | None = None) -> list[Item]:
     text = "".join(pages.values())
     items = [
@@ -380,12 +380,10 @@ def _items(book: Book, pages: dict[str, str], images: list[str], cover, chapter_
     for index, font in enumerate(FONT_FILES, start=1):
         items.append(Item(f"font-{index}", f"fonts/{font}", "font/otf",
                           _subset_cached(theme.style(f"fonts/{font}"), text, store)))
-    for index, relative in enumerate(images, start=1):
-        suffix = PurePosixPath(relative).suffix.lower()
-        if suffix not in MEDIA_TYPES:
-            raise fail("E002", relative, 0, 0, f"images of type {suffix!r} cannot go into an EPUB: "
-                       f"use one of {', '.join(sorted(MEDIA_TYPES))}")
-        items.append(Item(f"image-{index}", relative, MEDIA_TYPES[suffix], (book.root / relative).read_bytes()))
+    for index, image in enumerate(images, start=1):
+        if image.name == f"images/{cover.name}":
+            continue  # the cover, used in the text too: one file
+        items.append(Item(f"image-{index}", image.name, image.media_type, image.file.read_bytes()))
     return items
 
 

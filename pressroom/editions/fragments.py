@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ..cache import Store, code_digest, digest
+from ..images import for_pandoc
 from ..resolve import ResolvedChapter
 from ..sanitize import second_layer
 from ..tools import pandoc
@@ -39,10 +40,10 @@ def render_fragments(chapters: list[ResolvedChapter], store: Store | None = None
     blocks: list = []
     for chapter in missing:
         blocks.append(_marker("chapter", chapter.id))
-        blocks.extend(chapter.blocks)
+        blocks.extend(for_pandoc(chapter.blocks))
         for note in chapter.notes:
             blocks.append(_marker("note", str(note.number)))
-            blocks.extend(note.blocks)
+            blocks.extend(for_pandoc(note.blocks))
     result: dict[str, dict] = {"chapter": {}, "note": {}}
     if missing:
         html = CODE_LINE_LINK.sub("", pandoc.write_html(pandoc.document(blocks), label="book"))

@@ -17,15 +17,13 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from markupsafe import Markup
 
 from ..context import BuildContext
-from ..messages import BuildError, error
+from ..images import screen_fragments
 from ..model import Book, Edition
 from ..output import atomic_path
-from ..pandoc_ast import walk
 from ..render import book_context, page_environment, render_page
 from ..resolve import ResolvedChapter
 from ..theme import TEMPLATES, Theme
@@ -52,7 +50,8 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     """Render every page and the search index, then swap the whole folder in at once."""
     book, chapters, fragments = context.book, context.chapters(edition), context.fragments(edition)
     context.progress(f"{edition.name}: writing the web edition")
-    images = book_images(book, chapters)
+    images = context.images(edition)  # every image checked, each with alt text, converted where need be
+    fragments = Fragments(*screen_fragments(images, fragments.chapters, fragments.notes))
     pages = render_pages(book, edition, chapters, fragments)
     theme = Theme(book.root)
     with atomic_path(target) as temporary:
@@ -66,10 +65,10 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
         for pattern in FONT_FILES:
             for font in theme.fonts(pattern):
                 shutil.copyfile(font, temporary / "fonts" / font.name)
-        for relative in images:
-            destination = temporary / relative
+        for image in images:
+            destination = temporary / image.name
             destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(book.root / relative, destination)
+            shutil.copyfile(image.file, destination)
         words = pagefind.index_site(temporary, label=f"{edition.name} edition")
     notes = sum(len(c.notes) for c in chapters)
     return Written(f"{len(chapters)} chapter pages, {notes} notes, {len(images)} images, {words} words indexed")
@@ -162,65 +161,3 @@ def stylesheet(theme: Theme) -> str:
     """The one stylesheet of the site, from the shared font set-up, base and web styles."""
     parts = [f"/* styles/{name} */\n{theme.read_style(name).strip()}\n" for name in STYLESHEETS]
     return "\n".join(parts)
-
-
-def book_images(book: Book, chapters: list[ResolvedChapter]) -> list[str]:
-    """The images the book uses (paths relative to the manuscript), each a file inside it, each described.
-
-    An image without alt text is a manuscript error at the image's place in its chapter (or at
-    its note in notes.yaml): readers who cannot see it get nothing else.
-    """
-    found: dict[str, str] = {}
-    problems = []
-    for chapter in chapters:
-        sources = [(chapter.shown, chapter.blocks, None)]
-        sources += [(chapter.shown, note.blocks, note) for note in chapter.notes]
-        for shown, blocks, note in sources:
-
-            def collect(node: dict, _pos: str, shown: str = shown, note=note, chapter=chapter) -> None:
-                if node["t"] == "Image":
-                    url = node["c"][2][0]
-                    found.setdefault(url, shown)
-                    if not _plain_text(node["c"][1]).strip():
-                        problems.append(_missing_alt(book, chapter, note, url))
-
-            walk(blocks, collect)
-    images = []
-    for url, shown in sorted(found.items()):
-        relative = unquote(urlsplit(url).path)
-        path = (book.root / relative).resolve()
-        if not (path.is_relative_to(book.root.resolve()) and path.is_file()):
-            problems.append(error("H002", shown, 0, 0, f"image {url!r} is not a file inside the manuscript folder"))
-        else:
-            images.append(relative)
-    if problems:
-        raise BuildError(problems)
-    return images
-
-
-def _plain_text(inlines: list) -> str:
-    text: list[str] = []
-
-    def collect(node: dict, _pos: str) -> None:
-        if node["t"] == "Str":
-            text.append(node["c"])
-
-    walk(inlines, collect)
-    return "".join(text)
-
-
-def _missing_alt(book: Book, chapter: ResolvedChapter, note, url: str):
-    """H003 at the image's `![` in the chapter's source (the note's entry for a notes.yaml note)."""
-    text = f"image {url!r} has no alt text: describe it between the brackets, ![A map of …]({url})"
-    source = next((c for c in book.chapters if c.id == chapter.id), None)
-    if note is not None and note.note_id in book.notes:
-        pos = book.notes[note.note_id].pos
-        return error("H003", pos.path, pos.line, pos.col, text)
-    if source is not None:
-        at = source.body.find(f"]({url}")
-        start = source.body.rfind("![", 0, at) if at >= 0 else -1
-        if start >= 0:
-            line = source.body_line + source.body.count("\n", 0, start)
-            col = start - source.body.rfind("\n", 0, start)
-            return error("H003", chapter.shown, line, col, text)
-    return error("H003", chapter.shown, 0, 0, text)

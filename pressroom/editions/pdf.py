@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from .. import pagemap
 from ..context import BuildContext
+from ..images import PrintBox, print_fragments
 from ..messages import BuildError, Message, Report, error
 from ..model import BEFORE_CONTENTS, Book, Design, Edition
 from ..output import atomic_path
@@ -34,7 +35,9 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     Chapters are laid out in parallel and merged (editions/typeset.py) unless the context asks
     for one flow, or the PDF is tagged (a merge would break its structure tree).
     """
-    book, chapters, fragments = context.book, context.chapters(edition), context.fragments(edition)
+    book, chapters = context.book, context.chapters(edition)
+    fragments, warnings = sized_fragments(context, edition)
+    context.report.extend(warnings)
     context.progress(f"{edition.name}: typesetting with WeasyPrint")
     notes = sum(len(c.notes) for c in chapters)
     if context.store is not None and not context.single_flow and not edition.tagged:
@@ -45,8 +48,8 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
         context.page_starts[edition.name] = tuple(done.starts)
         return Written(f"{done.pages} pages, {notes} notes on their call's page", done.pages, done.worker_peak_mb)
     label, warnings = f"{edition.name} edition", []
-    document = weasyprint.layout(book_html(book, edition, chapters, fragments), book.root, resource_roots(book),
-                                 label=label, warnings=warnings, sections=chapter_labels(chapters))
+    document = weasyprint.layout(book_html(book, edition, chapters, fragments), book.root,
+                                 resource_roots(book, context.images(edition).folder), label=label, warnings=warnings, sections=chapter_labels(chapters))
     report_once(context.report, warnings)
     check_notes(weasyprint.note_placements(document), chapters)
     context.page_starts[edition.name] = tuple(pagemap.page_starts(document))
@@ -61,7 +64,8 @@ def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageSt
     """Where each body page of a PDF edition begins: as this run laid it out, else from its
     chapters as laid out before (the cache's), else from a layout made now."""
     if edition.name not in context.page_starts:
-        book, chapters, fragments = context.book, context.chapters(edition), context.fragments(edition)
+        book, chapters = context.book, context.chapters(edition)
+        fragments, _warnings = sized_fragments(context, edition)  # told when the edition itself is built
         if context.store is not None and not edition.tagged:
             from .typeset import page_starts as typeset_starts
 
@@ -70,7 +74,8 @@ def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageSt
         else:
             warnings = []
             starts = pagemap.page_starts(weasyprint.layout(
-                book_html(book, edition, chapters, fragments), book.root, resource_roots(book),
+                book_html(book, edition, chapters, fragments), book.root,
+                resource_roots(book, context.images(edition).folder),
                 label=f"{edition.name} edition (its pages, for the EPUB)", warnings=warnings,
                 sections=chapter_labels(chapters)))
             report_once(context.report, warnings)
@@ -84,12 +89,14 @@ def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fra
     return render_page(page_environment("pdf", Theme(book.root)), "book.html", context)
 
 
-def resource_roots(book: Book) -> weasyprint.Resources:
-    """The folders a PDF's layout may read files from: the manuscript, and the styles it uses
-    (named in messages as the book's styles/… or pressroom/styles/…)."""
+def resource_roots(book: Book, images: Path | None = None) -> weasyprint.Resources:
+    """The folders a PDF's layout may read files from: the manuscript, the styles it uses (named
+    in messages as the book's styles/… or pressroom/styles/…), and the build cache's folder of
+    converted images (`images`)."""
     theme = Theme(book.root)
     styles = tuple(theme.style_dirs)
-    return weasyprint.Resources((book.root, *styles), styles, theme.shown, GEOMETRY_STYLE)
+    return weasyprint.Resources((book.root, *styles, *([images] if images else [])), styles, theme.shown,
+                                GEOMETRY_STYLE)
 
 
 # The <style> in templates/pdf/book.html: page_geometry's CSS, the only inline style a PDF has.
@@ -105,6 +112,25 @@ def report_once(report: Report, warnings: Iterable[Message]) -> None:
 def chapter_labels(chapters: list[ResolvedChapter]) -> dict[str, str]:
     """Each chapter's <section id> in the laid-out book → the chapter as messages name it."""
     return {f"chapter-{c.id}": c.shown for c in chapters}
+
+
+def sized_fragments(context: BuildContext, edition: Edition) -> tuple[Fragments, list[Message]]:
+    """The edition's HTML with every image sized for its page (images.print_size), and a warning
+    for each raster that would print below 150 dpi."""
+    fragments = context.fragments(edition)
+    chapters, notes, warnings = print_fragments(context.images(edition), fragments.chapters, fragments.notes,
+                                                print_box(edition, context.book.design))
+    return Fragments(chapters, notes), warnings
+
+
+def print_box(edition: Edition, design: Design) -> PrintBox:
+    """The text block images must fit, in points, as page_geometry sets the page."""
+    width, height = (_inches(v) for v in edition.trim)
+    gutter, outer = round(width * design.gutter, 3), round(width * design.outer, 3)
+    top, bottom = round(height * design.top, 3), round(height * design.bottom, 3)
+    leading = round(design.text_size_for(width) * design.leading, 1)
+    return PrintBox((width - gutter - outer) * 72, (height - top - bottom) * 72, leading,
+                    design.image_resolution, edition.name)
 
 
 def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,

@@ -29,6 +29,7 @@ from typing import Callable
 
 from .. import cache as cache_store
 from .. import pagemap, workers
+from ..images import KIND as IMAGES
 from ..messages import ERROR, BuildError, Message, Report, error, fail
 from ..model import Book, Edition
 from ..output import atomic_path
@@ -221,7 +222,7 @@ class _Workers:
         self.progress, self.edition = progress, edition
         self.report = report if report is not None else Report()
         self.pool: workers.Pool | None = None
-        self.roots = resource_roots(book)
+        self.roots = resource_roots(book, store.root / IMAGES)  # and the converted images
 
     def __enter__(self) -> "_Workers":
         return self

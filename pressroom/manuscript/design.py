@@ -72,7 +72,8 @@ def _value(name: str, node: Node, shown: str, problems: list):
         number = float(text or "")
     except ValueError:
         number = -1.0
-    limit = 1.0 if name in ("gutter", "outer", "top", "bottom", "call_scale") else 200.0
+    limit = 1.0 if name in ("gutter", "outer", "top", "bottom", "call_scale") else \
+        2400.0 if name == "image_resolution" else 200.0
     if not 0 < number < limit:
         problems.append(error("B004", shown, node.line, node.col,
                               f"'{name.replace('_', '-')}' must be a number between 0 and {limit:g}, not {text!r}"))

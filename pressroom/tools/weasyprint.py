@@ -270,7 +270,8 @@ OVERFLOW_TOLERANCE = 2.0  # CSS px (about 0.5 mm): justification and superscript
 
 
 def text_outside_block(document) -> list[str]:
-    """Every line of text or image that sticks out of its page's text block, as 'page N (where): text'.
+    """Every line of text or image that sticks out of its page's text block, as 'page N (where): text'
+    (a book image: its file, where the manuscript uses it, and what to do).
 
     A word with no break opportunity (a long URL, a 3000-letter word) or a table too wide for the
     page would print past the margin, or off the paper, with no error from WeasyPrint.
@@ -291,9 +292,17 @@ def text_outside_block(document) -> list[str]:
             if kind in ("TextBox", "InlineReplacedBox", "BlockReplacedBox"):
                 start, end = box.position_x, box.position_x + box.margin_width()
                 if end > right + OVERFLOW_TOLERANCE or start < left - OVERFLOW_TOLERANCE:
-                    text = getattr(box, "text", "") or f"<{getattr(box, 'element_tag', 'image')}>"
-                    shown = text[:30] + ("…" if len(text) > 30 else "")
-                    found.append(f"page {number}{f' ({where})' if where else ''}: {shown!r}")
+                    image = element.get("data-image") if element is not None and kind != "TextBox" else None
+                    if image:  # our own <img> (pressroom/images.py): the file and where the text uses it
+                        past = max(end - right, left - start) / 96
+                        used = f" (used at {element.get('data-at')})" if element.get("data-at") else ""
+                        found.append(f"page {number}: image {image!r}{used} runs {past:.2f} in past the "
+                                     "margin: give it a paragraph of its own, or look for a rule in the "
+                                     "book's styles/pdf.css that sizes images")
+                    else:
+                        text = getattr(box, "text", "") or f"<{getattr(box, 'element_tag', 'image')}>"
+                        shown = text[:30] + ("…" if len(text) > 30 else "")
+                        found.append(f"page {number}{f' ({where})' if where else ''}: {shown!r}")
             stack.extend((child, where) for child in reversed(getattr(box, "children", ())))
     return found
 
