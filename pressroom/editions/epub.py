@@ -62,6 +62,7 @@ EPUB_NS = "http://www.idpf.org/2007/ops"
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                ".svg": "image/svg+xml", ".webp": "image/webp"}
 ID_HREF = re.compile(r'href="#([^"]+)"')
+MATHML = re.compile(r'<math\b[^>]*xmlns="http://www.w3.org/1998/Math/MathML"')  # a page the OPF marks "mathml"
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     epoch = git.source_date_epoch(book.root)
     opf = render_page(env, "content.opf", {
         **values, "identifier": identifier(book, edition), "modified": _iso(epoch), "date": _iso(epoch)[:10],
-        "a11y": accessibility(book, images, bool(page_links)), "page_source": page_source(book) if page_links else None,
+        "a11y": accessibility(book, images, bool(page_links), any(MATHML.search(text) for _, text in texts)),
+        "page_source": page_source(book) if page_links else None,
         "manifest": items, "spine": ["cover", "title", "nav", *(f"ch{i:03d}" for i in range(1, len(trees) + 1))],
     })
     _check_well_formed("content.opf", opf)
@@ -279,11 +281,13 @@ def _check_well_formed(name: str, text: str) -> None:
 # ------------------------------------------------------------------ the package
 
 
-def accessibility(book: Book, images: list[str], paged: bool) -> dict:
+def accessibility(book: Book, images: list[str], paged: bool, math: bool = False) -> dict:
     """The EPUB Accessibility 1.1 metadata, from what the book holds."""
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
     if images:
         features.append("alternativeText")
+    if math:
+        features.append("MathML")
     if paged:
         features += ["pageBreakMarkers", "pageNavigation"]
     summary = ("This publication meets EPUB Accessibility 1.1 and WCAG 2.2 Level AA. Its text can be read "
@@ -291,6 +295,8 @@ def accessibility(book: Book, images: list[str], paged: bool) -> dict:
                "are linked both ways from their calls.")
     if images:
         summary += " Every image has a text description."
+    if math:
+        summary += " Formulas are MathML, each with its TeX as a text alternative."
     if paged:
         summary += " Page breaks of the print edition are marked, with a page list to go to them."
     return {"access_modes": ["textual", "visual"] if images else ["textual"], "features": features,
@@ -311,7 +317,8 @@ def _items(book: Book, pages: dict[str, str], images: list[str], cover, chapter_
         Item("nav", "nav.xhtml", "application/xhtml+xml", pages["nav.xhtml"].encode(), "nav"),
         Item("cover", "text/cover.xhtml", "application/xhtml+xml", pages["text/cover.xhtml"].encode()),
         Item("title", "text/title_page.xhtml", "application/xhtml+xml", pages["text/title_page.xhtml"].encode()),
-        *(Item(name[:-6], f"text/{name}", "application/xhtml+xml", pages[f"text/{name}"].encode())
+        *(Item(name[:-6], f"text/{name}", "application/xhtml+xml", pages[f"text/{name}"].encode(),
+               "mathml" if MATHML.search(pages[f"text/{name}"]) else "")
           for name in chapter_names),
         Item("css", "styles/book.css", "text/css", _css(Theme(book.root)).encode()),
         Item("cover-image", f"images/{cover.name}", cover.media_type, cover.data, "cover-image"),
