@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .pandoc_ast import stringify
+from .pandoc_ast import stringify, transform
 from .resolve import ResolvedChapter
 
 MIN_ENDING = 40  # a last sentence shorter than this is searched with the one before it
@@ -42,7 +42,7 @@ def last_sentence(blocks: list) -> str:
     for block in reversed(blocks):
         if not running_text(block):
             continue
-        text = " ".join(stringify(block).split())
+        text = " ".join(stringify(_without_math(block)).split())
         if text:
             sentences = SENTENCE_END.split(text)
             ending = sentences.pop()
@@ -50,6 +50,11 @@ def last_sentence(blocks: list) -> str:
                 ending = f"{sentences.pop()} {ending}"
             return ending
     return ""
+
+
+def _without_math(block: dict) -> dict:
+    """The block without its formulas: the PDF draws them (SVG), so their TeX is never text there."""
+    return transform(block, lambda node: [] if node["t"] == "Math" else None)
 
 
 def running_text(block: dict) -> bool:

@@ -33,7 +33,7 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     Chapters are laid out in parallel and merged (editions/typeset.py) unless the context asks
     for one flow, or the PDF is tagged (a merge would break its structure tree).
     """
-    book, chapters, fragments = context.book, context.chapters(edition), context.fragments(edition)
+    book, chapters, fragments = context.book, context.chapters(edition), pdf_fragments(context, edition)
     context.progress(f"{edition.name}: typesetting with WeasyPrint")
     notes = sum(len(c.notes) for c in chapters)
     if context.store is not None and not context.single_flow and not edition.tagged:
@@ -58,7 +58,7 @@ def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageSt
     """Where each body page of a PDF edition begins: as this run laid it out, else from its
     chapters as laid out before (the cache's), else from a layout made now."""
     if edition.name not in context.page_starts:
-        book, chapters, fragments = context.book, context.chapters(edition), context.fragments(edition)
+        book, chapters, fragments = context.book, context.chapters(edition), pdf_fragments(context, edition)
         if context.store is not None and not edition.tagged:
             from .typeset import page_starts as typeset_starts
 
@@ -69,6 +69,16 @@ def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageSt
                 label=f"{edition.name} edition (its pages, for the EPUB)"))
         context.page_starts[edition.name] = tuple(starts)
     return context.page_starts[edition.name]
+
+
+def pdf_fragments(context: BuildContext, edition: Edition) -> Fragments:
+    """The edition's HTML fragments, their TeX math (MathML, which WeasyPrint cannot lay out) drawn as SVG."""
+    fragments = context.fragments(edition)
+    if context.book.math != "tex":
+        return fragments
+    from .mathsvg import as_svg
+
+    return as_svg(fragments, context.chapters(edition), context.store)
 
 
 def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments) -> str:
