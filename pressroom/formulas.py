@@ -46,19 +46,32 @@ def formulas_in(blocks: list, shown: str, line_offset: int = 0) -> list[Formula]
 
 
 def stray_dollars(blocks: list, text: str, shown: str, line_offset: int = 0) -> list[Message]:
-    """A `$` left as text with TeX right after it (`$\\frac…`, `$$`): math pandoc could not read."""
+    """A `$` left as text with TeX right after it (`$\\frac…`, `$$…`): math pandoc could not read.
+
+    Stray `$$` pair up (the second closes what the first opened): only the opening one is named.
+    """
     lines = text.split("\n")
     messages: list[Message] = []
+    display_open = False
 
     def visit(node: dict, pos: str) -> None:
-        if node["t"] != "Str" or "$" not in node["c"]:
+        nonlocal display_open
+        if node["t"] != "Str" or not node["c"].startswith("$"):
             return
         line, col = line_col(pos)
         source = lines[line - 1] if 0 < line <= len(lines) else ""
-        if col and source[col - 1:col] == "$" and source[col:col + 1] in ("\\", "$"):
-            messages.append(error("M002", shown, line + line_offset, col,
-                                  f"'{_shown(source[col - 1:])}' is not read as TeX math: its braces do not "
-                                  "balance (or write \\$ for a dollar sign)"))
+        if not col or source[col - 1:col] != "$" or source[col - 2:col - 1] == "$":
+            return  # an escaped \$ (its place is the backslash), or the second of a pair
+        after = source[col:col + 1]
+        if after == "$":
+            display_open = not display_open
+            if not display_open:
+                return
+        elif after != "\\":
+            return
+        messages.append(error("M002", shown, line + line_offset, col,
+                              f"'{_shown(source[col - 1:])}' is not read as TeX math: its braces do not "
+                              "balance (or write \\$ for a dollar sign)"))
 
     walk(blocks, visit)
     return messages
