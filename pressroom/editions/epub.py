@@ -57,6 +57,7 @@ from .html import book_images
 
 SUBSETS = "font-subsets"  # cache kind: a font cut down to a book's characters
 FONT_FILES = ("LinLibertine_R.otf", "LinLibertine_RI.otf", "LinLibertine_RB.otf", "LinLibertine_RBI.otf")
+MATH_FONT = "latinmodern-math.otf"  # whole, for pages with MathML (styles/math.css)
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -320,13 +321,16 @@ def _items(book: Book, pages: dict[str, str], images: list[str], cover, chapter_
         *(Item(name[:-6], f"text/{name}", "application/xhtml+xml", pages[f"text/{name}"].encode(),
                "mathml" if MATHML.search(pages[f"text/{name}"]) else "")
           for name in chapter_names),
-        Item("css", "styles/book.css", "text/css", _css(Theme(book.root)).encode()),
+        Item("css", "styles/book.css", "text/css", _css(Theme(book.root), book.math == "tex").encode()),
         Item("cover-image", f"images/{cover.name}", cover.media_type, cover.data, "cover-image"),
     ]
     theme = Theme(book.root)
     for index, font in enumerate(FONT_FILES, start=1):
         items.append(Item(f"font-{index}", f"fonts/{font}", "font/otf",
                           _subset_cached(theme.style(f"fonts/{font}"), text, store)))
+    if book.math == "tex":
+        items.append(Item("font-math", f"fonts/{MATH_FONT}", "font/otf",
+                          theme.style(f"fonts/{MATH_FONT}").read_bytes()))
     for index, relative in enumerate(images, start=1):
         suffix = PurePosixPath(relative).suffix.lower()
         if suffix not in MEDIA_TYPES:
@@ -336,8 +340,12 @@ def _items(book: Book, pages: dict[str, str], images: list[str], cover, chapter_
     return items
 
 
-def _css(theme: Theme) -> str:
-    return "\n".join(f"/* styles/{name} */\n{theme.read_style(name).strip()}\n" for name in ("base.css", "epub.css"))
+def _css(theme: Theme, math: bool = False) -> str:
+    css = "\n".join(f"/* styles/{name} */\n{theme.read_style(name).strip()}\n" for name in ("base.css", "epub.css"))
+    if math:  # the stylesheet sits in styles/, the fonts beside it in fonts/
+        fonts = theme.read_style("math.css").strip().replace('url("fonts/', 'url("../fonts/')
+        css += f"/* styles/math.css */\n{fonts}\n"
+    return css
 
 
 def _subset_cached(path: Path, text: str, store: Store | None) -> bytes:
