@@ -106,7 +106,8 @@ def test_the_epub_passes_epubcheck_and_ace_and_marks_its_mathml_pages(built: Pat
         formulas = tree.findall(f".//{{{MATHML}}}math")
         marked = "mathml" in properties[name.removeprefix("EPUB/")].split()
         assert marked == bool(formulas), name
-    chapter_one = [(m.get("display"), m.get("alttext")) for m in pages["EPUB/text/ch001.xhtml"].iter(f"{{{MATHML}}}math")]
+    chapter_one = [(m.get("display"), m.get("alttext"))
+                   for m in pages["EPUB/text/ch001.xhtml"].iter(f"{{{MATHML}}}math")]
     assert chapter_one == [("block" if tex in DISPLAY else "inline", tex) for tex in ALGEBRA]
     assert "MathML" in opf.xpath("//opf:meta[@property='schema:accessibilityFeature']/text()", namespaces=ns)
 
@@ -199,8 +200,10 @@ def test_every_bad_formula_is_named_at_its_file_line_and_column(tmp_path: Path):
     errors = [line for line in done.stderr.splitlines() if "error[" in line]
     assert f"chapters/01-algebra.md:{foo}:20: error[M001]: TeX math $\\foo{{x}}$ cannot be converted: " \
            "unexpected control sequence \\foo" in done.stderr
-    assert f"chapters/01-algebra.md:{foo}:52: error[M002]: '$\\frac{{1}}{{$ here.' is not read as TeX math" in done.stderr
-    assert f"chapters/01-algebra.md:{matrix}:6: error[M001]: TeX math $\\begin{{pmatrix}} a \\end{{bmatrix}}$" in done.stderr
+    errors_text = done.stderr
+    assert f"chapters/01-algebra.md:{foo}:52: error[M002]: '$\\frac{{1}}{{$ here.' is not read as TeX math" in errors_text
+    assert f"chapters/01-algebra.md:{matrix}:6: error[M001]: TeX math $\\begin{{pmatrix}} a \\end{{bmatrix}}$" \
+        in errors_text
     assert "notes.yaml:2:3: error[M001]: TeX math $\\qux$ cannot be converted" in done.stderr
     assert len(errors) == 4 and "T003" not in done.stderr, done.stderr
 

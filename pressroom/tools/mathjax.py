@@ -44,7 +44,8 @@ def render(formulas: list[tuple[str, bool]], *, label: str) -> list[dict]:
         done = subprocess.run([node, str(SCRIPT), str(MATHJAX / "node-main.mjs")],
                               input=json.dumps(formulas).encode("utf-8"), capture_output=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
-        raise fail("M003", label, 0, 0, f"MathJax ran longer than {TIMEOUT} s drawing {len(formulas)} formulas") from None
+        raise fail("M003", label, 0, 0,
+                   f"MathJax ran longer than {TIMEOUT} s drawing {len(formulas)} formulas") from None
     try:
         answers = json.loads(done.stdout) if done.returncode == 0 else None
     except ValueError:

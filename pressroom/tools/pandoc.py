@@ -143,7 +143,8 @@ def unconvertible(formulas: list[tuple[str, bool]], *, label: str) -> dict[int, 
     blocks: list = []
     for index, (tex, display) in enumerate(formulas):
         blocks.append({"t": "RawBlock", "c": ["html", MATH_MARKER.format(index)]})
-        blocks.append({"t": "Plain", "c": [{"t": "Math", "c": [{"t": "DisplayMath" if display else "InlineMath"}, tex]}]})
+        kind = {"t": "DisplayMath" if display else "InlineMath"}
+        blocks.append({"t": "Plain", "c": [{"t": "Math", "c": [kind, tex]}]})
     warnings: list[str] = []
     html = run_bytes(["--sandbox", "-f", "json", "-t", "html5", "--wrap=none", "--mathml"],
                      json.dumps(document(blocks)), label=label, stderr=warnings).decode("utf-8")
