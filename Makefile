@@ -32,18 +32,22 @@ OUT ?= build
 SOURCES := $(shell find $(MANUSCRIPT) pressroom -type f ! -name '*.pyc' 2>/dev/null) \
 	build.py requirements.txt Makefile
 STAMP = $(OUT)/.make-$(1)
+# A book with TeX math (`math: tex` in book.yaml) has its PDF formulas drawn by MathJax under node
+# (npm `mathjax`, pinned in package-lock.json): only such a book's build needs node and npm ci.
+MATH := $(shell grep -sqE "^math:[[:space:]]*[\"']?tex" $(MANUSCRIPT)/book.yaml && echo math)
+BUILD_NEEDS := $(READY) $(if $(MATH),$(NODE_READY))
 $(foreach kind,all $(KINDS),$(shell test -f $(call STAMP,$(kind)) && \
 	{ while read -r f; do test -e "$$f" || { rm -f $(call STAMP,$(kind)); break; }; done < $(call STAMP,$(kind)); }))
 
 all: $(call STAMP,all)
 $(KINDS): %: $(call STAMP,%)
 
-$(call STAMP,all): $(SOURCES) $(READY)
-	@scripts/system-check build
+$(call STAMP,all): $(SOURCES) $(BUILD_NEEDS)
+	@scripts/system-check build $(MATH)
 	$(PY) build.py build --manuscript $(MANUSCRIPT) --out $(OUT) --stamp $@
 
-$(OUT)/.make-%: $(SOURCES) $(READY)
-	@scripts/system-check build
+$(OUT)/.make-%: $(SOURCES) $(BUILD_NEEDS)
+	@scripts/system-check build $(MATH)
 	$(PY) build.py build $* --manuscript $(MANUSCRIPT) --out $(OUT) --stamp $@
 
 # Built first, so the check reads the editions of the sources as they are, never stale ones.
@@ -72,6 +76,7 @@ $(READY): requirements.txt
 # and Ace by DAISY (the EPUB). --ignore-scripts: no install step downloads a browser; Debian's
 # chromium runs them (.puppeteerrc.cjs).
 $(NODE_READY): package.json package-lock.json
+	@scripts/system-check node
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 

@@ -170,10 +170,13 @@ def _insert_at(block, chars: int, marker) -> None:
 
 
 def _text_slots(block) -> Iterator[tuple[object, str]]:
-    """(element, "text" | "tail") for each piece of text that belongs to `block`, in reading order."""
+    """(element, "text" | "tail") for each piece of text that belongs to `block`, in reading order.
+
+    A formula's MathML holds no text the PDF prints (it draws the formula): it counts for nothing.
+    """
     yield block, "text"
     for child in block:
-        if isinstance(child.tag, str) and _local(child.tag) not in BLOCKS \
+        if isinstance(child.tag, str) and _local(child.tag) not in BLOCKS | {"math"} \
                 and not SKIPPED.intersection((child.get("class") or "").split()):
             yield from _inline_slots(child)
         yield child, "tail"
@@ -182,7 +185,8 @@ def _text_slots(block) -> Iterator[tuple[object, str]]:
 def _inline_slots(element) -> Iterator[tuple[object, str]]:
     yield element, "text"
     for child in element:
-        if isinstance(child.tag, str) and not SKIPPED.intersection((child.get("class") or "").split()):
+        if isinstance(child.tag, str) and _local(child.tag) != "math" \
+                and not SKIPPED.intersection((child.get("class") or "").split()):
             yield from _inline_slots(child)
         yield child, "tail"
 

@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import images, limits, sanitize, workers
 from .cache import Store, code_digest, digest, tree_digest
+from .formulas import Formula, check_formulas, formulas_in, stray_dollars
 from .messages import BuildError, Message, Report, error, warning
 from .model import Book, Chapter, Note
 from .links import is_file_link, mark_links
@@ -68,20 +69,29 @@ def parse_book(book: Book, texts: dict[str, str], report: Report, store: Store |
     try:
         if pool is not None:
             pool.submit(int)
+        math = book.math == "tex"
         with limits.stage(str(book.root), "parsing the chapters"):
-            raws = iter(_read_all(items, store, book.math == "tex"))
+            raws = iter(_read_all(items, store, math))
         fresh = [None if known is not None else next(raws) for known in done]
         jobs = [(i, chapter, raw) for i, ((chapter, _), raw) in enumerate(zip(sources, fresh)) if done[i] is None]
         notes_job = None
         if notes and notes_known is None:
             notes_job = _submit(pool, _parse_notes, book, notes, next(raws))
-        checked = {i: _submit(pool, _checked, chapter, sources[i][1][0], raw, book.root) for i, chapter, raw in jobs}
+        checked = {i: _submit(pool, _checked, chapter, sources[i][1][0], raw, book.root, math)
+                   for i, chapter, raw in jobs}
         checked = {i: job() for i, job in checked.items()}
+        notes_done = notes_job() if notes_job is not None else None
+        # Every fresh formula of the book through texmath at once; errors join their chapter's.
+        formulas = [f for _, _, found in checked.values() for f in found] + (notes_done[2] if notes_done else [])
+        bad = check_formulas(formulas, str(book.root)) if formulas else {}
+        checked = {i: (blocks, messages + [bad[f] for f in found if f in bad])
+                   for i, (blocks, messages, found) in checked.items()}
         if notes_known is not None:
             note_blocks = notes_known["blocks"]
             report.extend(Message(*m) for m in notes_known["messages"])
-        elif notes_job is not None:
-            note_blocks, messages = notes_job()
+        elif notes_done is not None:
+            note_blocks, messages, found = notes_done
+            messages = messages + [bad[f] for f in found if f in bad]
             report.extend(messages)
             if store is not None and not any(m.severity == "error" for m in messages):
                 store.write_json(CHECKED, notes_key, {"blocks": note_blocks,
@@ -118,21 +128,27 @@ def _submit(pool, function, *args) -> Callable[[], object]:
     return future.result
 
 
-def _checked(chapter: Chapter, text: str, raw: str | BuildError, root: Path) -> tuple[list | None, list[Message]]:
-    """The chapter's checked blocks and its messages, every position in the chapter's source file."""
+def _checked(chapter: Chapter, text: str, raw: str | BuildError, root: Path,
+             math: bool = False) -> tuple[list | None, list[Message], list[Formula]]:
+    """The chapter's checked blocks, its messages and its formulas (texmath judges them with the
+    book's, in parse_book), every position in the chapter's source file."""
     found = Report()
     lines = SourceLines(chapter, text)
+    formulas: list[Formula] = []
     try:
         with limits.stage(chapter.shown, "parsing"):
-            return _check_chapter(chapter, text, raw, found, root, lines), lines.placed(found.messages)
+            blocks = _check_chapter(chapter, text, raw, found, root, lines, formulas if math else None)
+            placed = [Formula(f.tex, f.display, lines.placed([f.place])[0]) for f in formulas]
+            return blocks, lines.placed(found.messages), placed
     except BuildError as exc:
-        return None, lines.placed(found.messages + exc.messages)
+        return None, lines.placed(found.messages + exc.messages), []
 
 
 def _salt(book: Book) -> str:
-    """What a chapter's checks depend on beyond its text: our code, pandoc, the book's images."""
+    """What a chapter's checks depend on beyond its text: our code, pandoc, the book's images, and
+    whether dollars are math (the same text reads differently)."""
     images = book.root / "images"
-    return digest(code_digest(), pandoc.version(), tree_digest(images) if images.is_dir() else "")
+    return digest(code_digest(), pandoc.version(), tree_digest(images) if images.is_dir() else "", book.math)
 
 
 def _cached_chapter(store: Store | None, key: str) -> tuple[list, list[Message]] | None:
@@ -195,10 +211,14 @@ def _epigraph_source(chapter: Chapter) -> str:
 
 
 def _check_chapter(chapter: Chapter, text: str, raw: str | BuildError, report: Report, root: Path | None,
-                   lines: "SourceLines") -> list:
-    """The chapter's blocks once checked and cleaned (notes not yet filled in, each call identified)."""
+                   lines: "SourceLines", formulas: list[Formula] | None = None) -> list:
+    """The chapter's blocks once checked and cleaned (notes not yet filled in, each call identified);
+    in a math book its formulas are added to `formulas`, their places still in the text read."""
     ast = read_checked(raw, chapter.shown, chapter.body_line - 1, report)
     report.extend(check_policy(ast["blocks"], chapter.shown, line_offset=chapter.body_line - 1, root=root))
+    if formulas is not None:
+        formulas.extend(formulas_in(ast["blocks"], chapter.shown, chapter.body_line - 1))
+        report.extend(stray_dollars(ast["blocks"], text, chapter.shown, chapter.body_line - 1))
     blocks = images.mark_images(mark_links(identify_notes(ast["blocks"], text, lines), lines), lines)
     return sanitize.clean_blocks(strip_sourcepos(blocks))
 
@@ -220,9 +240,10 @@ def read_checked(raw: str | BuildError, shown: str, line_offset: int, report: Re
     return ast
 
 
-def _parse_notes(book: Book, notes: list[Note], raw: str | BuildError) -> tuple[dict[str, list], list[Message]]:
-    """All notes.yaml notes, read in one text, each fenced in a Div carrying its index; and the
-    messages about them."""
+def _parse_notes(book: Book, notes: list[Note],
+                 raw: str | BuildError) -> tuple[dict[str, list], list[Message], list[Formula]]:
+    """All notes.yaml notes, read in one text, each fenced in a Div carrying its index; the
+    messages about them, and their formulas (placed at their note's entry)."""
     report = Report()
     found = Report()  # positions inside the joined notes mean nothing to the author: dropped
     try:
@@ -233,19 +254,23 @@ def _parse_notes(book: Book, notes: list[Note], raw: str | BuildError) -> tuple[
         ast = None
     report.extend(error(m.code, m.path, 0, 0, m.text) for m in found.messages)
     if ast is None:
-        return {}, report.messages
+        return {}, report.messages, []
     result: dict[str, list] = {}
     for div in sanitize.clean_blocks(strip_sourcepos(ast["blocks"])):
         note = notes[int(div["c"][0][0][1:])]
         place = [note.pos.line, note.pos.col, note.pos.path]
         result[note.id] = images.mark_images(mark_links(div["c"][1], None, place=place), None, place=place)
     divs = {_div_id(b): b for b in ast["blocks"] if b["t"] == "Div"}
+    formulas = []
     for i, note in enumerate(notes):
         raw_div = [divs[f"n{i}"]] if f"n{i}" in divs else []
+        if book.math == "tex":
+            place = error("M001", note.pos.path, note.pos.line, note.pos.col, "")
+            formulas += [Formula(f.tex, f.display, place) for f in formulas_in(raw_div, note.pos.path)]
         for message in check_policy(raw_div, note.pos.path, root=book.root):
             report.add(message.__class__(note.pos.path, note.pos.line, note.pos.col, message.severity,
                                          message.code, f"in note '{note.id}': {message.text}"))
-    return result, report.messages
+    return result, report.messages, formulas
 
 
 def _div_id(block: dict) -> str:

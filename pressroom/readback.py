@@ -160,11 +160,12 @@ def _inner_blocks(block: dict) -> list | None:
 
 
 def _printed(block: dict) -> list:
-    """What of the block prints as text: a figure's caption, not an image's alt text, nor code or
-    a table inside it (a chapter may end on a figure, or a quotation holding one)."""
+    """What of the block prints as text: a figure's caption, not an image's alt text, a formula's
+    TeX, nor code or a table inside it (a chapter may end on a figure, or a quotation holding one)."""
 
     def printed(node: dict):
-        if node["t"] == "Image" or node["t"] in NOT_RUNNING_TEXT:
+        # The PDF draws formulas (SVG): their TeX is never text there.
+        if node["t"] in ("Image", "Math") or node["t"] in NOT_RUNNING_TEXT:
             return []
         if node["t"] == "Figure":
             return node["c"][1][1]  # its caption's blocks

@@ -63,6 +63,29 @@ SECOND_LAYER_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"}, "ol": {"start", "type", "reversed"}, "li": {"value"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# TeX math as pandoc writes it (texmath's MathML, `math: tex` books): presentation MathML only.
+# Nothing that loads or acts: no mglyph (src), no maction, no annotation-xml (it may hold HTML),
+# no href; `style` stays out too (the web edition's CSP would refuse it anyway).
+MATHML_TAGS = {"math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace",
+               "msup", "msub", "msubsup", "munder", "mover", "munderover", "mfrac", "msqrt", "mroot",
+               "mstyle", "mtable", "mtr", "mtd", "mlabeledtr", "mpadded", "mphantom", "menclose",
+               "merror", "mmultiscripts", "mprescripts", "none"}
+_TOKEN = {"mathvariant", "mathsize", "dir"}
+_OPERATOR = {"form", "fence", "separator", "stretchy", "symmetric", "largeop", "movablelimits", "accent",
+             "lspace", "rspace", "minsize", "maxsize"}
+_TABLE = {"columnalign", "rowalign", "columnspacing", "rowspacing", "columnlines", "rowlines", "frame",
+          "displaystyle", "columnspan", "rowspan"}
+MATHML_ATTRIBUTES = {
+    "math": {"display", "alttext", "xmlns"}, "annotation": {"encoding"},
+    "mi": _TOKEN, "mn": _TOKEN, "mtext": _TOKEN, "ms": _TOKEN, "mo": _TOKEN | _OPERATOR,
+    "mspace": {"width", "height", "depth"}, "mfrac": {"linethickness", "bevelled"},
+    "mover": {"accent"}, "munder": {"accentunder"}, "munderover": {"accent", "accentunder"},
+    "mstyle": {"displaystyle", "scriptlevel", "mathvariant"}, "menclose": {"notation"},
+    "mpadded": {"width", "height", "depth", "lspace", "voffset"},
+    "mtable": _TABLE, "mtr": _TABLE, "mtd": _TABLE, "mlabeledtr": _TABLE,
+}
+SECOND_LAYER_TAGS = SECOND_LAYER_TAGS | MATHML_TAGS
+SECOND_LAYER_ATTRIBUTES = {**SECOND_LAYER_ATTRIBUTES, **MATHML_ATTRIBUTES}
 
 
 @dataclass(frozen=True)

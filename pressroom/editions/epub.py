@@ -57,9 +57,11 @@ from .fragments import NOTE_CALL, Fragments
 
 SUBSETS = "font-subsets"  # cache kind: a font cut down to a book's characters
 FONT_FILES = ("LinLibertine_R.otf", "LinLibertine_RI.otf", "LinLibertine_RB.otf", "LinLibertine_RBI.otf")
+MATH_FONT = "latinmodern-math.otf"  # whole, for pages with MathML (styles/math.css)
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 ID_HREF = re.compile(r'href="#([^"]+)"')
+MATHML = re.compile(r'<math\b[^>]*xmlns="http://www.w3.org/1998/Math/MathML"')  # a page the OPF marks "mathml"
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,8 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     epoch = git.source_date_epoch(book.root)
     opf = render_page(env, "content.opf", {
         **values, "identifier": identifier(book, edition), "modified": _iso(epoch), "date": _iso(epoch)[:10],
-        "a11y": accessibility(book, images, bool(page_links)), "page_source": page_source(book) if page_links else None,
+        "a11y": accessibility(book, images, bool(page_links), any(MATHML.search(text) for _, text in texts)),
+        "page_source": page_source(book) if page_links else None,
         "manifest": items, "spine": spine,
     })
     _check_well_formed("content.opf", opf)
@@ -339,11 +342,13 @@ def _check_well_formed(name: str, text: str) -> None:
 # ------------------------------------------------------------------ the package
 
 
-def accessibility(book: Book, images: BookImages | list, paged: bool) -> dict:
+def accessibility(book: Book, images: BookImages | list, paged: bool, math: bool = False) -> dict:
     """The EPUB Accessibility 1.1 metadata, from what the book holds."""
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
     if images:
         features.append("alternativeText")
+    if math:
+        features.append("MathML")
     if paged:
         features += ["pageBreakMarkers", "pageNavigation"]
     summary = ("This publication meets EPUB Accessibility 1.1 and WCAG 2.2 Level AA. Its text can be read "
@@ -351,6 +356,8 @@ def accessibility(book: Book, images: BookImages | list, paged: bool) -> dict:
                "are linked both ways from their calls.")
     if images:
         summary += " Every image has a text description."
+    if math:
+        summary += " Formulas are MathML, each with its TeX as a text alternative."
     if paged:
         summary += " Page breaks of the print edition are marked, with a page list to go to them."
     return {"access_modes": ["textual", "visual"] if images else ["textual"], "features": features,
@@ -371,15 +378,19 @@ def _items(book: Book, pages: dict[str, str], images: BookImages, cover, chapter
         Item("nav", "nav.xhtml", "application/xhtml+xml", pages["nav.xhtml"].encode(), "nav"),
         Item("cover", "text/cover.xhtml", "application/xhtml+xml", pages["text/cover.xhtml"].encode()),
         Item("title", "text/title_page.xhtml", "application/xhtml+xml", pages["text/title_page.xhtml"].encode()),
-        *(Item(name[:-6], f"text/{name}", "application/xhtml+xml", pages[f"text/{name}"].encode())
+        *(Item(name[:-6], f"text/{name}", "application/xhtml+xml", pages[f"text/{name}"].encode(),
+               "mathml" if MATHML.search(pages[f"text/{name}"]) else "")
           for name in chapter_names),
-        Item("css", "styles/book.css", "text/css", _css(Theme(book.root)).encode()),
+        Item("css", "styles/book.css", "text/css", _css(Theme(book.root), book.math == "tex").encode()),
         Item("cover-image", f"images/{cover.name}", cover.media_type, cover.data, "cover-image"),
     ]
     theme = Theme(book.root)
     for index, font in enumerate(FONT_FILES, start=1):
         items.append(Item(f"font-{index}", f"fonts/{font}", "font/otf",
                           _subset_cached(theme.style(f"fonts/{font}"), text, store)))
+    if book.math == "tex":
+        items.append(Item("font-math", f"fonts/{MATH_FONT}", "font/otf",
+                          theme.style(f"fonts/{MATH_FONT}").read_bytes()))
     for index, image in enumerate(images, start=1):
         if image.name == f"images/{cover.name}":
             continue  # the cover, used in the text too: one file
@@ -387,8 +398,12 @@ def _items(book: Book, pages: dict[str, str], images: BookImages, cover, chapter
     return items
 
 
-def _css(theme: Theme) -> str:
-    return "\n".join(f"/* styles/{name} */\n{theme.read_style(name).strip()}\n" for name in ("base.css", "epub.css"))
+def _css(theme: Theme, math: bool = False) -> str:
+    css = "\n".join(f"/* styles/{name} */\n{theme.read_style(name).strip()}\n" for name in ("base.css", "epub.css"))
+    if math:  # the stylesheet sits in styles/, the fonts beside it in fonts/
+        fonts = theme.read_style("math.css").strip().replace('url("fonts/', 'url("../fonts/')
+        css += f"/* styles/math.css */\n{fonts}\n"
+    return css
 
 
 def _subset_cached(path: Path, text: str, store: Store | None) -> bytes:

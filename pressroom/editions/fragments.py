@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
 from dataclasses import dataclass
@@ -17,6 +18,12 @@ SPLIT = re.compile(r"<!--pressroom:(chapter|note):([^>]+)-->\n?")
 # screen readers yet focusable (Ace: aria-hidden-focus); the line's own id stays.
 CODE_LINE_LINK = re.compile(r'<a href="#cb\d+-\d+" aria-hidden="true" tabindex="-1"></a>')
 NOTE_CALL = re.compile(r"<!--pressroom-note:(\d+)-->")
+# A formula as pandoc writes it with --mathml (texmath), its TeX kept in the annotation.
+MATH = re.compile(r'<math display="(inline|block)" xmlns="http://www.w3.org/1998/Math/MathML">'
+                  r'(?:(?!</math>).)*?<annotation encoding="application/x-tex">([^<]*)</annotation>', re.S)
+# texmath aligns the cells of `align`-like environments with inline styles, which no edition
+# carries (the web edition's CSP refuses them): the same as classes (styles/base.css).
+MATH_CELL_STYLE = re.compile(r'<mtd columnalign="(left|right|center)" style="text-align: \1[^"]*"')
 KIND = "html-fragments"  # cache kind: a chapter's AST → its HTML and its notes'
 
 
@@ -46,7 +53,7 @@ def render_fragments(chapters: list[ResolvedChapter], store: Store | None = None
             blocks.extend(for_pandoc(note.blocks))
     result: dict[str, dict] = {"chapter": {}, "note": {}}
     if missing:
-        html = CODE_LINE_LINK.sub("", pandoc.write_html(pandoc.document(blocks), label="book"))
+        html = with_math_alttext(CODE_LINE_LINK.sub("", pandoc.write_html(pandoc.document(blocks), label="book")))
         pieces = SPLIT.split(html)
         for kind, key, body in zip(pieces[1::3], pieces[2::3], pieces[3::3]):
             result[kind][key] = second_layer(body.strip())
@@ -67,6 +74,18 @@ def render_fragments(chapters: list[ResolvedChapter], store: Store | None = None
 def _key(chapter: ResolvedChapter) -> str:
     notes = [[n.number, n.blocks] for n in chapter.notes]
     return digest(code_digest(), pandoc.version(), chapter.id, json.dumps([chapter.blocks, notes]))
+
+
+def with_math_alttext(html: str) -> str:
+    """Each formula's TeX as its MathML `alttext` (what assistive technology reads out when it
+    cannot read MathML); aligned cells as classes."""
+    def alttext(match: re.Match) -> str:
+        tex = html_module.escape(html_module.unescape(match.group(2)), quote=True)
+        opening = f'<math display="{match.group(1)}"'
+        return opening + f' alttext="{tex}"' + match.group(0)[len(opening):]
+
+    html = MATH_CELL_STYLE.sub(r'<mtd columnalign="\1" class="align-\1"', html)
+    return MATH.sub(alttext, html)
 
 
 def fill_note_calls(html: str, render_call) -> str:

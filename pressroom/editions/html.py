@@ -35,6 +35,7 @@ STATIC = TEMPLATES / "html" / "static"
 STYLESHEETS = ("fonts.css", "base.css", "html.css")
 STATIC_FILES = ("book.js", "search.js", "nojs.css")
 FONT_FILES = ("*.otf", "OFL.txt")
+MATH_FONT = "latinmodern-math.otf"  # only a `math: tex` book's site carries it (styles/math.css)
 LAST_PARAGRAPH_END = re.compile(r"</p>\s*\Z")
 PARAGRAPH_OPEN = re.compile(r"<p>")
 TABLE = re.compile(r"(<table\b.*?</table>)", re.S)
@@ -58,13 +59,16 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
         temporary.mkdir()
         for name, text in pages.items():
             (temporary / name).write_text(text, encoding="utf-8", newline="\n")
-        (temporary / "style.css").write_text(stylesheet(theme), encoding="utf-8", newline="\n")
+        (temporary / "style.css").write_text(stylesheet(theme, book.math == "tex"), encoding="utf-8", newline="\n")
         for name in STATIC_FILES:
             shutil.copyfile(STATIC / name, temporary / name)
         (temporary / "fonts").mkdir()
         for pattern in FONT_FILES:
             for font in theme.fonts(pattern):
-                shutil.copyfile(font, temporary / "fonts" / font.name)
+                if font.name != MATH_FONT or book.math == "tex":
+                    shutil.copyfile(font, temporary / "fonts" / font.name)
+        if book.math == "tex":
+            shutil.copyfile(theme.style("fonts/GUST-FONT-LICENSE.txt"), temporary / "fonts" / "GUST-FONT-LICENSE.txt")
         for image in images:
             destination = temporary / image.name
             destination.parent.mkdir(parents=True, exist_ok=True)
@@ -157,7 +161,9 @@ def with_backlink(note_html: str, number: int, label: int) -> str:
     return f"{note_html}\n<p>{link}</p>"
 
 
-def stylesheet(theme: Theme) -> str:
-    """The one stylesheet of the site, from the shared font set-up, base and web styles."""
-    parts = [f"/* styles/{name} */\n{theme.read_style(name).strip()}\n" for name in STYLESHEETS]
+def stylesheet(theme: Theme, math: bool = False) -> str:
+    """The one stylesheet of the site, from the shared font set-up, base and web styles (and the
+    math face's, for a book with TeX math)."""
+    names = (*STYLESHEETS, "math.css") if math else STYLESHEETS
+    parts = [f"/* styles/{name} */\n{theme.read_style(name).strip()}\n" for name in names]
     return "\n".join(parts)

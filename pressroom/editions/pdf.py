@@ -83,6 +83,16 @@ def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageSt
     return context.page_starts[edition.name]
 
 
+def pdf_fragments(context: BuildContext, edition: Edition) -> Fragments:
+    """The edition's HTML fragments, their TeX math (MathML, which WeasyPrint cannot lay out) drawn as SVG."""
+    fragments = context.fragments(edition)
+    if context.book.math != "tex":
+        return fragments
+    from .mathsvg import as_svg
+
+    return as_svg(fragments, context.chapters(edition), context.store)
+
+
 def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments) -> str:
     """The whole book as one HTML document for the print stylesheets."""
     context = page_context(book, edition, chapters, fragments)
@@ -117,7 +127,7 @@ def chapter_labels(chapters: list[ResolvedChapter]) -> dict[str, str]:
 def sized_fragments(context: BuildContext, edition: Edition) -> tuple[Fragments, list[Message]]:
     """The edition's HTML with every image sized for its page (images.print_size), and a warning
     for each raster that would print below 150 dpi."""
-    fragments = context.fragments(edition)
+    fragments = pdf_fragments(context, edition)
     chapters, notes, warnings = print_fragments(context.images(edition), fragments.chapters, fragments.notes,
                                                 print_box(edition, context.book.design))
     return Fragments(chapters, notes), warnings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,8 @@ MATH_READER = "commonmark_x-raw_attribute-yaml_metadata_block-emoji+implicit_fig
 def reader(math: bool) -> str:
     """The Markdown reader for a book, with TeX math or without."""
     return MATH_READER if math else READER
+
+
 TIMEOUT = 60  # seconds, per pandoc run: the message names the chapter
 MEMORY = "1g"  # pandoc's heap, enforced by its own runtime (+RTS -M)
 READ_MANY = Path(__file__).with_name("read_many.lua")
@@ -56,12 +59,15 @@ def run(args: list[str], stdin: str, *, label: str, env: dict[str, str] | None =
     return run_bytes(args, stdin, label=label, env=env).decode("utf-8")
 
 
-def run_bytes(args: list[str], stdin: str, *, label: str, env: dict[str, str] | None = None) -> bytes:
-    """`run`, keeping pandoc's output as bytes."""
+def run_bytes(args: list[str], stdin: str, *, label: str, env: dict[str, str] | None = None,
+              stderr: list[str] | None = None) -> bytes:
+    """`run`, keeping pandoc's output as bytes. Warnings fail the run, unless a list is given
+    for them in `stderr` (to be read by the caller)."""
     refused = [a for a in args if a.split("=", 1)[0] in FORBIDDEN]
     if refused:
         raise fail("T004", label, 0, 0, f"pandoc option {refused[0]} is never used on a manuscript")
-    cmd = [pandoc_path(), "+RTS", f"-M{MEMORY}", "-RTS", "--fail-if-warnings", *args]
+    strict = ["--fail-if-warnings"] if stderr is None else []
+    cmd = [pandoc_path(), "+RTS", f"-M{MEMORY}", "-RTS", *strict, *args]
     try:
         done = subprocess.run(
             cmd, input=stdin.encode("utf-8"), capture_output=True, timeout=TIMEOUT,
@@ -75,6 +81,8 @@ def run_bytes(args: list[str], stdin: str, *, label: str, env: dict[str, str] | 
         if "Heap exhausted" in detail or "heap overflow" in detail:
             raise fail("T002", label, 0, 0, f"pandoc needed more than {MEMORY.upper()}iB of memory (the limit)")
         raise fail("T003", label, 0, 0, f"pandoc failed: {detail}")
+    if stderr is not None:
+        stderr.append(done.stderr.decode("utf-8", "replace"))
     return done.stdout
 
 
@@ -116,8 +124,37 @@ def read_markdown_many(texts: list[str], labels: list[str], math: bool = False) 
 
 
 def write_html(ast: dict, *, label: str) -> str:
-    """Pandoc JSON AST → an HTML5 fragment."""
-    return run(["--sandbox", "-f", "json", "-t", "html5", "--wrap=none"], json.dumps(ast), label=label)
+    """Pandoc JSON AST → an HTML5 fragment; TeX math as MathML (texmath), which the web edition
+    and the EPUB show as it is and the PDF draws (editions/mathsvg.py)."""
+    return run(["--sandbox", "-f", "json", "-t", "html5", "--wrap=none", "--mathml"], json.dumps(ast), label=label)
+
+
+MATH_MARKER = "<!--pressroom-math:{}-->"
+MATH_PIECE = re.compile(r"<!--pressroom-math:(\d+)-->")
+# What pandoc says of a formula texmath cannot read: the formula, a caret line, then why.
+MATH_WARNING = re.compile(r"\[WARNING\] Could not convert TeX math .*?\n(?:  .*\n)*?  +\^\n  (.+)")
+
+
+def unconvertible(formulas: list[tuple[str, bool]], *, label: str) -> dict[int, str]:
+    """The formulas (TeX, display?) texmath cannot turn into MathML, by index, each with pandoc's
+    reason ("unexpected control sequence \\foo"); one pandoc run for them all."""
+    if not formulas:
+        return {}
+    blocks: list = []
+    for index, (tex, display) in enumerate(formulas):
+        blocks.append({"t": "RawBlock", "c": ["html", MATH_MARKER.format(index)]})
+        kind = {"t": "DisplayMath" if display else "InlineMath"}
+        blocks.append({"t": "Plain", "c": [{"t": "Math", "c": [kind, tex]}]})
+    warnings: list[str] = []
+    html = run_bytes(["--sandbox", "-f", "json", "-t", "html5", "--wrap=none", "--mathml"],
+                     json.dumps(document(blocks)), label=label, stderr=warnings).decode("utf-8")
+    pieces = MATH_PIECE.split(html)
+    failed = [int(index) for index, piece in zip(pieces[1::2], pieces[2::2]) if "<math" not in piece]
+    reasons = MATH_WARNING.findall(warnings[0] if warnings else "")
+    # Pandoc warns once per formula it could not convert, in document order.
+    if len(reasons) != len(failed):
+        reasons = ["texmath cannot read it"] * len(failed)
+    return dict(zip(failed, reasons))
 
 
 def write_epub(ast: dict, target: Path, args: list[str], *, label: str, env: dict[str, str]) -> None:
