@@ -646,7 +646,21 @@ def rule_fonts(path: Path, pages: list[Page]) -> RuleResult:
             used = [page.number for page in pages if name in page.fonts]
             where = f"page{'s' if len(used) > 1 else ''} {_page_list(used)}" if used else "no text set in it"
             findings.append(Finding(tuple(used), f"{name}: not embedded ({where})"))
-    return _result("fonts", "fonts embedded", len(fonts), findings)
+    findings += missing_glyph_findings(path, pages)
+    return _result("fonts", "fonts embedded, every glyph present", len(fonts), findings,
+                   failed=sum(1 for f in findings if not f.text.startswith("U+")))
+
+
+def missing_glyph_findings(path: Path, pages: list[Page]) -> list[Finding]:
+    """A character drawn with no glyph (.notdef, an empty box): named, with the pages showing it."""
+    from .fonts import describe, missing_glyphs
+
+    findings = []
+    for char, declared in missing_glyphs(path).items():
+        shown = [page.number for page in pages if any(char in line.text for line in page.lines)] or list(declared)
+        findings.append(Finding(tuple(shown), f"{describe(char)}: no font has a glyph for it; printed as an "
+                                f"empty box (page{'s' if len(shown) > 1 else ''} {_page_list(shown)})"))
+    return findings
 
 
 def font_embedding(path: Path) -> dict[str, bool]:

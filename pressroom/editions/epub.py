@@ -40,7 +40,7 @@ import lxml.html
 from lxml import etree
 from markupsafe import Markup
 
-from .. import pagemap
+from .. import fonts, pagemap
 from ..cache import Store, code_digest, digest
 from ..context import BuildContext
 from ..cover import cover_for
@@ -307,19 +307,26 @@ def identifier(book: Book, edition: Edition) -> str:
 def _items(book: Book, pages: dict[str, str], images: list[str], cover, chapter_names: list[str],
            store: Store | None = None) -> list[Item]:
     text = "".join(pages.values())
+    theme = Theme(book.root)
+    # The fallback faces (CJK, Arabic, ...) this book sets text in, each cut to its characters.
+    fallbacks = fonts.edition_faces(theme, text, "../fonts/",
+                                    subset=lambda path, chars, flavor: fonts.cached_subset(store, path, chars, flavor))
+    css = "\n".join([_css(theme), *(f.css for f in fallbacks)])
     items = [
         Item("nav", "nav.xhtml", "application/xhtml+xml", pages["nav.xhtml"].encode(), "nav"),
         Item("cover", "text/cover.xhtml", "application/xhtml+xml", pages["text/cover.xhtml"].encode()),
         Item("title", "text/title_page.xhtml", "application/xhtml+xml", pages["text/title_page.xhtml"].encode()),
         *(Item(name[:-6], f"text/{name}", "application/xhtml+xml", pages[f"text/{name}"].encode())
           for name in chapter_names),
-        Item("css", "styles/book.css", "text/css", _css(Theme(book.root)).encode()),
+        Item("css", "styles/book.css", "text/css", css.encode()),
         Item("cover-image", f"images/{cover.name}", cover.media_type, cover.data, "cover-image"),
     ]
-    theme = Theme(book.root)
     for index, font in enumerate(FONT_FILES, start=1):
         items.append(Item(f"font-{index}", f"fonts/{font}", "font/otf",
                           _subset_cached(theme.style(f"fonts/{font}"), text, store)))
+    for index, face in enumerate(fallbacks, start=1):
+        media_type = "font/otf" if face.name.endswith(".otf") else "font/ttf"
+        items.append(Item(f"fallback-{index}", f"fonts/{face.name}", media_type, face.data))
     for index, relative in enumerate(images, start=1):
         suffix = PurePosixPath(relative).suffix.lower()
         if suffix not in MEDIA_TYPES:

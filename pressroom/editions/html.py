@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from markupsafe import Markup
 
+from .. import fonts
 from ..context import BuildContext
 from ..messages import BuildError, error
 from ..model import Book, Edition
@@ -59,13 +60,21 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
         temporary.mkdir()
         for name, text in pages.items():
             (temporary / name).write_text(text, encoding="utf-8", newline="\n")
-        (temporary / "style.css").write_text(stylesheet(theme), encoding="utf-8", newline="\n")
+        # The fallback faces (CJK, Arabic, ...) the book sets text in, cut to its characters, as WOFF2.
+        fallbacks = fonts.edition_faces(theme, "".join(pages.values()), "fonts/", "woff2",
+                                        lambda path, chars, flavor: fonts.cached_subset(context.store, path, chars, flavor))
+        css = "\n".join([stylesheet(theme), *(f.css for f in fallbacks)]) + "\n"
+        (temporary / "style.css").write_text(css, encoding="utf-8", newline="\n")
         for name in STATIC_FILES:
             shutil.copyfile(STATIC / name, temporary / name)
         (temporary / "fonts").mkdir()
         for pattern in FONT_FILES:
             for font in theme.fonts(pattern):
                 shutil.copyfile(font, temporary / "fonts" / font.name)
+        for face in fallbacks:
+            (temporary / "fonts" / face.name).write_bytes(face.data)
+        if fallbacks:
+            shutil.copyfile(theme.style("fonts/fallback/OFL.txt"), temporary / "fonts" / "OFL-fallback.txt")
         for relative in images:
             destination = temporary / relative
             destination.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from ..tools import weasyprint
 from . import Written
 from .fragments import Fragments, fill_note_calls
 
-STYLESHEETS = ("fonts.css", "base.css", "pdf.css")
+STYLESHEETS = ("fonts.css", "fallback-fonts.css", "base.css", "pdf.css")
 # Two calls in a row would print as one number ("¹²" for 1 and 2): a raised comma parts them.
 # A chapter's first paragraph, when it opens on plain text: quote marks and the first letter,
 # then up to four words.

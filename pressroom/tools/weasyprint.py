@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from .. import limits
+from . import cjk_justify
 from ..messages import fail
 
 MIME = {".otf": "font/otf", ".ttf": "font/ttf", ".woff2": "font/woff2", ".css": "text/css",
@@ -119,6 +120,7 @@ def layout(html: str, base: Path, resources: Resources, *, label: str):
     import weasyprint
 
     _patch_footnote_reporting()
+    cjk_justify.patch()
     fetcher_class, fatal = _fetcher_class()
     collect = _Collect()
     logger = logging.getLogger("weasyprint")
@@ -211,6 +213,7 @@ def prepare() -> None:
     import weasyprint  # noqa: F401
 
     _patch_footnote_reporting()
+    cjk_justify.patch()
 
 
 def write_pdf(document, target: Path, *, identifier: bytes | None = None, tagged: bool = False) -> None:
