@@ -131,7 +131,7 @@ def describe(char: str) -> str:
 
 def _message(shown: str, line: int, col: int, char: str) -> Message:
     return error(CODE, shown, line, col, f"{describe(char)} is in no font the editions embed "
-                 "(the book face or a bundled fallback: see styles/fonts/fallback/README.md); "
+                 "(the book face or a bundled fallback: see pressroom/styles/fonts/fallback/README.md); "
                  "it would print as an empty box")
 
 

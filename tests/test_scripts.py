@@ -204,7 +204,7 @@ def test_a_character_no_face_holds_stops_the_build_at_its_place(tmp_path):
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if "error[K001]" in line]
     assert any(e.startswith("manuscript/chapters/01-scripts.md:5:10: error[K001]: U+1F409 DRAGON") for e in errors), done.stderr
-    assert any(e.startswith("manuscript/chapters/01-scripts.md:5:28: error[K001]: U+10000 LINEAR B SYLLABLE B008 A")
+    assert any(e.startswith("manuscript/chapters/01-scripts.md:5:27: error[K001]: U+10000 LINEAR B SYLLABLE B008 A")
                for e in errors), done.stderr
     assert any(e.startswith("manuscript/book.yaml:1:16: error[K001]: U+1F409") for e in errors), done.stderr
     assert any(e.startswith("manuscript/notes.yaml:6:9: error[K001]: U+1F409") for e in errors), done.stderr
