@@ -78,6 +78,23 @@ def test_the_pdf_draws_every_glyph_in_bundled_faces(built):
     assert any("Noto-Serif-CJK" in name for name in used) and any("Naskh" in name for name in used)
 
 
+def test_language_tags_choose_each_languages_forms(built):
+    """骨 tagged zh-Hans, zh-Hant and ja: the CJK face's `locl` draws three different glyphs,
+    read back as three codes of the embedded face mapping to the one character."""
+    import pikepdf
+
+    from pressroom.fonts import _to_unicode
+
+    codes = set()
+    with pikepdf.open(built / f"{SLUG}.pdf") as pdf:
+        for page in pdf.pages:
+            for font in fonts._page_fonts(page.obj.get("/Resources"), set()):
+                if "Noto-Serif-CJK" in str(font.get("/BaseFont")):
+                    mapping = _to_unicode(font["/ToUnicode"].read_bytes().decode("latin-1"))
+                    codes |= {(font.objgen, code) for code, text in mapping.items() if text == "骨"}
+    assert len(codes) == 3, codes
+
+
 def test_every_script_reads_back_from_the_epub_which_passes_epubcheck(built):
     epub = built / f"{SLUG}.epub"
     assert check_epub(epub) == []
