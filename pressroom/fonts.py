@@ -357,14 +357,22 @@ def unicode_range(chars: str) -> str:
     return ", ".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in ranges)
 
 
-def font_face_css(theme: Theme) -> str:
-    """@font-face rules for every fallback at its file (the PDFs and the stamp lay out with these)."""
+def font_face_css(theme: Theme, text: str | None = None) -> str:
+    """@font-face rules for the fallbacks `text` needs (None: every one), at their files: the PDFs
+    lay out with these."""
+    faces = FALLBACKS if text is None else tuple(Coverage.of(theme).used(text))
     rules = []
-    for face in FALLBACKS:
+    for face in faces:
         path = face_path(theme, face)
         rules.append(f'@font-face {{ font-family: "{face.family}"; src: url("{path.as_uri()}"); '
                      "font-weight: normal; font-style: normal; }")
     return "\n".join(rules)
+
+
+def book_text(book: "Book", texts: Iterable[str]) -> str:
+    """`texts` (the chapters' and notes' HTML, their titles) with what the book's pages print from book.yaml."""
+    fields = [book.title, book.subtitle or "", *book.authors, book.publisher or "", book.rights or ""]
+    return "".join([*fields, *texts])
 
 
 # ------------------------------------------------------------------ reading a PDF back

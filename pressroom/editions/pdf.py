@@ -7,7 +7,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .. import pagemap
+from .. import fonts, pagemap
 from ..context import BuildContext
 from ..messages import BuildError, error
 from ..model import Book, Design, Edition
@@ -19,7 +19,7 @@ from ..tools import weasyprint
 from . import Written
 from .fragments import Fragments, fill_note_calls
 
-STYLESHEETS = ("fonts.css", "fallback-fonts.css", "base.css", "pdf.css")
+STYLESHEETS = ("fonts.css", "base.css", "pdf.css")
 # Two calls in a row would print as one number ("¹²" for 1 and 2): a raised comma parts them.
 # A chapter's first paragraph, when it opens on plain text: quote marks and the first letter,
 # then up to four words.
@@ -112,7 +112,10 @@ def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
     context.update(front=True, contents_pages=None, part_end=None)
     theme = Theme(book.root)
     context["stylesheets"] = [theme.style(name).as_uri() for name in STYLESHEETS]
-    context["geometry"] = Markup(page_geometry(edition, book.design, folios))
+    # Only the fallback faces the book sets text in: each one loaded costs every layout time.
+    used = fonts.font_face_css(theme, fonts.book_text(book, [*fragments.chapters.values(), *fragments.notes.values(),
+                                                              *(c.title for c in chapters)]))
+    context["geometry"] = Markup(used + "\n" + page_geometry(edition, book.design, folios))
     context["design"] = book.design
     context["body_classes"] = [edition.kind, *sorted(f"opening-{o}" for o in edition.opening)]
     return context
