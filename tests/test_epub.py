@@ -250,7 +250,7 @@ def test_fonts_are_subsets_holding_every_character_of_the_text(epub: Path):
                        for n in archive.namelist() if n.endswith(".xhtml"))
         fonts = {n: archive.read(n) for n in archive.namelist() if n.endswith(".otf")}
     assert len(fonts) == 4
-    root = Path(__file__).resolve().parent.parent / "styles" / "fonts"
+    root = Path(__file__).resolve().parent.parent / "pressroom" / "styles" / "fonts"
     for name, data in fonts.items():
         assert len(data) < (root / PurePosixPath(name).name).stat().st_size / 4, name
         cmap = TTFont(io.BytesIO(data)).getBestCmap()
