@@ -268,3 +268,14 @@ def test_bidi_isolates_rtl_runs_and_tags_rtl_spans():
     assert isolate(html) == ('<p>The word <bdi>שלום</bdi>.<!--pressroom-note:3--> And '
                              '<span lang="ar" dir="rtl">سلام</span>, then <em>x</em>.</p>')
     assert isolate("<p>Plain.</p>") == "<p>Plain.</p>"
+
+
+def test_the_generated_cover_draws_each_script_in_a_face_that_holds_it():
+    from pressroom.cover import _Face
+
+    runs = _Face("LinLibertine_RI.otf", 60).runs("Scripts 世界的文字 · 세계의 문자 مرحبا")
+    for piece, font in runs:
+        codes = fonts.cmap(Path(font.path))
+        assert [c for c in piece if not c.isspace() and ord(c) not in codes] == [], (piece, font.path)
+    assert {Path(font.path).name for _, font in runs} == {
+        "LinLibertine_RI.otf", "NotoSerifCJK-Regular.subset.otf", "NotoNaskhArabic-Regular.ttf"}
