@@ -220,6 +220,8 @@ def test_a_character_no_face_holds_stops_the_build_at_its_place(tmp_path):
     chapter.write_text("\n".join(lines) + "\n", encoding="utf-8")
     notes = manuscript / "notes.yaml"
     notes.write_text(notes.read_text("utf-8") + 'dragon:\n  text: "An escaped \\U0001F409."\n', encoding="utf-8")
+    second = manuscript / "chapters" / "02-mixed.md"
+    second.write_text(second.read_text("utf-8").replace("title: A Mixed Paragraph", "title: A Mixed 🐉"), "utf-8")
     book = manuscript / "book.yaml"
     book.write_text(book.read_text("utf-8").replace("title: Scripts of the World", "title: Scripts 🐉"), "utf-8")
     out = tmp_path / "build"
@@ -231,6 +233,8 @@ def test_a_character_no_face_holds_stops_the_build_at_its_place(tmp_path):
                for e in errors), done.stderr
     assert any(e.startswith("manuscript/book.yaml:1:16: error[K001]: U+1F409") for e in errors), done.stderr
     assert any(e.startswith("manuscript/notes.yaml:6:9: error[K001]: U+1F409") for e in errors), done.stderr
+    assert any(e.startswith("manuscript/chapters/02-mixed.md:2:16: error[K001]: U+1F409") for e in errors), done.stderr
+    assert len(errors) == 5, errors
     assert "pdf: typesetting" not in done.stdout + done.stderr  # nothing laid out
     assert not out.exists() or not any(out.glob("*.pdf"))
 

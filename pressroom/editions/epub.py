@@ -8,7 +8,8 @@
     EPUB/text/cover.xhtml         the cover (pressroom/cover.py); title_page.xhtml: title page, copyright
     EPUB/text/ch001.xhtml ...     a chapter each: title, text, print page breaks, its notes
     EPUB/styles/book.css          styles/base.css + styles/epub.css
-    EPUB/fonts/*.otf              the book face, subset to the characters the book uses
+    EPUB/fonts/*.otf, *.ttf       the book face and the fallback faces the book uses (pressroom/fonts.py),
+                                  each subset to the characters the book uses
     EPUB/images/                  the cover and the book's images (each with its alt text)
 
 Notes are semantic and linked both ways, numbered as the PDF prints them (ids stay unique

@@ -6,7 +6,9 @@ build/html/
   search.html         full-text search over the pagefind/ index built here (pressroom/tools/pagefind.py)
   style.css           styles/fonts.css + base.css + html.css; nojs.css for browsers without JavaScript
   book.js, search.js  the only scripts, as files: a strict Content-Security-Policy holds (no inline code)
-  fonts/, images/     the bundled book face and the book's images: no request leaves the folder
+  fonts/, images/     the bundled book face, the fallback faces the book uses (CJK, Arabic, ...: WOFF2
+                      cut to its characters, pressroom/fonts.py) and the book's images: no request
+                      leaves the folder
 
 Every page works without JavaScript: note calls link to the list at the chapter's end and back;
 with it, a call opens the note in a popover (keyboard and screen-reader friendly, Escape closes).
