@@ -256,11 +256,11 @@ def check_book(context: "BuildContext", editions: Iterable["Edition"]) -> None:
 
 
 def _shown(book: "Book", path: Path) -> str:
-    chapter = next(iter(book.chapters), None)
-    if chapter is not None and chapter.shown.endswith(chapter.path.relative_to(book.root).as_posix()):
-        prefix = chapter.shown[: -len(chapter.path.relative_to(book.root).as_posix())]
-        return prefix + path.name
-    return str(path)
+    """A manuscript file as messages name it (as load.py does: relative to the manuscript's parent)."""
+    try:
+        return str(path.relative_to(book.root.parent))
+    except ValueError:
+        return str(path)
 
 
 # ------------------------------------------------------------------ the faces an edition embeds
