@@ -1,7 +1,8 @@
 """The EPUB's cover: the manuscript's own (images/cover.jpg or .png), else one set from book.yaml.
 
 The generated cover is a 1600 × 2400 PNG, the shape stores ask for: the title, subtitle and
-authors in the book's face (Linux Libertine, bundled under styles/fonts), drawn with Pillow.
+authors in the book's face (Linux Libertine, bundled under styles/fonts), each character the
+book face lacks in its script's fallback (pressroom/fonts.py), drawn with Pillow.
 The same book.yaml gives the same bytes (PNG without timestamps).
 """
 
@@ -9,9 +10,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
+from . import fonts
 from .model import Book
-from .theme import STYLES
+from .theme import STYLES, Theme
 
 FONTS = STYLES / "fonts"
 SIZE = (1600, 2400)
@@ -78,10 +82,45 @@ def generate(book: Book) -> bytes:
     return out.getvalue()
 
 
-def _font(name: str, size: int):
+class _Face:
+    """The book face at a size, with the fallbacks for what it lacks: text measured and drawn in runs."""
+
+    def __init__(self, name: str, size: int):
+        self.name, self.size = name, size
+
+    def runs(self, text: str) -> list[tuple[str, object]]:
+        """`text` cut where the face changes, each piece with the Pillow font that draws it."""
+        own = fonts.cmap(FONTS / self.name)
+        coverage = fonts.Coverage.of(Theme())
+        pieces: list[tuple[str, Path]] = []
+        for char in text:
+            face = None if char.isspace() or ord(char) in own else coverage.face(char)
+            path = FONTS / self.name if face in (None, fonts.BOOK_FACE) else fonts.face_path(Theme(), face)
+            if pieces and (pieces[-1][1] == path or char.isspace()):
+                pieces[-1] = (pieces[-1][0] + char, pieces[-1][1])
+            else:
+                pieces.append((char, path))
+        return [(piece, _pillow_font(path, self.size)) for piece, path in pieces]
+
+    def length(self, draw, text: str) -> float:
+        return sum(draw.textlength(piece, font=font) for piece, font in self.runs(text))
+
+    def draw(self, draw, xy: tuple[float, float], text: str, fill) -> None:
+        x, y = xy
+        for piece, font in self.runs(text):
+            draw.text((x, y), piece, font=font, fill=fill)
+            x += draw.textlength(piece, font=font)
+
+
+@lru_cache(maxsize=64)
+def _pillow_font(path: Path, size: int):
     from PIL import ImageFont
 
-    return ImageFont.truetype(str(FONTS / name), size)
+    return ImageFont.truetype(str(path), size)
+
+
+def _font(name: str, size: int) -> _Face:
+    return _Face(name, size)
 
 
 def _fit(draw, text: str, face: str, largest: int, smallest: int, width: int, max_lines: int):
@@ -97,7 +136,7 @@ def _wrap(draw, text: str, font, width: int) -> list[str]:
     words, lines, line = text.split(), [], ""
     for word in words:
         trial = f"{line} {word}".strip()
-        if line and draw.textlength(trial, font=font) > width:
+        if line and font.length(draw, trial) > width:
             lines.append(line)
             line = word
         else:
@@ -106,7 +145,7 @@ def _wrap(draw, text: str, font, width: int) -> list[str]:
         lines.append(line)
     if len(lines) >= 2 and len(lines[-1].split()) == 1 and len(lines[-2].split()) > 1:
         head, _, last = lines[-2].rpartition(" ")
-        if draw.textlength(f"{last} {lines[-1]}", font=font) <= width:
+        if font.length(draw, f"{last} {lines[-1]}") <= width:
             lines[-2:] = [head, f"{last} {lines[-1]}"]
     return lines
 
@@ -115,8 +154,8 @@ def _block(draw, text: str, font, y: int, width: int, fill, leading: float) -> i
     """Draw `text` centred, line by line, from `y`; return the y below the last line."""
     step = int(font.size * leading)
     for line in _wrap(draw, text, font, width):
-        x = (SIZE[0] - draw.textlength(line, font=font)) / 2
-        draw.text((x, y), line, font=font, fill=fill)
+        x = (SIZE[0] - font.length(draw, line)) / 2
+        font.draw(draw, (x, y), line, fill)
         y += step
     return y
 

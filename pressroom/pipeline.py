@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import limits
+from . import fonts, limits
 from .cache import Store
 from .context import BuildContext, Progress
 from .editions import Written, output_path, writer
@@ -50,6 +50,8 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
         for edition in editions:
             with limits.stage(f"{edition.name} edition", f"checking the {edition.name} edition's chapters"):
                 context.chapters(edition)
+        # Every character each edition prints is in a face it embeds: else all of them, named, now.
+        fonts.check_book(context, editions)
         built = []
         for edition in editions:
             with limits.stage(f"{edition.name} edition", f"building the {edition.name} edition"):

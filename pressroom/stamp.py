@@ -37,6 +37,7 @@ from . import workers
 from .editions import KINDS as EDITION_KINDS
 from .messages import BuildError, Message, Report, error, fail
 from .model import Design
+from .fonts import FACES
 from .theme import STYLES
 
 Progress = Callable[[str], None]
@@ -44,16 +45,11 @@ Progress = Callable[[str], None]
 KINDS = tuple(k.name for k in EDITION_KINDS.values() if k.format in ("pdf", "epub"))
 STATE = ".stamped.json"
 
-# The stamp's faces, tried in order for each character: the book face, then wide coverage.
+# The stamp's faces, tried in order for each character: the book face, then the bundled fallback
+# per script (pressroom/fonts.py), so a reader's name in any script the book can print is stamped
+# with the fonts the book itself embeds, whatever the host has installed.
 # (family, file, the Debian package that installs it; None: bundled)
-FONTS = (
-    ("Stamp Libertine", STYLES / "fonts" / "LinLibertine_R.otf", None),  # Latin, Greek, Cyrillic, Hebrew
-    ("Stamp DejaVu", Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), "fonts-dejavu-core"),  # Arabic, ...
-    ("Stamp FreeSerif", Path("/usr/share/fonts/truetype/freefont/FreeSerif.ttf"),
-     "fonts-freefont-ttf"),  # Devanagari, Bengali, Tamil, Thai, Ethiopic, ...
-    ("Stamp Droid", Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
-     "fonts-droid-fallback"),  # Chinese, Japanese, Korean
-)
+FONTS = tuple((f"Stamp {face.family}", STYLES / face.file, None) for face in FACES)
 
 # The stamp fits the book's page design (its styles/design.yaml: gutter and outer margin); the
 # footer sits low in the bottom margin, below a folio set there, 1.5 % of the height above the edge.

@@ -496,10 +496,17 @@ def test_F2_mojibake_is_a_warning_with_the_likely_text(tmp_path: Path):
     ])
 
 
-def test_F3_utf8_read_as_gbk_is_a_warning(tmp_path: Path):
-    built(tmp_path, "F3-gbk-mojibake", kinds=("epub",), warnings=[
-        f"{CH1}:6:1: warning[L007]: '鈥滳af茅鈥 w' looks like UTF-8 read as GBK: `build.py import` repairs such text",
-    ])
+def test_F3_utf8_read_as_gbk_is_refused_where_no_face_holds_it(tmp_path: Path):
+    # The lint's L007 warning says what happened; the GBK-only ideographs it left (鈥, 滳) are in no bundled
+    # face (the CJK one holds GB 2312, not GBK), so the build also stops on them: they would print
+    # as empty boxes.
+    box = ("is in no font the editions embed (the book face or a bundled fallback: "
+           "see pressroom/styles/fonts/fallback/README.md); it would print as an empty box")
+    refused(tmp_path, "F3-gbk-mojibake", [
+        f"{CH1}:6:1: error[K001]: U+9225 CJK UNIFIED IDEOGRAPH-9225 '鈥' {box}",
+        f"{CH1}:6:2: error[K001]: U+6EF3 CJK UNIFIED IDEOGRAPH-6EF3 '滳' {box}",
+        f"{CH1}:6:6: error[K001]: U+9225 CJK UNIFIED IDEOGRAPH-9225 '鈥' {box}",
+    ], kinds=("epub",))
 
 
 def test_F4_byte_order_mark_inside_the_text_is_a_warning(tmp_path: Path):

@@ -181,6 +181,18 @@ def test_tricky_names_appear_as_written(stamped: Path, reader_id: str, name: str
     assert metas == {"pressroom:prepared-for": name, "pressroom:order": order, "pressroom:stamp": stamp}
 
 
+@pytest.mark.parametrize("reader_id", [r[0] for r in TRICKY])
+def test_names_are_stamped_in_the_bundled_faces_with_every_glyph(stamped: Path, reader_id: str):
+    from pressroom.fonts import missing_glyphs
+
+    copy = stamped / "readers" / f"{reader_id}.pdf"
+    assert missing_glyphs(copy) == {}
+    with pdfplumber.open(copy) as pdf:
+        names = {c["fontname"].split("+")[-1] for c in pdf.pages[0].chars}
+    # The book face and the Noto fallbacks, never a font of the host (DejaVu, FreeSerif, Droid).
+    assert all(n.removeprefix("Stamp-").startswith(("Libertine", "Noto")) for n in names), names
+
+
 def package_path(epub: zipfile.ZipFile) -> str:
     container = etree.fromstring(epub.read("META-INF/container.xml"))
     return container.find(".//{*}rootfile").get("full-path")

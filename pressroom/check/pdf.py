@@ -332,7 +332,8 @@ def body_text(layout: Layout) -> list[str]:
 
 @rule("Q006", "fonts", "fonts embedded", "pdf")
 def rule_fonts(target: Target) -> Outcome:
-    """Every font in the file is embedded (failures name the pages set in it)."""
+    """Every font in the file is embedded (failures name the pages set in it), and no character
+    is drawn without a glyph (.notdef, an empty box)."""
     pages = layout_of(target).pages
     fonts = font_embedding(target.path)
     findings = []
@@ -341,7 +342,20 @@ def rule_fonts(target: Target) -> Outcome:
             used = [page.number for page in pages if name in page.fonts]
             where = f"page{'s' if len(used) > 1 else ''} {_page_list(used)}" if used else "no text set in it"
             findings.append(Finding(tuple(used), f"{name}: not embedded ({where})"))
-    return Outcome(len(fonts), tuple(findings))
+    glyphs = missing_glyph_findings(target.path, pages)
+    return Outcome(len(fonts), (*findings, *glyphs), failed=len(findings) + len(glyphs))
+
+
+def missing_glyph_findings(path: Path, pages: list[Page]) -> list[Finding]:
+    """A character drawn with no glyph (.notdef, an empty box): named, with the pages showing it."""
+    from ..fonts import describe, missing_glyphs
+
+    findings = []
+    for char, declared in missing_glyphs(path).items():
+        shown = [page.number for page in pages if any(char in line.text for line in page.lines)] or list(declared)
+        findings.append(Finding(tuple(shown), f"{describe(char)}: no font has a glyph for it; printed as an "
+                                f"empty box (page{'s' if len(shown) > 1 else ''} {_page_list(shown)})"))
+    return findings
 
 
 def font_embedding(path: Path) -> dict[str, bool]:

@@ -24,7 +24,7 @@ from .report import phrases, summary_rows
 from .revision import Snapshot
 
 PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
-SHEETS = ("fonts.css", "base.css", "pdf.css", "redline.css")
+SHEETS = ("fonts.css", "fallback-fonts.css", "base.css", "pdf.css", "redline.css")
 
 
 def write_redline(diff: BookDiff, rendered: Rendered, old: Snapshot, new: Snapshot, target: Path) -> int:

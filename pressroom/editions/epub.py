@@ -8,7 +8,8 @@
     EPUB/text/cover.xhtml         the cover (pressroom/cover.py); title_page.xhtml: title page, copyright
     EPUB/text/ch001.xhtml ...     a chapter each: title, text, print page breaks, its notes
     EPUB/styles/book.css          styles/base.css + styles/epub.css
-    EPUB/fonts/*.otf              the book face, subset to the characters the book uses
+    EPUB/fonts/*.otf, *.ttf       the book face and the fallback faces the book uses (pressroom/fonts.py),
+                                  each subset to the characters the book uses
     EPUB/images/                  the cover and the book's images (each with its alt text)
 
 Notes are semantic and linked both ways, numbered as the PDF prints them (ids stay unique
@@ -40,7 +41,7 @@ import lxml.html
 from lxml import etree
 from markupsafe import Markup
 
-from .. import pagemap
+from .. import fonts, pagemap
 from ..cache import Store, code_digest, digest
 from ..context import BuildContext
 from ..cover import cover_for
@@ -374,6 +375,11 @@ def identifier(book: Book, edition: Edition) -> str:
 def _items(book: Book, pages: dict[str, str], images: BookImages, cover, chapter_names: list[str],
            store: Store | None = None) -> list[Item]:
     text = "".join(pages.values())
+    theme = Theme(book.root)
+    # The fallback faces (CJK, Arabic, ...) this book sets text in, each cut to its characters.
+    fallbacks = fonts.edition_faces(theme, text, "../fonts/",
+                                    subset=lambda path, chars, flavor: fonts.cached_subset(store, path, chars, flavor))
+    css = "\n".join([_css(theme, book.math == "tex"), *(f.css for f in fallbacks)])
     items = [
         Item("nav", "nav.xhtml", "application/xhtml+xml", pages["nav.xhtml"].encode(), "nav"),
         Item("cover", "text/cover.xhtml", "application/xhtml+xml", pages["text/cover.xhtml"].encode()),
@@ -381,16 +387,18 @@ def _items(book: Book, pages: dict[str, str], images: BookImages, cover, chapter
         *(Item(name[:-6], f"text/{name}", "application/xhtml+xml", pages[f"text/{name}"].encode(),
                "mathml" if MATHML.search(pages[f"text/{name}"]) else "")
           for name in chapter_names),
-        Item("css", "styles/book.css", "text/css", _css(Theme(book.root), book.math == "tex").encode()),
+        Item("css", "styles/book.css", "text/css", css.encode()),
         Item("cover-image", f"images/{cover.name}", cover.media_type, cover.data, "cover-image"),
     ]
-    theme = Theme(book.root)
     for index, font in enumerate(FONT_FILES, start=1):
         items.append(Item(f"font-{index}", f"fonts/{font}", "font/otf",
                           _subset_cached(theme.style(f"fonts/{font}"), text, store)))
     if book.math == "tex":
         items.append(Item("font-math", f"fonts/{MATH_FONT}", "font/otf",
                           theme.style(f"fonts/{MATH_FONT}").read_bytes()))
+    for index, face in enumerate(fallbacks, start=1):
+        media_type = "font/otf" if face.name.endswith(".otf") else "font/ttf"
+        items.append(Item(f"fallback-{index}", f"fonts/{face.name}", media_type, face.data))
     for index, image in enumerate(images, start=1):
         if image.name == f"images/{cover.name}":
             continue  # the cover, used in the text too: one file

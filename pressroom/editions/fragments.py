@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from .. import bidi
 from ..cache import Store, code_digest, digest
 from ..images import for_pandoc
 from ..resolve import ResolvedChapter
@@ -56,7 +57,8 @@ def render_fragments(chapters: list[ResolvedChapter], store: Store | None = None
         html = with_math_alttext(CODE_LINE_LINK.sub("", pandoc.write_html(pandoc.document(blocks), label="book")))
         pieces = SPLIT.split(html)
         for kind, key, body in zip(pieces[1::3], pieces[2::3], pieces[3::3]):
-            result[kind][key] = second_layer(body.strip())
+            # Right-to-left runs isolated once here: the PDF, EPUB and web edition share these fragments.
+            result[kind][key] = bidi.isolate(second_layer(body.strip()))
     for chapter in chapters:
         entry = known.get(chapter.id)
         if entry is None:

@@ -6,7 +6,9 @@ build/html/
   search.html         full-text search over the pagefind/ index built here (pressroom/tools/pagefind.py)
   style.css           styles/fonts.css + base.css + html.css; nojs.css for browsers without JavaScript
   book.js, search.js  the only scripts, as files: a strict Content-Security-Policy holds (no inline code)
-  fonts/, images/     the bundled book face and the book's images: no request leaves the folder
+  fonts/, images/     the bundled book face, the fallback faces the book uses (CJK, Arabic, ...: WOFF2
+                      cut to its characters, pressroom/fonts.py) and the book's images: no request
+                      leaves the folder
 
 Every page works without JavaScript: note calls link to the list at the chapter's end and back;
 with it, a call opens the note in a popover (keyboard and screen-reader friendly, Escape closes).
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from .. import fonts
 from ..context import BuildContext
 from ..images import screen_fragments
 from ..model import Book, Edition
@@ -59,7 +62,11 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
         temporary.mkdir()
         for name, text in pages.items():
             (temporary / name).write_text(text, encoding="utf-8", newline="\n")
-        (temporary / "style.css").write_text(stylesheet(theme, book.math == "tex"), encoding="utf-8", newline="\n")
+        # The fallback faces (CJK, Arabic, ...) the book sets text in, cut to its characters, as WOFF2.
+        fallbacks = fonts.edition_faces(theme, "".join(pages.values()), "fonts/", "woff2",
+                                        lambda path, chars, flavor: fonts.cached_subset(context.store, path, chars, flavor))
+        css = "\n".join([stylesheet(theme, book.math == "tex"), *(f.css for f in fallbacks)]) + "\n"
+        (temporary / "style.css").write_text(css, encoding="utf-8", newline="\n")
         for name in STATIC_FILES:
             shutil.copyfile(STATIC / name, temporary / name)
         (temporary / "fonts").mkdir()
@@ -69,6 +76,10 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
                     shutil.copyfile(font, temporary / "fonts" / font.name)
         if book.math == "tex":
             shutil.copyfile(theme.style("fonts/GUST-FONT-LICENSE.txt"), temporary / "fonts" / "GUST-FONT-LICENSE.txt")
+        for face in fallbacks:
+            (temporary / "fonts" / face.name).write_bytes(face.data)
+        if fallbacks:
+            shutil.copyfile(theme.style("fonts/fallback/OFL.txt"), temporary / "fonts" / "OFL-fallback.txt")
         for image in images:
             destination = temporary / image.name
             destination.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from typing import Iterable
 
 from markupsafe import Markup
 
-from .. import pagemap
+from .. import fonts, pagemap
 from ..context import BuildContext
 from ..images import PrintBox, print_fragments
 from ..messages import BuildError, Message, Report, error
@@ -178,7 +178,10 @@ def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
     context.update(front=True, contents_pages=None, part_end=None)
     theme = Theme(book.root)
     context["stylesheets"] = [theme.style(name).as_uri() for name in STYLESHEETS]
-    context["geometry"] = Markup(page_geometry(edition, book.design, folios))
+    # Only the fallback faces the book sets text in: each one loaded costs every layout time.
+    used = fonts.font_face_css(theme, fonts.book_text(book, [*fragments.chapters.values(), *fragments.notes.values(),
+                                                              *(c.title for c in chapters)]))
+    context["geometry"] = Markup(used + "\n" + page_geometry(edition, book.design, folios))
     context["design"] = book.design
     context["body_classes"] = [edition.kind, *sorted(f"opening-{o}" for o in edition.opening)]
     return context
@@ -275,7 +278,7 @@ BARE_PAGES = ("part-title", "part-start")
 def folio_css(design: Design, body: bool = True) -> str:
     """Folios and running heads: roman folios in the front matter, arabic in the body (`body`
     false: none there, as for a chapter laid out alone); none on blank and part-title pages."""
-    font = 'font: var(--head-size) "Libertine", serif;'
+    font = f"font: var(--head-size) {fonts.STACK};"
     rules = [f"@page {name}:nth(1 of {name}) {{ counter-reset: page 1; }}" for name in ("body-start", "part-start")]
     for side, left in ((":left", True), (":right", False)):
         folio = design.folio_box(left)
