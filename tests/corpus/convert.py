@@ -189,6 +189,14 @@ def se_prepare(el, chapter_of: dict[str, str]) -> None:
             target, _, frag = a.get("href").partition("#")
             if target in chapter_of:  # a link to another chapter of this book
                 a.set("href", chapter_of[target] + ("#" + frag if frag else ""))
+    # pandoc drops the id of a <p> or <blockquote> that a link may target: keep it as an
+    # empty anchor span at its start, [ ]{#id}
+    for node in el.iter():
+        if node.tag.split("}")[-1] in {"p", "blockquote", "li", "td", "th"} and node.get("id") \
+                and node is not el:
+            anchor = ET.Element(f"{{{XHTML}}}span", {"id": node.attrib.pop("id")})
+            anchor.tail, node.text = node.text, None
+            node.insert(0, anchor)
     # pandoc drops lang/epub:type on <i>, <em>, <b>, <abbr>…: carry them on a wrapping span
     for parent in list(el.iter()):
         for i, child in enumerate(list(parent)):
@@ -406,7 +414,8 @@ def honkit(args) -> Book:
     }
     book.meta = {k: v for k, v in book.meta.items() if v}
     # the HonKit variables ({{book.x}}) the chapters use are defined here
-    book.files["honkit-book.json"] = json.dumps(config, ensure_ascii=False, indent=2) + "\n"
+    book.files["honkit-variables.json"] = json.dumps(
+        {"variables": config.get("variables", {})}, ensure_ascii=False, indent=2) + "\n"
     for name in args.licence_files:
         book.copy(src / name, name)
     return book
