@@ -197,6 +197,11 @@ def se_prepare(el, chapter_of: dict[str, str]) -> None:
             anchor = ET.Element(f"{{{XHTML}}}span", {"id": node.attrib.pop("id")})
             anchor.tail, node.text = node.text, None
             node.insert(0, anchor)
+    # pandoc turns epub:type="a:b" into a class .a:b that its own Markdown reader cannot
+    # read back (a ':' in a class name): carry SE's semantics as data-epub-type instead
+    for node in el.iter():
+        if node.get(EPUB_TYPE):
+            node.set("data-epub-type", node.attrib.pop(EPUB_TYPE))
     # pandoc drops lang/epub:type on <i>, <em>, <b>, <abbr>…: carry them on a wrapping span
     for parent in list(el.iter()):
         for i, child in enumerate(list(parent)):
@@ -204,9 +209,9 @@ def se_prepare(el, chapter_of: dict[str, str]) -> None:
             if child.get(XML_LANG):
                 child.set("lang", child.attrib.pop(XML_LANG))
             if tag in {"i", "em", "b", "strong", "cite", "abbr", "q"} and (
-                    child.get("lang") or child.get(EPUB_TYPE)):
+                    child.get("lang") or child.get("data-epub-type")):
                 span = ET.Element(f"{{{XHTML}}}span")
-                for key in ("lang", EPUB_TYPE):
+                for key in ("lang", "data-epub-type"):
                     if child.get(key):
                         span.set(key, child.attrib.pop(key))
                 span.tail, child.tail = child.tail, None
