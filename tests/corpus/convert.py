@@ -426,6 +426,52 @@ def honkit(args) -> Book:
     return book
 
 
+# ------------------------------------------------------------------ statistics for the README
+
+CJK = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
+
+
+def stats(folder: Path) -> dict:
+    """Counts over a converted manuscript (text outside fenced code unless said)."""
+    meta = yaml.safe_load((folder / "book.yaml").read_text(encoding="utf-8"))
+    texts = [(folder / c).read_text(encoding="utf-8") for c in meta["chapters"]]
+    notes_file = folder / "notes.yaml"
+    notes = yaml.safe_load(notes_file.read_text(encoding="utf-8")) if notes_file.is_file() else {}
+    prose = []
+    code_blocks = 0
+    for text in texts:
+        _, body = split_front_matter(text)
+        for code, chunk in split_code_fences(body):
+            if code:
+                code_blocks += 1
+            else:
+                prose.append(chunk)
+    prose_text = "\n".join(prose)
+    note_text = "\n".join(n["text"] for n in (notes or {}).values())
+    everything = prose_text + "\n" + note_text
+    without_cjk = re.sub(CJK, " ", everything)
+    display = re.findall(r"\$\$.+?\$\$", everything, re.S)
+    inline = re.findall(r"(?<![\\$])\$[^$\n]+?\$(?!\$)", re.sub(r"\$\$.+?\$\$", " ", everything, flags=re.S))
+    cite_keys = [k for g in re.findall(r":cite[tp]?:`([^`]+)`", everything) for k in g.split(",")]
+    return {
+        "chapters": len(texts),
+        "words (space-separated, CJK excluded)": len(without_cjk.split()),
+        "CJK characters": len(re.findall(CJK, everything)),
+        "notes defined (notes.yaml + [^id]: in chapters)":
+            len(notes or {}) + len(re.findall(r"(?m)^\[\^[^\]]+\]:", prose_text)),
+        "note calls": len(re.findall(r"\[\^[^\]]+\](?!:)", prose_text)),
+        "figures (![…](…))": len(re.findall(r"!\[[^\]]*\]\(", prose_text)),
+        "fenced code blocks": code_blocks,
+        "display math ($$…$$)": len(display),
+        "inline math ($…$)": len(inline),
+        "citations (:cite:/:citet: keys)": len(cite_keys),
+        "links to another chapter file": len(re.findall(r"(?:\]\(|\]:\s+)\d\d-[a-z0-9-]+\.md", everything)),
+        "template-like tags ({{ {% {#)": len(re.findall(r"\{\{|\{%|\{#", prose_text)),
+        "images/ bytes": sum(f.stat().st_size for f in (folder / "images").rglob("*") if f.is_file())
+        if (folder / "images").is_dir() else 0,
+    }
+
+
 # ------------------------------------------------------------------ command line
 
 
@@ -444,7 +490,15 @@ def main(argv=None) -> int:
         p.add_argument("--subtitle", default=None)
         p.add_argument("--author", action="append", default=[])
         p.add_argument("--licence-files", nargs="*", default=[])
+    p = sub.add_parser("stats", help="print the README's counts for converted manuscripts")
+    p.add_argument("folders", nargs="+")
     args = parser.parse_args(argv)
+    if args.kind == "stats":
+        for folder in args.folders:
+            print(folder)
+            for key, value in stats(Path(folder)).items():
+                print(f"  {key}: {value}")
+        return 0
     convert = {"standard-ebooks": standard_ebooks, "d2l": d2l, "honkit": honkit}[args.kind]
     book = convert(args)
     book.write()
