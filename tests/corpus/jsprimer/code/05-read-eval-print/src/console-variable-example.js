@@ -1,0 +1,2 @@
+const total = 42 + 42;
+console.log(total); // => 84

@@ -1,0 +1,2 @@
+const value = "値";
+console.log(x); // => ReferenceError: x is not defined
