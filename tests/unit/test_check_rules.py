@@ -24,7 +24,7 @@ FIXED = {"Q001": ("notes", ("pdf",)), "Q002": ("measure", ("pdf",)), "Q003": ("o
          "Q010": ("ending", ("epub",)), "Q011": ("ending", ("html",))}
 TABLE_ROW = re.compile(r"^\| (Q\d{3}) \| ([^|]+?) +\| ([^|]+?) +\|", re.M)
 README_FORMATS = {"PDF": "pdf", "EPUB": "epub", "web": "html"}
-TOY = Kind("txt", "toy_edition:write", "{slug}{-name}.txt", "{stem}{-name}.txt", "txt",
+TOY = Kind("txt", "unit.toy_edition:write", "{slug}{-name}.txt", "{stem}{-name}.txt", "txt",
            "the book as plain text", built_by_default=False)
 CHAPTER = "---\ntitle: One\n---\nA sentence with a note.[^n]\n\n[^n]: The note.\n"
 # What the check package may not import, even lazily: the build and the editions' writers.
