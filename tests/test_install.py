@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import site
 import subprocess
-import sys
 import venv
 import zipfile
 from pathlib import Path

@@ -5,7 +5,6 @@ no face holds stops the build at its place; justified CJK lines and right-to-lef
 from __future__ import annotations
 
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -16,7 +15,10 @@ import pytest
 from browser import serve
 from conftest import copy_manuscript, run_cli
 from pressroom import fonts
-from pressroom.check import read_pages, rule_fonts
+from pressroom.check.pages import read_pages
+from pressroom.check.pdf import font_embedding, missing_glyph_findings
+from pressroom.manuscript.design import load_design
+from pressroom.theme import Theme
 from pressroom.readback import squeeze
 from pressroom.tools.epubcheck import check_epub
 
@@ -70,8 +72,8 @@ def test_every_script_reads_back_from_the_pdf(built):
 def test_the_pdf_draws_every_glyph_in_bundled_faces(built):
     pdf = built / f"{SLUG}.pdf"
     assert fonts.missing_glyphs(pdf) == {}
-    result = rule_fonts(pdf, read_pages(pdf))
-    assert result.ok, result.findings
+    assert all(font_embedding(pdf).values())
+    assert missing_glyph_findings(pdf, read_pages(pdf, load_design(Theme()))) == []
     with pdfplumber.open(pdf) as document:
         used = {c["fontname"] for page in document.pages for c in page.chars}
     assert [name for name in used if not OUR_FONTS.fullmatch(name)] == []
@@ -249,9 +251,8 @@ def test_check_fails_on_a_pdf_with_a_missing_glyph(tmp_path):
     weasyprint.HTML(string=html).write_pdf(pdf)
     found = fonts.missing_glyphs(pdf)
     assert "\U00010000" in found and "\U0001F409" in found
-    result = rule_fonts(pdf, read_pages(pdf))
-    assert not result.ok
-    assert any(f.text.startswith("U+10000 LINEAR B SYLLABLE B008 A") and f.pages == (1,) for f in result.findings)
+    findings = missing_glyph_findings(pdf, read_pages(pdf, load_design(Theme())))
+    assert any(f.text.startswith("U+10000 LINEAR B SYLLABLE B008 A") and f.pages == (1,) for f in findings)
 
 
 def test_the_stylesheets_name_the_faces_in_one_order():
