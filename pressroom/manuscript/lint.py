@@ -4,7 +4,9 @@ Errors: control characters (NUL, C0 other than tab and line ends, DEL, C1, line 
 separators) and Unicode noncharacters; bidirectional controls outside a span marked right-to-left (`[…]{dir=rtl}`, a
 `::: {dir=rtl}` div, or raw `<span dir="rtl">`), which can make text read differently from how
 it is stored (Trojan Source, CVE-2021-42574); invisible characters (zero-width space, word
-joiner, invisible operators, tag characters, and zero-width joiners between Latin letters).
+joiner between letters or digits, invisible operators, tag characters, and zero-width joiners
+between Latin letters). A word joiner beside punctuation or a space is typography (no line
+break here, as Standard Ebooks set it before a dash) and passes.
 
 Warnings: a byte-order mark inside the text (files were concatenated), text not in Unicode NFC
 (headings then get ids that cross-references miss), mojibake (UTF-8 read as Latin-1 or
@@ -66,6 +68,13 @@ def lint_text(text: str, shown: str, *, first_line: int = 1, markdown: bool = Tr
     return messages
 
 
+def _between_word_characters(text: str, offset: int) -> bool:
+    """Whether the character at `offset` sits between two letters or digits, where an invisible
+    one splits a word for search and hides it from a reader."""
+    before, after = text[offset - 1: offset], text[offset + 1: offset + 2]
+    return bool(before and after and before.isalnum() and after.isalnum())
+
+
 def _char_problem(text: str, offset: int, rtl: list[tuple[int, int]]) -> tuple[str, str, str] | None:
     char = text[offset]
     code = ord(char)
@@ -83,6 +92,8 @@ def _char_problem(text: str, offset: int, rtl: list[tuple[int, int]]) -> tuple[s
         if _joins_script(text, offset):
             return None
         return ("error", "L003", f"invisible {name} between characters that need no joining")
+    if code == 0x2060 and not _between_word_characters(text, offset):
+        return None  # a word joiner beside a dash or a space keeps the line from breaking there
     if code in INVISIBLE:
         return ("error", "L003", f"invisible {name}: write it as &#x{code:X}; if it is meant")
     if code in TAGS:
