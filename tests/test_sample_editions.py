@@ -12,10 +12,14 @@ from browser import Watched, serve
 from pressroom.manuscript.load import load_book
 from pressroom.messages import Report
 from pressroom.tools.epubcheck import check_epub
+from readers import editions_text, missing
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = load_book(ROOT / "manuscript", Report())
-MOJIBAKE = re.compile(r"[\u3000-\u9fff\ufffd]|â€|Ã.")
+# GBK mojibake's tell-tale ideographs, U+FFFD and UTF-8 read as cp1252 (the sample's real Hanzi and
+# Hangul names are none of these).
+MOJIBAKE = re.compile(r"[鈥锛銆\ufffd]|â€|Ã.")
+NAMES = ["김일성", "金日成", "民生團", "민생단", "毛泽东", "彭德怀"]
 
 
 def test_sample_epub_passes_epubcheck_with_no_error_or_warning(sample_build: Path):
@@ -61,3 +65,7 @@ def test_sample_site_every_note_link_lands_on_its_note_and_back(site_view):
     # Printed numbers restart in each chapter: the introduction has none, then 8, then 2.
     assert numbers == [*range(1, 9), 1, 2]
     assert site_view.problems == []
+
+
+def test_the_names_in_hanzi_and_hangul_read_back_from_every_edition(sample_build: Path):
+    assert missing(editions_text(sample_build, BOOK.slug), NAMES) == {"pdf": [], "epub": [], "html": []}

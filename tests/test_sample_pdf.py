@@ -14,7 +14,7 @@ from pressroom.messages import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = load_book(ROOT / "manuscript", Report())
-MOJIBAKE = re.compile(r"[\u3000-\u9fff\ufffd]|â€|Ã.")
+MOJIBAKE = re.compile(r"[鈥锛銆\ufffd]|â€|Ã.")  # GBK mojibake, U+FFFD, UTF-8 read as cp1252
 
 
 @pytest.fixture(scope="module")
