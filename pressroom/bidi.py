@@ -29,6 +29,11 @@ def is_rtl_language(lang: str) -> bool:
     return tag.split("-")[0] in RTL_LANGUAGES or tag.endswith("-arab") or "-arab-" in tag or "-hebr" in tag
 
 
+def direction(lang: str | None) -> str | None:
+    """"rtl" for a passage in a right-to-left language (a chapter's `lang:`), else None."""
+    return "rtl" if lang and is_rtl_language(lang) else None
+
+
 def _strong(char: str) -> str:
     kind = unicodedata.bidirectional(char)
     return "R" if kind in ("R", "AL") else "L" if kind == "L" else ""

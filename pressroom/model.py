@@ -72,6 +72,7 @@ class Chapter:
     role: str = "chapter"  # see ROLES
     short_title: str | None = None  # for running heads (and the contents, if the title is long)
     subtitle: str | None = None
+    lang: str | None = None  # its language, where it is not the book's (BCP 47)
 
     @property
     def matter(self) -> str:

@@ -52,6 +52,7 @@ class ResolvedChapter:
     subtitle: str | None = None
     part: Part | None = None  # the part it belongs to
     opens_part: bool = False
+    lang: str | None = None  # its language, where it is not the book's
 
     @property
     def label(self) -> str | None:
@@ -104,7 +105,7 @@ def structure(chapters: list[Chapter]) -> list[dict]:
         places.append({"role": chapter.role, "matter": chapter.matter, "ordinal": ordinal,
                        "running_head": chapter.short_title or _shortened(chapter.title),
                        "subtitle": chapter.subtitle, "part": part if chapter.matter == "body" else None,
-                       "opens_part": bool(chapter.part)})
+                       "opens_part": bool(chapter.part), "lang": chapter.lang})
     return places
 
 

@@ -109,3 +109,16 @@ def test_front_and_back_matter_must_keep_their_places(tmp_path):
     report = Report()
     load_book(copy_manuscript("structure", tmp_path / "again"), report)
     assert report.messages == []
+
+
+def test_a_chapter_in_another_language_is_tagged_so_in_every_edition(structured):
+    """Appendix B says `lang: he`: its page is Hebrew, right to left, and its words read back."""
+    with zipfile.ZipFile(structured / "structured.epub") as epub:
+        xhtml = epub.read("EPUB/text/ch007.xhtml").decode()
+    assert re.search(r'<html [^>]*lang="he" xml:lang="he" dir="rtl"', xhtml)
+    assert "שלום עולם" in xhtml
+    web = (structured / "html" / "appendix-b.html").read_text()
+    assert re.search(r'<article [^>]*lang="he" dir="rtl"', web)
+    pdf_text = " ".join(line for page in _pages(structured / "structured.pdf") for line in page)
+    # pdfplumber reads left to right: in a right-to-left paragraph the full stop is leftmost.
+    assert ".היגולונורכ ,םלוע םולש" in pdf_text

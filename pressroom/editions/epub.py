@@ -42,6 +42,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from .. import fonts, pagemap
+from ..bidi import direction
 from ..cache import Store, code_digest, digest
 from ..context import BuildContext
 from ..cover import cover_for
@@ -113,6 +114,7 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
         page = {**values, "css": css, "chapter": {
             "id": chapter.id, "title": chapter.title, "anchor": f"chapter-{chapter.id}", "role": chapter.role,
             "matter": chapter.matter, "epub_type": epub_type, "aria_role": aria_role,
+            "lang": chapter.lang or book.language, "dir": direction(chapter.lang),
             "html": Markup(html), "notes": Markup(notes)}}
         texts.append((name, render_page(env, "chapter.xhtml", page)))
     parts = {c.part.id: c.part for c in chapters if c.opens_part}

@@ -23,6 +23,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .. import fonts
+from ..bidi import direction
 from ..context import BuildContext
 from ..images import screen_fragments
 from ..model import Book, Edition
@@ -111,6 +112,7 @@ def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
         page.update(
             chapter={"id": chapter.id, "title": chapter.title, "number": chapter.number, "label": chapter.label,
                      "subtitle": chapter.subtitle, "role": chapter.role, "matter": chapter.matter,
+                     "lang": chapter.lang, "dir": direction(chapter.lang),
                      "part": _part(chapter.part) if chapter.opens_part else None,
                      "anchor": f"chapter-{chapter.id}", "html": Markup(scrolling_tables(passage_ids(html)))},
             notes=[{"number": n.number, "label": n.label, "note_id": n.note_id,

@@ -9,6 +9,7 @@ from typing import Iterable
 from markupsafe import Markup
 
 from .. import fonts, pagemap
+from ..bidi import direction
 from ..context import BuildContext
 from ..images import PrintBox, print_fragments
 from ..messages import BuildError, Message, Report, error
@@ -193,6 +194,7 @@ def chapter_entry(chapter: ResolvedChapter, html: Markup) -> dict:
     return {"anchor": chapter.anchor, "id": chapter.id, "title": chapter.title, "html": html,
             "role": chapter.role, "matter": chapter.matter, "label": chapter.label, "ordinal": chapter.ordinal,
             "subtitle": chapter.subtitle, "running_head": chapter.running_head, "opens_part": chapter.opens_part,
+            "lang": chapter.lang, "dir": direction(chapter.lang),
             "part": {"id": part.id, "number": part.number, "title": part.title} if part else None,
             "first_body": False}
 

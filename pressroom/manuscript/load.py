@@ -24,7 +24,7 @@ NAMED_TRIMS = {"A5": "148mm 210mm", "A4": "210mm 297mm", "B5": "176mm 250mm"}
 FLAGS = {"true": True, "yes": True, "false": False, "no": False}
 NUMBERINGS = ("chapter", "book")
 MATH = ("none", "tex")
-FRONT_MATTER_KEYS = {"title", "id", "part", "epigraph", "role", "short-title", "subtitle"}
+FRONT_MATTER_KEYS = {"title", "id", "part", "epigraph", "role", "short-title", "subtitle", "lang"}
 EPIGRAPH_KEYS = {"text", "source"}
 RUNNING_HEAD_MAX = 60  # characters: a longer title needs a short-title for its running heads
 NOTE_KEYS = {"text", "kind", "author", "title", "archive", "date", "translator", "url"}
@@ -263,6 +263,7 @@ def _chapter(root: Path, path: Path, listed_at: Pos, index: int, report: Report)
     report.extend(lint_text(text, shown))
     front, body, body_line = _front_matter(text, shown, report)
     _check_keys(front, FRONT_MATTER_KEYS, shown, "front matter", report)
+    _check_pattern(front, "lang", LANGUAGE, "a BCP 47 tag such as ko or zh-Hant", shown, report)
     title = _string(front, "title", shown, report)
     if not title:
         report.add(error("C001", shown, 1, 1, "chapter front matter needs a 'title'"))
@@ -274,6 +275,7 @@ def _chapter(root: Path, path: Path, listed_at: Pos, index: int, report: Report)
         refs=refs, inline_notes=inline, part=_string(front, "part", shown, report),
         epigraph=_epigraph(front, shown, report), role=_role(front, shown, report),
         short_title=_short_title(front, title or "", shown, report), subtitle=_string(front, "subtitle", shown, report),
+        lang=_string(front, "lang", shown, report),
     )
 
 

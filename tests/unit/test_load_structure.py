@@ -36,3 +36,11 @@ def test_only_chapters_open_parts(book_at):
         load_book(book_at({"01-one.md": "---\ntitle: One\n---\nText.\n",
                            "02-a.md": "---\ntitle: A\nrole: appendix\npart: Extras\n---\nText.\n"}), Report())
     assert [m.code for m in caught.value.messages] == ["C011"]
+
+
+def test_a_chapters_language_is_read_and_a_bad_tag_refused_at_its_place(book_at):
+    book = load_book(book_at({"01-one.md": "---\ntitle: One\nlang: ko\n---\nText.\n"}), Report())
+    assert book.chapters[0].lang == "ko"
+    with pytest.raises(BuildError) as caught:
+        load_book(book_at({"01-one.md": "---\ntitle: One\nlang: not a tag\n---\nText.\n"}), Report())
+    assert [(m.code, m.line, m.col) for m in caught.value.messages] == [("B004", 3, 7)]
