@@ -289,6 +289,19 @@ def shown_from(piece: Piece, offset: int) -> str:
     return ""
 
 
+# Letters of the right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko; their presentation forms).
+RTL_LETTERS = re.compile("[\u0590-\u07ff\u0860-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]+")
+
+
+def holds(text: str, words: str) -> bool:
+    """Whether `text`, read back from a PDF, holds `words`. A PDF reader returns a right-to-left run
+    as drawn (its words, or its letters, in visual order), so those are looked for word by word,
+    forwards or backwards, and everything else in order."""
+    if squeeze(RTL_LETTERS.sub("", words)) not in squeeze(RTL_LETTERS.sub("", text)):
+        return False
+    return all(run in text or run[::-1] in text for run in RTL_LETTERS.findall(words))
+
+
 def squeeze(text: str) -> str:
     """Text reduced for comparing: NFKC (ligatures apart), no spaces, hyphens or joiners, case folded."""
     return HYPHENS_AND_SPACES.sub("", unicodedata.normalize("NFKC", text)).casefold()

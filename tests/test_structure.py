@@ -13,6 +13,8 @@ import pytest
 from conftest import copy_manuscript, run_cli
 from pressroom.manuscript.load import load_book
 from pressroom.messages import BuildError, Report
+from pressroom.readback import holds
+from readers import editions_text, missing
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +124,24 @@ def test_a_chapter_in_another_language_is_tagged_so_in_every_edition(structured)
     pdf_text = " ".join(line for page in _pages(structured / "structured.pdf") for line in page)
     # pdfplumber reads left to right: in a right-to-left paragraph the full stop is leftmost.
     assert ".היגולונורכ ,םלוע םולש" in pdf_text
+
+
+# One string per script the structured book holds (chapters/04-later.md), each to read back.
+SCRIPTS = {"Latin": "The quick brown fox", "Greek": "Ἐν ἀρχῇ ἦν ὁ λόγος", "Cyrillic": "Съешь же ещё этих булок",
+           "Hanzi SC": "毛泽东与朝鲜的关系", "Hanzi TC": "臺灣與香港的關係", "Hangul": "조선민주주의인민공화국",
+           "Hangul in a note": "조선 로동당", "kana": "ひらがなとカタカナ", "Arabic": "مرحبا بالعالم", "Hebrew": "שלום"}
+
+
+def test_every_script_reads_back_from_every_edition_of_the_structured_book(structured):
+    import pypdfium2
+
+    texts = editions_text(structured, "structured")
+    document = pypdfium2.PdfDocument(structured / "structured.pdf")
+    try:
+        pdf = "".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+    # A PDF gives right-to-left words as drawn: readback.holds looks for them either way.
+    assert [name for name, words in SCRIPTS.items() if not holds(pdf, words)] == []
+    del texts["pdf"]
+    assert missing(texts, list(SCRIPTS.values())) == {"epub": [], "html": []}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from ..readback import ChapterExpectation, NoteExpectation, first_difference, shown_from, squeeze
+from ..readback import ChapterExpectation, NoteExpectation, first_difference, holds, shown_from, squeeze
 from .rules import Finding, Outcome, Target, rule
 from .layout import (CONTENTS_ENTRY, Layout, PageParts, note_label, note_starts, read_layout, same_text)
 from .pages import Box, Char, Line, Page, read_pages
@@ -315,10 +315,10 @@ def opening_folio(layout: Layout, index: int) -> str:
 def rule_endings(target: Target) -> Outcome:
     """Each chapter's last sentence is printed (WeasyPrint can truncate long documents)."""
     layout, chapters = layout_of(target), target.expected
-    text = squeeze(" ".join(body_text(layout)))
+    text = " ".join(body_text(layout))
     findings = []
     for index, chapter in enumerate(chapters):
-        if chapter.last_sentence and squeeze(chapter.last_sentence) not in text:
+        if chapter.last_sentence and not holds(text, chapter.last_sentence):
             pages = layout.chapter_pages(index)
             findings.append(Finding(pages[-1:], f"“{chapter.title}”: its last sentence is missing: "
                                     f"“{_clip(chapter.last_sentence)}”"))

@@ -33,7 +33,7 @@ from ..images import KIND as IMAGES
 from ..messages import ERROR, BuildError, Message, Report, error, fail
 from ..model import Book, Edition
 from ..output import atomic_path
-from ..readback import last_sentence, squeeze
+from ..readback import holds, last_sentence
 from ..resolve import ResolvedChapter
 from ..theme import Theme
 from ..tools import pdftext, pikepdf, weasyprint
@@ -201,7 +201,7 @@ def _check_endings(path: Path, chapters: list[ResolvedChapter], front: int, body
     problems = []
     for chapter, pages in wanted:
         words = last_sentence(chapter.blocks).split()[-ENDING_WORDS:]
-        if words and squeeze(" ".join(words)) not in squeeze(" ".join(texts.get(p, "") for p in pages)):
+        if words and not holds(" ".join(texts.get(p, "") for p in pages), " ".join(words)):
             problems.append(error("F002", shown, 0, 0, f"{chapter.shown} is cut short in the merged PDF: "
                                   f"its last words “{' '.join(words)}” are not on its last page ({pages[-1] + 1})"))
     if problems:

@@ -86,3 +86,13 @@ def test_code_and_tables_at_a_chapter_end_are_not_its_ending(book_at):
     text = "The last words of the running text come here, before the code and the table."
     chapter = f"---\ntitle: One\n---\n{text}\n\n```\nprint('hello')\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
     assert _expected(book_at, chapter).last_sentence == text
+
+
+def test_right_to_left_runs_are_found_whatever_order_the_pdf_gives_them():
+    from pressroom.readback import holds
+
+    words = "مرحبا بالعالم; and שלום."
+    assert holds("… بالعالم مرحبا ;and שלום.", words)  # PDFium: RTL words in visual order
+    assert holds("… םולש and ;", "and שלום")  # pdfplumber: letters as drawn
+    assert not holds("… بالعالم ;and שלום.", words)  # a word missing
+    assert not holds("… بالعالم مرحبا ;or שלום.", words)
