@@ -36,12 +36,13 @@ from ..output import atomic_path
 from ..readback import holds, last_sentence
 from ..resolve import ResolvedChapter
 from ..theme import Theme
-from ..tools import pdftext, pikepdf, weasyprint
+from ..tools import pdffonts, pdftext, pikepdf, weasyprint
 from .fragments import Fragments
 from .parts import BookParts, Part
 from .pdf import report_once, resource_roots
 
 KIND = "typeset"
+FACES = "face-subsets"  # cache kind: a face cut to the glyphs a merged PDF uses (tools/pdffonts.py)
 ENDING_WORDS = 3  # widows: 2 keeps at least two lines of a paragraph on a page, so these share it
 
 
@@ -108,7 +109,9 @@ def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragm
     with atomic_path(target) as temporary:
         pikepdf.merge_parts(pikepdf.PartFile(front.path, front.pages),
                             [pikepdf.PartFile(body.laid[p.name].path, body.laid[p.name].pages) for p in body.parts],
-                            tail["folios"].path, body.blank, temporary, label=f"{edition.name} edition")
+                            tail["folios"].path, body.blank, temporary, label=f"{edition.name} edition",
+                            fonts=lambda pdf: pdffonts.merge_faces(pdf, font_sources(book),
+                                                                   lambda path, gids: _face_subset(store, path, gids)))
         _check_endings(temporary, chapters, front.pages, body, str(target))
     result.rebuilt = [p.label for p in body.parts if not body.laid[p.name].cached]
     result.reused = len(body.parts) - len(result.rebuilt)
@@ -117,6 +120,27 @@ def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragm
              f"({len(result.rebuilt)} laid out, {result.reused} from the cache; {time.monotonic() - started:.1f} s)")
     store.prune(KIND)
     return result
+
+
+def font_sources(book: Book) -> list[Path]:
+    """Every font file a part can be laid out with: the book's styles/fonts first, then ours."""
+    theme = Theme(book.root)
+    return [*theme.fonts("**/*.otf"), *theme.fonts("**/*.ttf")]
+
+
+def _face_subset(store: cache_store.Store, path: Path, gids: tuple[int, ...]) -> bytes:
+    """`pdffonts.subset_gids`, kept in the cache by the font's bytes and the glyphs: an edit that
+    brings no new glyph cuts nothing again."""
+    key = cache_store.digest(cache_store.code_digest(), _tool_versions(), path.read_bytes(),
+                             ",".join(map(str, gids)))
+    found = store.path(FACES, key, ".font")
+    if found.is_file():
+        os.utime(found)
+        return found.read_bytes()
+    data = pdffonts.subset_gids(path, gids)
+    store.write_bytes(FACES, key, ".font", data)
+    store.prune(FACES, limit=200)
+    return data
 
 
 def page_starts(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,

@@ -12,6 +12,7 @@ import io
 import warnings
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Callable
 
 from ..messages import fail
 
@@ -276,13 +277,14 @@ class PartFile:
 
 
 def merge_parts(front: PartFile, chapters: list[PartFile], folios: str, blank: list[bool], target,
-                *, label: str) -> None:
+                *, label: str, fonts: Callable[[object], object] | None = None) -> None:
     """One PDF from the front matter and the chapters, with the folio sheet drawn on the body's pages.
 
     The front matter's document (its metadata, language, viewer settings) is kept; the chapters'
     pages follow it. Named destinations and the outline are rebuilt for the merged pages: a
     link in any part then reaches its anchor in whichever part holds it. `blank[i]` says the
-    i-th body page is a blank verso, which bears no folio.
+    i-th body page is a blank verso, which bears no folio. `fonts(pdf)`, when given, rewrites
+    the merged document's fonts before it is written (tools/pdffonts.py: one subset per face).
     """
     pikepdf = _pikepdf()
     opened = []
@@ -320,6 +322,8 @@ def merge_parts(front: PartFile, chapters: list[PartFile], folios: str, blank: l
         book.Root.Names.Dests = tree.obj
         with book.open_outline() as merged_outline:
             merged_outline.root[:] = [_outline_item(item) for item in outline]
+        if fonts is not None:
+            fonts(book)
         with open(target, "wb") as handle:
             handle.write(_save(book))
     finally:

@@ -1,0 +1,111 @@
+"""Lean editions: one font program per face in the merged PDF, only the faces the EPUB uses,
+WOFF2 subsets on the web, the same bytes from the same sources."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pikepdf
+import pdfplumber
+import pypdfium2
+import pytest
+
+from conftest import ROOT, copy_manuscript, run_cli
+from pressroom.manuscript.load import load_book
+from pressroom.messages import Report
+from pressroom.theme import Theme
+from pressroom.tools import pdffonts
+
+BOOK = load_book(ROOT / "manuscript", Report())
+LIBERTINE = Theme().style("fonts/LinLibertine_R.otf")
+ITALIC = Theme().style("fonts/LinLibertine_RI.otf")
+
+
+def programs_per_face(path: Path) -> dict[str, int]:
+    """Each face (subset tag dropped) → how many distinct font programs the PDF embeds for it."""
+    found: dict[str, set] = {}
+    with pikepdf.open(path) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    if key in obj:
+                        face = str(obj.FontName).split("+", 1)[-1]
+                        found.setdefault(face, set()).add(obj[key].objgen)
+    return {face: len(programs) for face, programs in found.items()}
+
+
+def texts(path: Path) -> tuple[list[str], list[str]]:
+    """Every page's text as pdfplumber and as PDFium (what copy-paste gives) read it."""
+    with pdfplumber.open(path) as pdf:
+        plumber = [page.extract_text() for page in pdf.pages]
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        pdfium = [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    finally:
+        document.close()
+    return plumber, pdfium
+
+
+def two_part_pdf(tmp_path: Path) -> Path:
+    """Two documents laid out apart by WeasyPrint (each with its own subsets), pages joined."""
+    import weasyprint
+
+    css = (f'@font-face {{ font-family: "Libertine"; src: url("{LIBERTINE.as_uri()}"); }}'
+           f'@font-face {{ font-family: "Libertine"; src: url("{ITALIC.as_uri()}"); font-style: italic; }}'
+           'body { font: 11pt "Libertine"; }')
+    texts_ = ["<p>The delegation reached Pyongyang in <em>spring</em>; its records, fifty pages.</p>",
+              "<p>Quite different words: jovial zebras, “quoted” — and fiﬂ ligatures, <em>very</em> much.</p>"]
+    joined = pikepdf.new()
+    opened = []
+    for index, body in enumerate(texts_):
+        part = tmp_path / f"part{index}.pdf"
+        weasyprint.HTML(string=f"<style>{css}</style>{body}").write_pdf(part)
+        source = pikepdf.open(part)
+        opened.append(source)
+        joined.pages.extend(source.pages)
+    target = tmp_path / "joined.pdf"
+    joined.save(target)
+    for pdf in opened:
+        pdf.close()
+    return target
+
+
+def test_faces_merged_into_one_program_text_unchanged(tmp_path: Path):
+    before = two_part_pdf(tmp_path)
+    assert max(programs_per_face(before).values()) == 2  # each part carries its own subset
+    after = tmp_path / "merged.pdf"
+    with pikepdf.open(before) as pdf:
+        assert pdffonts.merge_faces(pdf, [LIBERTINE, ITALIC]) == 2
+        pdf.save(after)
+    assert set(programs_per_face(after).values()) == {1}
+    assert texts(after) == texts(before)
+    assert after.stat().st_size < before.stat().st_size
+
+
+def test_a_face_whose_file_is_unknown_is_left_alone(tmp_path: Path):
+    before = two_part_pdf(tmp_path)
+    with pikepdf.open(before) as pdf:
+        assert pdffonts.merge_faces(pdf, [Theme().style("fonts/LinLibertine_RB.otf")]) == 0
+
+
+def test_the_sample_pdf_embeds_one_program_per_face(sample_build: Path):
+    counts = programs_per_face(sample_build / f"{BOOK.slug}.pdf")
+    assert counts and set(counts.values()) == {1}, counts
+
+
+def test_the_merged_pdf_reads_as_the_single_flow_and_is_reproducible(tmp_path: Path):
+    manuscript = copy_manuscript("mini", tmp_path)
+    outs = [tmp_path / "one", tmp_path / "two", tmp_path / "flow"]
+    for out in outs[:2]:
+        done = run_cli("build", "pdf", "--manuscript", str(manuscript), "--out", str(out))
+        assert done.returncode == 0, done.stdout + done.stderr
+    done = run_cli("build", "pdf", "--single-flow", "--manuscript", str(manuscript), "--out", str(outs[2]))
+    assert done.returncode == 0, done.stdout + done.stderr
+    slug = load_book(manuscript, Report()).slug
+    one, two, flow = (out / f"{slug}.pdf" for out in outs)
+    assert one.read_bytes() == two.read_bytes()
+    assert set(programs_per_face(one).values()) == {1}
+    assert texts(one) == texts(flow)
