@@ -109,3 +109,37 @@ def test_the_merged_pdf_reads_as_the_single_flow_and_is_reproducible(tmp_path: P
     assert one.read_bytes() == two.read_bytes()
     assert set(programs_per_face(one).values()) == {1}
     assert texts(one) == texts(flow)
+
+
+FONT_FACE = re.compile(r'@font-face\s*\{[^}]*font-family:\s*"([^"]+)";[^}]*url\("\.\./(fonts/[^"]+)"\)')
+
+
+def test_the_epub_holds_no_unused_face_and_each_face_is_named_as_its_css_names_it(sample_build: Path):
+    from fontTools.ttLib import TTFont
+
+    with zipfile.ZipFile(sample_build / f"{BOOK.slug}.epub") as epub:
+        names = epub.namelist()
+        css = epub.read("EPUB/styles/book.css").decode()
+        pages = "".join(epub.read(n).decode() for n in names if n.endswith(".xhtml"))
+        embedded = {n.removeprefix("EPUB/") for n in names if n.startswith("EPUB/fonts/")}
+        declared = dict((path, family) for family, path in FONT_FACE.findall(css))
+        assert embedded == set(declared), (embedded, declared)
+        # The sample sets no text in bold: neither bold face is shipped, nor declared.
+        assert not re.search(r"<(strong|b|th)\b", pages)
+        assert not {"fonts/LinLibertine_RB.otf", "fonts/LinLibertine_RBI.otf"} & embedded
+        assert {"fonts/LinLibertine_R.otf", "fonts/LinLibertine_RI.otf"} <= embedded
+        for path, family in declared.items():
+            font = TTFont(io.BytesIO(epub.read(f"EPUB/{path}")), lazy=True)
+            assert font["name"].getDebugName(1) == family, path
+
+
+def test_faces_used_follow_the_stylesheet():
+    from pressroom.usedfaces import faces_used
+
+    css = "h1 { font-weight: normal } .label { font-weight: bold } .quiet em { font-style: normal }"
+    page = ('<html xmlns="http://www.w3.org/1999/xhtml"><body><h1>Title</h1><p>plain <em>it</em> '
+            '<span class="label">B</span> <strong><em>X</em></strong></p><p class="quiet"><em>q</em></p></body></html>')
+    used = faces_used([page], css)
+    assert set(used) == {(False, False), (False, True), (True, False), (True, True)}
+    assert "T" in used[(False, False)] and "q" in used[(False, False)]
+    assert used[(True, False)] == "B" and used[(True, True)] == "X" and used[(False, True)] == "it"
