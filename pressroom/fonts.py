@@ -293,7 +293,8 @@ def edition_faces(theme: Theme, text: str, url_prefix: str, flavor: str | None =
         data = cut(path, chars, flavor)
         kind = {"woff2": "woff2", ".otf": "opentype", ".ttf": "truetype"}[flavor or path.suffix]
         css = (f'@font-face {{ font-family: "{face.family}"; src: url("{url_prefix}{name}") format("{kind}"); '
-               f"font-weight: normal; font-style: normal; unicode-range: {unicode_range(chars)}; }}")
+               f"font-weight: normal; font-style: normal; {'font-display: swap; ' if flavor == 'woff2' else ''}"
+               f"unicode-range: {unicode_range(chars)}; }}")
         embedded.append(Embedded(face, name, data, css))
     return embedded
 

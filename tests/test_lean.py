@@ -143,3 +143,29 @@ def test_faces_used_follow_the_stylesheet():
     assert set(used) == {(False, False), (False, True), (True, False), (True, True)}
     assert "T" in used[(False, False)] and "q" in used[(False, False)]
     assert used[(True, False)] == "B" and used[(True, True)] == "X" and used[(False, True)] == "it"
+
+
+def test_the_web_edition_serves_woff2_subsets_swapped_and_preloaded(sample_build: Path):
+    site = sample_build / "html"
+    css = (site / "style.css").read_text(encoding="utf-8")
+    rules = re.findall(r"@font-face\s*\{[^}]*\}", css)
+    sources = [re.search(r'url\("([^"]+)"\)', rule).group(1) for rule in rules if "url(" in rule]
+    assert sources and all(source.endswith(".woff2") for source in sources), sources
+    assert all("font-display: swap" in rule for rule in rules if "url(" in rule)
+    assert not list((site / "fonts").glob("*.otf"))  # no whole face is shipped
+    for source in sources:
+        data = (site / source).read_bytes()
+        assert data[:4] == b"wOF2", source
+    # The layout-shift guard: a local face scaled to Libertine's width, right after it in the stack.
+    assert re.search(r'font-family: "Libertine fallback"; src: local\([^;]+; size-adjust: [\d.]+%', css)
+    assert css.rstrip().endswith('html { font-family: "Libertine", "Libertine fallback", "Noto Serif CJK", '
+                                 + fonts_stack_tail() + "; }")
+    chapter = (site / f"{BOOK.chapters[1].id}.html").read_text(encoding="utf-8")
+    preload = re.search(r'<link rel="preload" href="([^"]+)" as="font" type="font/woff2" crossorigin>', chapter)
+    assert preload and preload.group(1) in sources
+
+
+def fonts_stack_tail() -> str:
+    from pressroom import fonts
+
+    return fonts.STACK.split('"Noto Serif CJK", ', 1)[1]

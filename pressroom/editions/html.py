@@ -16,13 +16,16 @@ with it, a call opens the note in a popover (keyboard and screen-reader friendly
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
 
-from .. import fonts
+from .. import fonts, usedfaces
+from ..cache import Store, code_digest, digest
 from ..bidi import direction
 from ..context import BuildContext
 from ..images import screen_fragments
@@ -30,7 +33,7 @@ from ..model import Book, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
 from ..resolve import ResolvedChapter
-from ..theme import TEMPLATES, Theme
+from ..theme import STYLES, TEMPLATES, Theme
 from ..tools import pagefind
 from . import Written
 from .fragments import Fragments, fill_note_calls
@@ -66,15 +69,22 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
         # The fallback faces (CJK, Arabic, ...) the book sets text in, cut to its characters, as WOFF2.
         fallbacks = fonts.edition_faces(theme, "".join(pages.values()), "fonts/", "woff2",
                                         lambda path, chars, flavor: fonts.cached_subset(context.store, path, chars, flavor))
-        css = "\n".join([stylesheet(theme, book.math == "tex"), *(f.css for f in fallbacks)]) + "\n"
+        css = stylesheet(theme, book.math == "tex")
+        faces = book_faces(theme, pages, css, context.store)
+        css = "\n".join([css, *(f.css for f in fallbacks)]) + "\n"
+        if faces is not None:
+            css = web_font_css(css, faces, theme)
         (temporary / "style.css").write_text(css, encoding="utf-8", newline="\n")
         for name in STATIC_FILES:
             shutil.copyfile(STATIC / name, temporary / name)
         (temporary / "fonts").mkdir()
         for pattern in FONT_FILES:
             for font in theme.fonts(pattern):
-                if font.name != MATH_FONT or book.math == "tex":
+                if (font.name != MATH_FONT or book.math == "tex") and (faces is None or font.suffix != ".otf"
+                                                                          or font.name == MATH_FONT):
                     shutil.copyfile(font, temporary / "fonts" / font.name)
+        for face in faces or ():
+            (temporary / "fonts" / face.name).write_bytes(face.data)
         if book.math == "tex":
             shutil.copyfile(theme.style("fonts/GUST-FONT-LICENSE.txt"), temporary / "fonts" / "GUST-FONT-LICENSE.txt")
         for face in fallbacks:
@@ -96,7 +106,10 @@ def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
     contents = [{"href": page_name(c), "title": c.title, "number": c.number, "label": c.label,
                  "matter": c.matter, "part": _part(c.part) if c.opens_part else None} for c in chapters]
     home = {"href": "index.html", "title": "Title page and contents"}
-    shared = {"contents": contents, "stylesheet": "style.css", "csp": CSP, "home": home}
+    # The regular face is fetched at once, beside the stylesheet, not after it is parsed.
+    shared = {"contents": contents, "stylesheet": "style.css", "csp": CSP, "home": home,
+              "preload": [f"fonts/{_woff2(usedfaces.BOOK_FACE_FILES[(False, False)])}"]
+              if _our_font_css(Theme(book.root)) else []}
     pages = {}
     pages["index.html"] = render_page(env, "index.html", {**book_context(book, edition), **shared,
                                                           "current": "index.html"})
@@ -180,3 +193,117 @@ def stylesheet(theme: Theme, math: bool = False) -> str:
     names = (*STYLESHEETS, "math.css") if math else STYLESHEETS
     parts = [f"/* styles/{name} */\n{theme.read_style(name).strip()}\n" for name in names]
     return "\n".join(parts)
+
+
+# ------------------------------------------------------------------ web fonts
+
+WEB_SUBSETS = "web-subsets"  # cache kind: a style of the book face as WOFF2, cut to the site's characters
+# Characters every style keeps beyond those the pages set in it: what CSS `content` and the
+# scripts may add (numbers, quotes, dashes, the back arrow).
+ALWAYS = "".join(chr(c) for c in range(32, 127)) + "\u00a0‘’“”–—…\u21a9"
+# A local face whose letters are about as wide as Libertine's, scaled to match, so the text laid out
+# before the web font arrives keeps its lines when it does (no layout shift). Times New Roman and
+# its metric twins Liberation Serif and Tinos: average advance 0.4019 em over an English sample
+# (FALLBACK_SAMPLE), measured on LiberationSerif-Regular.ttf 2.1.
+FALLBACK_LOCAL = ("Times New Roman", "Liberation Serif", "Tinos")
+FALLBACK_ADVANCE = 0.4019
+FALLBACK_SAMPLE = ("The quick brown fox jumps over the lazy dog, and the delegation of the ministry met in the "
+                   "embassy; the records were translated into English. ")
+
+
+@dataclass(frozen=True)
+class WebFace:
+    """A style of the book face as the site serves it: file name, bytes, its @font-face."""
+
+    name: str
+    data: bytes
+    css: str
+    chars: str
+
+
+def _woff2(name: str) -> str:
+    return Path(name).stem + ".woff2"
+
+
+def _our_font_css(theme: Theme) -> bool:
+    """Whether the site's fonts.css is ours (a book with its own keeps its faces as it names them)."""
+    return theme.style("fonts.css") == STYLES / "fonts.css"
+
+
+def book_faces(theme: Theme, pages: dict[str, str], css: str, store: Store | None) -> list[WebFace] | None:
+    """Each style of the book face the pages set text in, as a WOFF2 subset with its @font-face
+    (swap, unicode-range); None when the book brings its own fonts.css."""
+    if not _our_font_css(theme):
+        return None
+    used = usedfaces.faces_used(pages.values(), css)
+    everything = set("".join(pages.values()))
+    faces = []
+    for key, file in usedfaces.BOOK_FACE_FILES.items():
+        chars = used.get(key, "")
+        if key != (False, False) and not chars.strip():
+            continue  # a style no text is set in: never fetched, so not shipped
+        path = theme.style(f"fonts/{file}")
+        wanted = (everything if key == (False, False) else set(chars)) | set(ALWAYS)
+        held = "".join(sorted(c for c in wanted if ord(c) in fonts.cmap(path)))
+        bold, italic = key
+        css_rule = (f'@font-face {{ font-family: "{fonts.BOOK_FACE.family}"; '
+                    f'src: url("fonts/{_woff2(file)}") format("woff2"); font-weight: {"bold" if bold else "normal"}; '
+                    f'font-style: {"italic" if italic else "normal"}; font-display: swap; '
+                    f"unicode-range: {fonts.unicode_range(held)}; }}")
+        faces.append(WebFace(_woff2(file), _web_subset(store, path, held), css_rule, held))
+    return faces
+
+
+def web_font_css(css: str, faces: list[WebFace], theme: Theme) -> str:
+    """The stylesheet with our OTF @font-face rules replaced by the WOFF2 subsets', and the
+    metric-matched local fallback put after the book face, for the characters the book face sets
+    (a host's Times with Arabic must not take it from Noto Naskh)."""
+    css = re.sub(r'@font-face\s*\{[^}]*url\("fonts/LinLibertine_[A-Z]+\.otf"\)[^}]*\}\n?', "", css)
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(theme.style("fonts/" + usedfaces.BOOK_FACE_FILES[(False, False)])), lazy=True)
+    em = font["head"].unitsPerEm
+    advance = sum(font["hmtx"].metrics[font.getBestCmap()[ord(c)]][0] for c in FALLBACK_SAMPLE) / len(FALLBACK_SAMPLE) / em
+    scale = advance / FALLBACK_ADVANCE
+    hhea = font["hhea"]
+    family = f"{fonts.BOOK_FACE.family} fallback"
+    local = ", ".join(f'local("{name}")' for name in FALLBACK_LOCAL)
+    ranges = fonts.unicode_range("".join(sorted(set("".join(f.chars for f in faces)))))
+    fallback = (f'@font-face {{ font-family: "{family}"; src: {local}; size-adjust: {scale * 100:.1f}%; '
+                f"ascent-override: {hhea.ascent / em / scale * 100:.1f}%; "
+                f"descent-override: {-hhea.descent / em / scale * 100:.1f}%; "
+                f"line-gap-override: {hhea.lineGap / em / scale * 100:.1f}%; unicode-range: {ranges}; }}")
+    stack = fonts.STACK.replace(f'"{fonts.BOOK_FACE.family}"', f'"{fonts.BOOK_FACE.family}", "{family}"', 1)
+    return "\n".join(["/* the book face: WOFF2 subsets of the site's characters (pressroom/editions/html.py) */",
+                      *(f.css for f in faces), fallback, css,
+                      f"/* the book face, then its metric-matched fallback */\nhtml {{ font-family: {stack}; }}"])
+
+
+def _web_subset(store: Store | None, path: Path, chars: str) -> bytes:
+    """The face cut to `chars` as WOFF2 with its ligatures, kerning and figure styles; cached."""
+    from importlib import metadata
+
+    key = digest(code_digest(), metadata.version("fonttools"), path.read_bytes(), chars)
+    if store is not None and store.path(WEB_SUBSETS, key, ".woff2").is_file():
+        return store.path(WEB_SUBSETS, key, ".woff2").read_bytes()
+    from fontTools import subset
+
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = [*subset.Options().layout_features, "onum", "pnum", "tnum", "lnum"]
+    options.hinting = False  # screens rasterise CFF without it; a third of the bytes
+    options.desubroutinize = True  # smaller once Brotli has compressed it
+    options.notdef_outline = True
+    options.recalc_timestamp = False
+    options.drop_tables += ["FFTM"]
+    font = subset.load_font(str(path), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    subset.save_font(font, out, options)
+    data = out.getvalue()
+    if store is not None:
+        store.write_bytes(WEB_SUBSETS, key, ".woff2", data)
+        store.prune(WEB_SUBSETS, limit=100)
+    return data
