@@ -253,12 +253,13 @@ def read_xmp(data: bytes, label: str) -> dict[str, str]:
         return {k[len(prefix):]: str(v) for k, v in meta.items() if k.startswith(prefix)}
 
 
-def _save(pdf) -> bytes:
-    """Write without decoding any stream (images keep their bytes) and with an /ID from the content."""
+def _save(pdf, object_streams=None) -> bytes:
+    """Write without decoding any stream (images keep their bytes) and with an /ID from the content;
+    object streams as the file had them unless `object_streams` says otherwise."""
     pikepdf = _pikepdf()
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none,
-             object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+             object_stream_mode=object_streams or pikepdf.ObjectStreamMode.preserve)
     return out.getvalue()
 
 
@@ -324,8 +325,10 @@ def merge_parts(front: PartFile, chapters: list[PartFile], folios: str, blank: l
             merged_outline.root[:] = [_outline_item(item) for item in outline]
         if fonts is not None:
             fonts(book)
+        # Every part's annotations, forms and dictionaries packed into compressed object streams,
+        # as WeasyPrint packs a book laid out whole: a third of the merged file otherwise.
         with open(target, "wb") as handle:
-            handle.write(_save(book))
+            handle.write(_save(book, pikepdf.ObjectStreamMode.generate))
     finally:
         for pdf in opened:
             pdf.close()
