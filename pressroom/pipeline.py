@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from . import fonts, limits
 from .cache import Store
+from .cache import digest as cache_digest
 from .context import BuildContext, Progress
-from .editions import Written, output_path, writer
+from .editions import Written, kind, output_path, writer
 from .manuscript.load import load_book
-from .messages import BuildError, Report, error
+from .messages import ERROR, BuildError, Message, Report, error
 from .model import Book, Edition
 from .tools import git
 
@@ -45,18 +48,117 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
     # pinned before the first worker process starts, so every worker inherits it.
     with git.pinned_source_date_epoch(book.root):
         context = BuildContext(book, report, Store(cache or out / ".cache"), progress, single_flow)
+        inputs = inputs_digest(book, single_flow)
+        keys = {e.name: cache_digest(inputs, repr(e), str(output_path(book, e, out).resolve())) for e in editions}
+        kept = {e.name: found for e in editions
+                if (found := finished(context, e, output_path(book, e, out), keys[e.name])) is not None}
+        todo = [e for e in editions if e.name not in kept]
         # Every edition's chapters are checked before any edition is written: an error that only
         # one edition's Jinja shows must not leave the editions before it replaced.
-        for edition in editions:
+        for edition in todo:
             with limits.stage(f"{edition.name} edition", f"checking the {edition.name} edition's chapters"):
                 context.chapters(edition)
         # Every character each edition prints is in a face it embeds: else all of them, named, now.
-        fonts.check_book(context, editions)
-        built = []
-        for edition in editions:
-            with limits.stage(f"{edition.name} edition", f"building the {edition.name} edition"):
-                built.append(build_edition(context, edition, output_path(book, edition, out)))
+        if todo:
+            fonts.check_book(context, todo)
+        built = dict(kept)
+        # While the PDFs are laid out in worker processes, this process would only wait: the
+        # editions that need no page of them (the web edition) are written meanwhile, in a thread.
+        paged = any(kind(e.kind).paged for e in todo)
+        beside = [e for e in todo if paged and not kind(e.kind).paged and e.kind not in READS_PAGES]
+        for edition in todo:  # computed once here, never by two threads at a time
+            context.fragments(edition)
+            context.images(edition)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="edition") as pool:
+            future = pool.submit(_build_all, context, beside, book, out, keys) if beside else None
+            try:
+                built.update(_build_all(context, [e for e in todo if e not in beside], book, out, keys))
+            except BaseException:
+                if future is not None:
+                    wait([future])  # its own error, if any, comes second to this one
+                raise
+            if future is not None:
+                built.update(future.result())
+        built = [built[e.name] for e in editions]
     return built
+
+
+def _build_all(context: BuildContext, editions: list[Edition], book: Book, out: Path,
+               keys: dict[str, str]) -> dict[str, Built]:
+    """Write `editions` one after the other, each recorded under the hash of its inputs."""
+    built = {}
+    for edition in editions:
+        with limits.stage(f"{edition.name} edition", f"building the {edition.name} edition"):
+            done = build_edition(context, edition, output_path(book, edition, out))
+        built[edition.name] = done
+        remember(context, done, keys[edition.name])
+    return built
+
+
+# ------------------------------------------------------------------ finished editions
+
+# Kinds that read the reader's PDF's pages (the EPUB's page list): written after the PDFs.
+READS_PAGES = ("epub",)
+
+EDITIONS = "editions"  # cache kind: a written edition's output digest, by the hash of all it is made from
+# Packages whose versions shape an edition's bytes, besides our own code (cache.code_digest).
+PACKAGES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools", "pillow", "pikepdf",
+            "pypandoc-binary", "pagefind-bin", "lxml", "nh3", "Jinja2", "brotli", "zopfli")
+
+
+def inputs_digest(book: Book, single_flow: bool) -> str:
+    """Everything any edition of `book` is made from: the manuscript folder (its own templates,
+    styles and images included), our code, templates and styles, the tools' versions, the
+    commit time every timestamp is pinned to, one flow or parts."""
+    from importlib import metadata
+
+    from .cache import code_digest, tree_digest
+    from .editions.typeset import _tool_versions
+    from .theme import STYLES, TEMPLATES
+
+    versions = []
+    for name in PACKAGES:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=none")
+    return cache_digest(code_digest(), tree_digest(TEMPLATES, STYLES), tree_digest(book.root),
+                        ";".join(versions), _tool_versions(), os.environ.get("SOURCE_DATE_EPOCH", ""),
+                        str(book.root.resolve()), "single" if single_flow else "parts")
+
+
+def output_digest(path: Path) -> str | None:
+    """The hash of a written edition: its file, or every file of its folder (None: not there)."""
+    from .cache import tree_digest
+
+    if path.is_file():
+        return cache_digest(path.read_bytes())
+    if path.is_dir():
+        return tree_digest(path)
+    return None
+
+
+def finished(context: BuildContext, edition: Edition, target: Path, key: str) -> Built | None:
+    """The edition as a build with these very inputs wrote it, if `target` still holds exactly that."""
+    started = time.monotonic()
+    entry = context.store.read_json(EDITIONS, key)
+    if not isinstance(entry, dict) or entry.get("digest") != output_digest(target):
+        return None
+    context.report.extend(Message(*m) for m in entry.get("messages", ()))
+    written = Written(entry["detail"], entry.get("pages"))
+    context.progress(f"{edition.name}: unchanged since it was written, kept {target} ({written.detail})")
+    return Built(edition, target, time.monotonic() - started, written)
+
+
+def remember(context: BuildContext, built: Built, key: str) -> None:
+    """Record the written edition under the hash of its inputs, with the warnings the run gave."""
+    digest_now = output_digest(built.path)
+    if digest_now is None:
+        return
+    context.store.write_json(EDITIONS, key, {
+        "digest": digest_now, "detail": built.written.detail, "pages": built.written.pages,
+        "messages": [list(astuple(m)) for m in context.report.messages if m.severity != ERROR]})
+    context.store.prune(EDITIONS, limit=50)
 
 
 def check_outputs(book: Book, editions: list[Edition], out: Path) -> None:

@@ -169,3 +169,23 @@ def fonts_stack_tail() -> str:
     from pressroom import fonts
 
     return fonts.STACK.split('"Noto Serif CJK", ', 1)[1]
+
+
+def test_an_edition_whose_inputs_are_unchanged_is_kept_only_while_it_is_the_one_written(tmp_path: Path):
+    manuscript = copy_manuscript("mini", tmp_path)
+    out = tmp_path / "out"
+    args = ("build", "pdf", "--manuscript", str(manuscript), "--out", str(out))
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stdout + first.stderr
+    pdf = next(out.glob("*.pdf"))
+    written = pdf.read_bytes()
+    again = run_cli(*args)
+    assert again.returncode == 0 and "pdf: unchanged since it was written" in again.stdout, again.stdout
+    assert pdf.read_bytes() == written
+    pdf.write_bytes(written[:-10])  # an edition changed by hand is not the cached one: built again
+    repaired = run_cli(*args)
+    assert "unchanged" not in repaired.stdout and pdf.read_bytes() == written, repaired.stdout
+    chapter = sorted((manuscript / "chapters").glob("*.md"))[0]
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    edited = run_cli(*args)
+    assert edited.returncode == 0 and "unchanged" not in edited.stdout and pdf.read_bytes() != written
