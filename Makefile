@@ -102,7 +102,8 @@ diff: $(READY) system-check
 	$(PY) build.py diff $(FROM) $(TO) $(if $(PAGES),--pages)
 
 # Benchmarks: each prints its figure and its ratio to the bar it is held to.
-bench: $(READY) system-check
+bench: $(READY) system-check $(NODE_READY)
+	$(PY) bench/bench_lean.py
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_diff.py
 	$(PY) bench/bench_stamp.py
