@@ -92,8 +92,9 @@ def merge_faces(pdf, sources: Iterable[Path], subset: Subsetter | None = None) -
             continue
         gids = tuple(sorted({0} | set(widths) | {g for f in fonts for g in f.to_unicode}))
         data = cut(source, gids)
-        extra = {"/Subtype": pikepdf.Name.OpenType} if data[:4] == b"OTTO" else {"/Length1": len(data)}
-        program = pdf.make_stream(data, **extra)
+        extra = (pikepdf.Dictionary(Subtype=pikepdf.Name.OpenType) if data[:4] == b"OTTO"
+                 else pikepdf.Dictionary(Length1=len(data)))
+        program = pdf.make_stream(data, extra)
         descriptor = pdf.make_indirect(pikepdf.Dictionary(fonts[0].font.DescendantFonts[0].FontDescriptor))
         for other in ("/FontFile", "/FontFile2", "/FontFile3"):
             if other in descriptor:
@@ -179,12 +180,12 @@ def _program(font):
     return None
 
 
-def _identity(data: bytes) -> tuple[str, str] | None:
+def _identity(data: bytes | Path) -> tuple[str, str] | None:
     """A font program's PostScript name and version string (subsets keep the name table)."""
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
-        names = TTFont(io.BytesIO(data), lazy=True)["name"]
+        names = TTFont(io.BytesIO(data) if isinstance(data, bytes) else str(data), lazy=True)["name"]
     except (TTLibError, KeyError, AssertionError, ValueError, OSError):
         return None
     return names.getDebugName(6), names.getDebugName(5)
@@ -195,7 +196,7 @@ def _source_index(sources: Iterable[Path]) -> dict:
     index: dict = {}
     for path in sources:
         try:
-            found = _identity(path.read_bytes())
+            found = _identity(path)  # the name table alone is read: the CJK fallback is 10 MB
         except OSError:
             continue
         if found is not None:
