@@ -19,6 +19,7 @@ from ..messages import fail
 # Our own XMP namespace for the reader a copy was prepared for.
 XMP_NAMESPACE = "https://pressroom.invalid/ns/stamp/1.0/"
 XMP_PREFIX = "pressroom"
+FOLIO = "/PressroomFolio"  # the resource name of a merged page's folio form (stamps avoid it: _form_names)
 
 
 @dataclass(frozen=True)
@@ -263,6 +264,19 @@ def _save(pdf, object_streams=None) -> bytes:
     return out.getvalue()
 
 
+def _packed(pdf) -> bytes:
+    """The PDF with its dictionaries, annotations and forms in compressed object streams, as
+    WeasyPrint packs a book laid out whole (a third of a merged file otherwise).
+
+    qpdf fills object streams in the order of the objects' numbers, and a part's numbers follow
+    the order WeasyPrint made its objects in, which varies with Python's hash seed: a plain
+    write first numbers them in the order they are reached, so the same pages give the same bytes.
+    """
+    pikepdf = _pikepdf()
+    with pikepdf.open(io.BytesIO(_save(pdf, pikepdf.ObjectStreamMode.disable))) as plain:
+        return _save(plain, pikepdf.ObjectStreamMode.generate)
+
+
 def _box(array) -> Box:
     values = [float(Decimal(str(v))) for v in array]
     llx, lly, urx, ury = values
@@ -309,10 +323,13 @@ def merge_parts(front: PartFile, chapters: list[PartFile], folios: str, blank: l
         if len(sheet.pages) != body or len(blank) != body:
             raise fail("T023", label, 0, 0, f"the page numbers were laid out for {len(sheet.pages)} pages, "
                        f"the chapters have {body}")
+        # One pair of streams for every page; each page's own resources name its folio's form.
         opening = book.make_stream(b"q\n")
+        closing = book.make_stream(f"Q\nq {FOLIO} Do Q\n".encode("ascii"))
+        shared: dict[bytes, object] = {}
         for index, page in enumerate(sheet.pages):
             if not blank[index]:
-                _draw_over(book, book.pages[front.pages + index], page, opening, f"/PressroomFolio{index}")
+                _draw_folio(book, book.pages[front.pages + index], page, opening, closing, shared)
         _drop_dangling_links(book, names)
         tree = pikepdf.NameTree.new(book)
         for name in sorted(names):
@@ -325,10 +342,8 @@ def merge_parts(front: PartFile, chapters: list[PartFile], folios: str, blank: l
             merged_outline.root[:] = [_outline_item(item) for item in outline]
         if fonts is not None:
             fonts(book)
-        # Every part's annotations, forms and dictionaries packed into compressed object streams,
-        # as WeasyPrint packs a book laid out whole: a third of the merged file otherwise.
         with open(target, "wb") as handle:
-            handle.write(_save(book, pikepdf.ObjectStreamMode.generate))
+            handle.write(_packed(book))
     finally:
         for pdf in opened:
             pdf.close()
@@ -347,15 +362,23 @@ def _drop_dangling_links(book, names: dict) -> None:
             page.obj.Annots = pikepdf.Array(kept)
 
 
-def _draw_over(book, page, other, opening, name: str) -> None:
-    """Draw the page `other` (of another PDF, the same size) over `page`, as a form named `name`.
+def _draw_folio(book, page, other, opening, closing, shared: dict) -> None:
+    """Draw the page `other` (the folio sheet's) over `page` as the form FOLIO of the page's own
+    resources; the shared `closing` stream draws it.
 
-    Written out here rather than with pikepdf's Page.add_overlay, whose output is not the same
-    from run to run: a release must be byte-identical when its sources are.
+    A stream per page naming its own form cost 35 KB in a 300-page book; a resources dictionary
+    per page goes into the compressed object streams.
     """
     pikepdf = _pikepdf()
-    _xobjects(page)[name] = book.copy_foreign(other.as_form_xobject())
-    closing = book.make_stream(f"Q\nq {name} Do Q\n".encode("ascii"))
+    form = book.copy_foreign(other.as_form_xobject())
+    resources = form.stream_dict.get("/Resources")
+    if resources is not None and not resources.is_indirect:  # alike on every folio: one indirect copy
+        form.stream_dict.Resources = shared.setdefault(resources.unparse(), book.make_indirect(resources))
+    own = pikepdf.Dictionary({key: value for key, value in (page.obj.get("/Resources") or {}).items()})
+    xobjects = pikepdf.Dictionary({key: value for key, value in (own.get("/XObject") or {}).items()})
+    xobjects[FOLIO] = form
+    own.XObject = xobjects
+    page.obj.Resources = own
     page.obj.Contents = pikepdf.Array([opening, *_contents(page), closing])
 
 
