@@ -24,22 +24,47 @@ class Style:
     italic: bool = False
 
 
-def faces_used(pages: Iterable[str], css: str) -> dict[tuple[bool, bool], str]:
-    """(bold, italic) → the characters the XHTML/HTML `pages` set in that style under `css`."""
+KIND = "faces-used"  # cache kind: one page's characters by style, under one stylesheet
+
+
+def faces_used(pages: Iterable[str], css: str, store=None) -> dict[tuple[bool, bool], str]:
+    """(bold, italic) → the characters the XHTML/HTML `pages` set in that style under `css`.
+
+    Each page's answer is kept in the build cache `store` (None: none): after an edit only the
+    edited chapter's page is matched again (a 300-page book's are 0.7 s of CPU).
+    """
+    from .cache import digest
+
+    matcher = None
+    found: dict[tuple[bool, bool], set[str]] = {}
+    sheet = digest(css)
+    for page in pages:
+        key = digest(sheet, page)
+        value = store.read_json(KIND, key) if store is not None else None
+        if not isinstance(value, list):
+            matcher = matcher or _matcher(css)
+            value = [[bold, italic, chars] for (bold, italic), chars in _page(page, matcher).items()]
+            if store is not None:
+                store.write_json(KIND, key, value)
+        for bold, italic, chars in value:
+            found.setdefault((bool(bold), bool(italic)), set()).update(chars)
+    if store is not None:
+        store.prune(KIND)
+    return {key: "".join(sorted(chars)) for key, chars in sorted(found.items())}
+
+
+def _page(page: str, matcher) -> dict[tuple[bool, bool], str]:
     import cssselect2
     import lxml.html
     from lxml import etree
 
-    matcher = _matcher(css)
+    try:
+        root = etree.fromstring(page.encode("utf-8"))
+    except etree.XMLSyntaxError:  # the web edition's pages are HTML, not XML
+        root = lxml.html.document_fromstring(page)
     found: dict[tuple[bool, bool], set[str]] = {}
-    for page in pages:
-        try:
-            root = etree.fromstring(page.encode("utf-8"))
-        except etree.XMLSyntaxError:  # the web edition's pages are HTML, not XML
-            root = lxml.html.document_fromstring(page)
-        wrapper = cssselect2.ElementWrapper.from_xml_root(root)
-        _walk(wrapper, Style(), matcher, found)
-    return {key: "".join(sorted(chars)) for key, chars in sorted(found.items())}
+    _walk(cssselect2.ElementWrapper.from_xml_root(root), Style(), matcher, found)
+    return {key: "".join(sorted(chars)) for key, chars in found.items()}
 
 
 def _walk(wrapper, parent: Style, matcher, found: dict) -> None:

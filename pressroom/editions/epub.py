@@ -386,7 +386,7 @@ def _items(book: Book, pages: dict[str, str], images: BookImages, cover, chapter
     css = "\n".join([_css(theme, book.math == "tex"), *(f.css for f in fallbacks)])
     # Only the styles of the book face some text is set in: a face no text uses is dead weight
     # (the sample's bold and bold italic were 84 KB of 186 KB), and its @font-face goes with it.
-    used = {usedfaces.BOOK_FACE_FILES[key] for key, chars in usedfaces.faces_used(pages.values(), css).items()
+    used = {usedfaces.BOOK_FACE_FILES[key] for key, chars in usedfaces.faces_used(pages.values(), css, store).items()
             if chars.strip()}
     faces = [name for name in FONT_FILES if name in used or name == FONT_FILES[0]]
     css = without_faces(css, [name for name in FONT_FILES if name not in faces])

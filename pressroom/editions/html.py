@@ -235,7 +235,7 @@ def book_faces(theme: Theme, pages: dict[str, str], css: str, store: Store | Non
     (swap, unicode-range); None when the book brings its own fonts.css."""
     if not _our_font_css(theme):
         return None
-    used = usedfaces.faces_used(pages.values(), css)
+    used = usedfaces.faces_used(pages.values(), css, store)
     everything = set("".join(pages.values()))
     faces = []
     for key, file in usedfaces.BOOK_FACE_FILES.items():
