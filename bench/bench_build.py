@@ -54,11 +54,11 @@ def raw_tools(manuscript: Path, scratch: Path) -> dict[str, float]:
     """The same work done by the tools alone: pandoc to HTML, pandoc to EPUB, one WeasyPrint flow."""
     import pypandoc
 
+    from pressroom.context import BuildContext
     from pressroom.editions import pdf
     from pressroom.editions.fragments import render_fragments
     from pressroom.manuscript.load import load_book
     from pressroom.messages import Report
-    from pressroom.pipeline import prepare
 
     pandoc = pypandoc.get_pandoc_path()
     book = load_book(manuscript, Report())
@@ -72,7 +72,7 @@ def raw_tools(manuscript: Path, scratch: Path) -> dict[str, float]:
     figures["pandoc → EPUB"], _ = timed([pandoc, "-f", "commonmark_x", "-t", "epub3", str(source),
                                          "-o", str(scratch / "book.epub")])
     reader = book.edition("pdf")
-    chapters = prepare(book, reader, Report())
+    chapters = BuildContext(book, Report()).chapters(reader)  # (pipeline.prepare is gone: the context prepares)
     html = pdf.book_html(book, reader, chapters, render_fragments(chapters))
     page = scratch / "flow.html"
     page.write_text(html, encoding="utf-8")

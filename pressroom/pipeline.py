@@ -122,9 +122,23 @@ def inputs_digest(book: Book, single_flow: bool) -> str:
             versions.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             versions.append(f"{name}=none")
-    return cache_digest(code_digest(), tree_digest(TEMPLATES, STYLES), tree_digest(book.root),
+    return cache_digest(code_digest(), tree_digest(TEMPLATES, STYLES), _manuscript_digest(book.root),
                         ";".join(versions), _tool_versions(), os.environ.get("SOURCE_DATE_EPOCH", ""),
                         str(book.root.resolve()), "single" if single_flow else "parts")
+
+
+def _manuscript_digest(root: Path) -> str:
+    """Every file of the manuscript folder, names and bytes, but hidden ones (a book kept at the
+    top of its own repository has .git/ there: no edition reads it)."""
+    files = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        files += [Path(folder, name) for name in names if not name.startswith(".")]
+    parts: list[str | bytes] = []
+    for path in sorted(files):
+        if path.is_file():
+            parts += [path.relative_to(root).as_posix(), path.read_bytes()]
+    return cache_digest(*parts)
 
 
 def output_digest(path: Path) -> str | None:
