@@ -249,7 +249,8 @@ def test_fonts_are_subsets_holding_every_character_of_the_text(epub: Path):
         text = "".join("".join(etree.fromstring(archive.read(n)).itertext())
                        for n in archive.namelist() if n.endswith(".xhtml"))
         fonts = {n: archive.read(n) for n in archive.namelist() if n.endswith(".otf")}
-    assert len(fonts) == 4
+    # The regular face always; the others only if some text is set in them (test_lean.py).
+    assert "EPUB/fonts/LinLibertine_R.otf" in fonts and len(fonts) <= 4
     root = Path(__file__).resolve().parent.parent / "pressroom" / "styles" / "fonts"
     for name, data in fonts.items():
         assert len(data) < (root / PurePosixPath(name).name).stat().st_size / 4, name

@@ -82,7 +82,7 @@ def test_the_folder_holds_the_pages_one_stylesheet_and_the_fonts(site: Path):
     assert [n for n in names if n.endswith(".js") and "/" not in n] == ["book.js", "search.js"]
     assert {"pagefind/pagefind.js", "pagefind/pagefind-entry.json"} <= set(names)
     assert "images/wide.svg" in names
-    assert {"fonts/LinLibertine_R.otf", "fonts/OFL.txt"} <= set(names)
+    assert {"fonts/LinLibertine_R.woff2", "fonts/OFL.txt"} <= set(names)  # WOFF2 subsets (test_lean.py)
     assert not list(site.parent.glob(".*tmp*"))  # swapped in whole, the stale page gone with the old folder
 
 
