@@ -72,11 +72,15 @@ def lighthouse(url: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="pressroom-lighthouse-") as profile:
         report = Path(profile) / "report.json"
         env = {**os.environ, "CHROME_PATH": CHROMIUM}
-        subprocess.run([str(LIGHTHOUSE), url, "--quiet", "--only-categories=performance", "--output=json",
-                        f"--output-path={report}", "--max-wait-for-load=60000",
-                        f"--chrome-flags=--headless=new --no-sandbox --disable-gpu --user-data-dir={profile}/chrome"],
-                       env=env, check=True, capture_output=True, timeout=300)
-        data = json.loads(report.read_text())
+        try:
+            subprocess.run([str(LIGHTHOUSE), url, "--quiet", "--only-categories=performance", "--output=json",
+                            f"--output-path={report}", "--max-wait-for-load=60000",
+                            f"--chrome-flags=--headless=new --no-sandbox --disable-gpu --user-data-dir={profile}/chrome"],
+                           env=env, check=True, capture_output=True, timeout=300)
+            data = json.loads(report.read_text())
+        except (subprocess.SubprocessError, OSError, ValueError) as exc:  # the other figures still stand
+            print(f"lighthouse failed: {exc}", file=sys.stderr)
+            return {}
     audits = data["audits"]
     return {"score": data["categories"]["performance"]["score"],
             "lcp": audits["largest-contentful-paint"]["numericValue"] / 1000,
