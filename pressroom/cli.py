@@ -119,14 +119,17 @@ def _progress(line: str) -> None:
 
 def _build(args: argparse.Namespace, report: Report) -> None:
     from .editions import kind
-    from .limits import cap_process
-    from .pipeline import build
 
-    cap_process()  # memory and CPU limits for this build (RELIABILITY.md C, G7)
     kinds = set(args.editions) or set(KINDS)
     for name in sorted(kinds):
         kind(name)  # an unknown kind is an error naming the known ones
     started = time.monotonic()
+    if _unchanged(args, kinds, report, started):
+        return
+    from .limits import cap_process
+    from .pipeline import build
+
+    cap_process()  # memory and CPU limits for this build (RELIABILITY.md C, G7)
     built = build(args.manuscript, args.out, kinds, _progress, report, single_flow=args.single_flow)
     import resource
 
@@ -138,6 +141,29 @@ def _build(args: argparse.Namespace, report: Report) -> None:
         from .output import write_bytes
 
         write_bytes(args.stamp, "".join(f"{b.path}\n" for b in built).encode("utf-8"))
+
+
+def _unchanged(args: argparse.Namespace, kinds: set[str], report: Report, started: float) -> bool:
+    """Whether a build with these very inputs wrote every output as it still is (pressroom/kept.py):
+    then it says so, replays its warnings and does nothing else."""
+    from .cache import Store
+    from .kept import run_key, unchanged
+    from .tools import git
+
+    key = run_key(args.manuscript, args.out, kinds, args.single_flow, str(git.source_date_epoch(args.manuscript)))
+    found = unchanged(Store(args.out / ".cache"), key)
+    if found is None:
+        return False
+    outputs, messages = found
+    for output in outputs:
+        _progress(f"{output.name}: unchanged since it was written, kept {output.path} ({output.detail})")
+    report.extend(messages)
+    _progress(f"built {len(outputs)} edition(s) in {time.monotonic() - started:.1f} s: nothing changed")
+    if args.stamp:
+        from .output import write_bytes
+
+        write_bytes(args.stamp, "".join(f"{o.path}\n" for o in outputs).encode("utf-8"))
+    return True
 
 
 def _check(args: argparse.Namespace, report: Report) -> None:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-from . import fonts, limits
+from . import fonts, kept, limits
 from .cache import Store
 from .cache import digest as cache_digest
 from .context import BuildContext, Progress
@@ -48,11 +48,12 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
     # pinned before the first worker process starts, so every worker inherits it.
     with git.pinned_source_date_epoch(book.root):
         context = BuildContext(book, report, Store(cache or out / ".cache"), progress, single_flow)
-        inputs = inputs_digest(book, single_flow)
+        epoch = os.environ["SOURCE_DATE_EPOCH"]
+        inputs = kept.inputs_digest(book.root, single_flow, epoch)
         keys = {e.name: cache_digest(inputs, repr(e), str(output_path(book, e, out).resolve())) for e in editions}
-        kept = {e.name: found for e in editions
-                if (found := finished(context, e, output_path(book, e, out), keys[e.name])) is not None}
-        todo = [e for e in editions if e.name not in kept]
+        unchanged = {e.name: found for e in editions
+                     if (found := finished(context, e, output_path(book, e, out), keys[e.name])) is not None}
+        todo = [e for e in editions if e.name not in unchanged]
         # Every edition's chapters are checked before any edition is written: an error that only
         # one edition's Jinja shows must not leave the editions before it replaced.
         for edition in todo:
@@ -61,7 +62,7 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
         # Every character each edition prints is in a face it embeds: else all of them, named, now.
         if todo:
             fonts.check_book(context, todo)
-        built = dict(kept)
+        built = dict(unchanged)
         # While the PDFs are laid out in worker processes, this process would only wait: the
         # editions that need no page of them (the web edition) are written meanwhile, in a thread.
         paged = any(kind(e.kind).paged for e in todo)
@@ -80,6 +81,11 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
             if future is not None:
                 built.update(future.result())
         built = [built[e.name] for e in editions]
+        # The whole run, for the next `build` with the same inputs to answer before reading anything.
+        outputs = [kept.Output(b.edition.name, str(b.path), kept.output_digest(b.path) or "", b.written.detail)
+                   for b in built]
+        kept.remember(context.store, kept.run_key(manuscript, out, kinds, single_flow, epoch), outputs,
+                      [m for m in report.messages if m.severity != ERROR])
     return built
 
 
@@ -101,62 +107,13 @@ def _build_all(context: BuildContext, editions: list[Edition], book: Book, out: 
 READS_PAGES = ("epub",)
 
 EDITIONS = "editions"  # cache kind: a written edition's output digest, by the hash of all it is made from
-# Packages whose versions shape an edition's bytes, besides our own code (cache.code_digest).
-PACKAGES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools", "pillow", "pikepdf",
-            "pypandoc-binary", "pagefind-bin", "lxml", "nh3", "Jinja2", "brotli", "zopfli")
-
-
-def inputs_digest(book: Book, single_flow: bool) -> str:
-    """Everything any edition of `book` is made from: the manuscript folder (its own templates,
-    styles and images included), our code, templates and styles, the tools' versions, the
-    commit time every timestamp is pinned to, one flow or parts."""
-    from importlib import metadata
-
-    from .cache import code_digest, tree_digest
-    from .editions.typeset import _tool_versions
-    from .theme import STYLES, TEMPLATES
-
-    versions = []
-    for name in PACKAGES:
-        try:
-            versions.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name}=none")
-    return cache_digest(code_digest(), tree_digest(TEMPLATES, STYLES), _manuscript_digest(book.root),
-                        ";".join(versions), _tool_versions(), os.environ.get("SOURCE_DATE_EPOCH", ""),
-                        str(book.root.resolve()), "single" if single_flow else "parts")
-
-
-def _manuscript_digest(root: Path) -> str:
-    """Every file of the manuscript folder, names and bytes, but hidden ones (a book kept at the
-    top of its own repository has .git/ there: no edition reads it)."""
-    files = []
-    for folder, subfolders, names in os.walk(root):
-        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-        files += [Path(folder, name) for name in names if not name.startswith(".")]
-    parts: list[str | bytes] = []
-    for path in sorted(files):
-        if path.is_file():
-            parts += [path.relative_to(root).as_posix(), path.read_bytes()]
-    return cache_digest(*parts)
-
-
-def output_digest(path: Path) -> str | None:
-    """The hash of a written edition: its file, or every file of its folder (None: not there)."""
-    from .cache import tree_digest
-
-    if path.is_file():
-        return cache_digest(path.read_bytes())
-    if path.is_dir():
-        return tree_digest(path)
-    return None
 
 
 def finished(context: BuildContext, edition: Edition, target: Path, key: str) -> Built | None:
     """The edition as a build with these very inputs wrote it, if `target` still holds exactly that."""
     started = time.monotonic()
     entry = context.store.read_json(EDITIONS, key)
-    if not isinstance(entry, dict) or entry.get("digest") != output_digest(target):
+    if not isinstance(entry, dict) or entry.get("digest") != kept.output_digest(target):
         return None
     context.report.extend(Message(*m) for m in entry.get("messages", ()))
     written = Written(entry["detail"], entry.get("pages"))
@@ -166,7 +123,7 @@ def finished(context: BuildContext, edition: Edition, target: Path, key: str) ->
 
 def remember(context: BuildContext, built: Built, key: str) -> None:
     """Record the written edition under the hash of its inputs, with the warnings the run gave."""
-    digest_now = output_digest(built.path)
+    digest_now = kept.output_digest(built.path)
     if digest_now is None:
         return
     context.store.write_json(EDITIONS, key, {

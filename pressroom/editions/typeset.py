@@ -15,21 +15,19 @@ again, then the folio sheet and the front matter only if page numbers moved.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import resource
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import astuple, dataclass, field, replace
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
 from .. import cache as cache_store
 from .. import pagemap, workers
 from ..images import KIND as IMAGES
+from ..kept import tool_versions as _tool_versions
 from ..messages import ERROR, BuildError, Message, Report, error, fail
 from ..model import Book, Edition
 from ..output import atomic_path
@@ -356,24 +354,3 @@ def _salt(book: Book) -> str:
     return cache_store.digest(cache_store.code_digest(), _tool_versions(), str(book.root.resolve()),
                               Theme(book.root).digest,
                               cache_store.tree_digest(images) if images.is_dir() else "")
-
-
-@lru_cache(maxsize=1)
-def _tool_versions() -> str:
-    """WeasyPrint and the libraries that shape its output, without importing them."""
-    names = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools", "pillow", "pikepdf")
-    versions = []
-    for name in names:
-        try:
-            versions.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name}=none")
-    for library, call in (("libpango-1.0.so.0", "pango_version_string"),
-                          ("libharfbuzz.so.0", "hb_version_string")):
-        try:
-            function = getattr(ctypes.CDLL(library), call)
-            function.restype = ctypes.c_char_p
-            versions.append(f"{library}={function().decode()}")
-        except (OSError, AttributeError):
-            versions.append(f"{library}=none")
-    return ";".join(versions)
