@@ -377,8 +377,9 @@ def test_D4_invalid_utf8_in_notes_yaml_names_line_and_character_column(tmp_path:
 
 
 @pytest.mark.parametrize("overlay, expected", [
-    ("note-undefined", f"{CH1}:4:64: error[N001]: note 'missing' is referenced but never defined"),
-    ("note-twice", f"{CH2}:10:1: error[N002]: note 'inline' is defined twice (first at {NOTES}:6)"),
+    ("note-undefined", f"{CH1}:4:64: error[N001]: note 'missing' is referenced but defined neither in this "
+                       "chapter nor in notes.yaml"),
+    ("note-twice", f"{CH2}:10:1: error[N002]: note 'inline' is defined twice (first at {NOTES}:6): rename one"),
 ])
 def test_D5_every_note_call_has_exactly_one_definition(tmp_path: Path, overlay: str, expected: str):
     refused(tmp_path, overlay, [expected])
@@ -432,11 +433,12 @@ def test_E1_markup_in_titles_is_escaped_in_every_edition(tmp_path: Path):
 def test_E2_templates_are_strict_and_their_errors_name_the_line(tmp_path: Path):
     from pressroom.messages import BuildError
     from pressroom.render import page_environment, render_page
+    from pressroom.theme import Theme
 
-    (tmp_path / "pdf").mkdir()
-    (tmp_path / "pdf" / "x.html").write_text("<p>\n{{ book.title }}\n{% if %}\n</p>\n")
-    (tmp_path / "pdf" / "y.html").write_text("<p>{{ subtitle }}</p>\n")
-    env = page_environment("pdf", tmp_path)
+    (tmp_path / "templates" / "pdf").mkdir(parents=True)  # the book's own templates
+    (tmp_path / "templates" / "pdf" / "x.html").write_text("<p>\n{{ book.title }}\n{% if %}\n</p>\n")
+    (tmp_path / "templates" / "pdf" / "y.html").write_text("<p>{{ subtitle }}</p>\n")
+    env = page_environment("pdf", Theme(tmp_path))
     with pytest.raises(BuildError) as caught:
         render_page(env, "x.html", {"book": {"title": "T"}})
     message = caught.value.messages[0]

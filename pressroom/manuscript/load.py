@@ -425,6 +425,11 @@ def _check_notes(chapters: list[Chapter], notes: dict[str, Note], report: Report
                 first = own[definition.id]
                 report.add(error("N002", pos.path, pos.line, pos.col, f"note '{definition.id}' is defined twice "
                                  f"in this chapter (first at line {first.line})"))
+            elif definition.id in notes:
+                # Which one a call means would be a guess: the chapter's would hide the book's.
+                first = notes[definition.id].pos
+                report.add(error("N002", pos.path, pos.line, pos.col, f"note '{definition.id}' is defined twice "
+                                 f"(first at {first.path}:{first.line}): rename one"))
             own.setdefault(definition.id, pos)
         used: set[str] = set()
         for ref in chapter.refs:
