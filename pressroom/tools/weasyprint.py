@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from .. import limits
-from . import cjk_justify
+from . import weasyprint_cjk
 from ..messages import BuildError, Message, fail, warning
 
 MIME = {".otf": "font/otf", ".ttf": "font/ttf", ".woff2": "font/woff2", ".css": "text/css",
@@ -385,7 +385,7 @@ def prepare() -> None:
 
     _patch_footnote_reporting()
     _track_stylesheets()
-    cjk_justify.patch()
+    weasyprint_cjk.patch()
 
 
 def write_pdf(document, target: Path, *, identifier: bytes | None = None, tagged: bool = False,
