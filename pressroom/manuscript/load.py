@@ -250,7 +250,7 @@ def _paper(item: Node, shown: str, report: Report, cover: CoverData) -> Paper | 
     if name in cover.papers:
         return Paper(name, cover.papers[name])
     match = PPI.fullmatch(name.strip())
-    if match and float(match.group(1)) >= 50:
+    if match and float(match.group(1)) >= 10:  # board books run to some 30 PPI
         return Paper(name, float(match.group(1)))
     where = item.value["paper"]
     report.add(error("B013", shown, where.line, where.col, f"paper must be one of {', '.join(sorted(cover.papers))}, "
