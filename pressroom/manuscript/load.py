@@ -9,6 +9,7 @@ from ..editions import KINDS, default_kinds
 from ..limits import file_problem
 from ..messages import BuildError, Report, error, warning
 from ..model import ROLES, Book, Chapter, CoverData, Edition, Epigraph, Note, NoteRef, Paper, Pos, Price
+from ..onix import SUBJECT_SCHEMES as ONIX_SUBJECT_SCHEMES
 from ..tools import codes, isbn
 from ..theme import Theme
 from .design import load_cover_data, load_design
@@ -24,8 +25,8 @@ EDITION_KEYS = {"kind", "name", "trim", "isbn", "bleed", "marks", "opening", "ta
 PRINT_ONLY_KEYS = ("paper", "cover-bleed")  # they shape the print cover, which only print editions have
 PRICE = re.compile(r"(\d{1,7}(?:\.\d{1,4})?) ([A-Z]{3})")
 PPI = re.compile(r"(\d{2,4}(?:\.\d+)?) ?ppi")
-# Subject schemes book.yaml may name, each written `SCHEME CODE` (ONIX's code for each: onix.py).
-SUBJECT_SCHEMES = ("bisac", "bic", "thema", "keywords")
+# Subject schemes book.yaml may name, each written `SCHEME CODE`.
+SUBJECT_SCHEMES = tuple(ONIX_SUBJECT_SCHEMES)
 OPENINGS = {"small-caps", "drop-cap"}
 NAMED_TRIMS = {"A5": "148mm 210mm", "A4": "210mm 297mm", "B5": "176mm 250mm"}
 FLAGS = {"true": True, "yes": True, "false": False, "no": False}
