@@ -157,6 +157,15 @@ def _editions(meta: Node, shown: str, report: Report, cover: CoverData) -> tuple
             report.add(error("B008", shown, item.line, item.col,
                              f"two editions are named '{edition.name}': give one a different `name:`"))
         names.setdefault(edition.name, item)
+    isbns: dict[str, str] = {}
+    for item, edition in zip(node.value, editions):
+        # Each product gets its own ISBN: a shared one would make two products one to every catalogue.
+        if edition.isbn and edition.isbn in isbns:
+            where = item.value["isbn"]
+            report.add(error("B016", shown, where.line, where.col, f"ISBN {edition.isbn} is already the "
+                             f"{isbns[edition.isbn]} edition's: each edition needs its own"))
+        elif edition.isbn:
+            isbns[edition.isbn] = edition.name
     return tuple(editions)
 
 
