@@ -14,7 +14,7 @@ CASES = {
     "broken-yaml": "manuscript/book.yaml:3:7: error[Y001]: broken YAML: mapping values are not allowed in this context",
     "duplicate-key": "manuscript/book.yaml:3:1: error[Y005]: duplicate key 'title' (first at line 1)",
     "missing-chapter": "manuscript/book.yaml:8:5: error[B007]: chapters[2] not found: manuscript/chapters/03-three.md",
-    "unknown-key": "manuscript/book.yaml:5:9: error[B001]: unknown key 'colour' in book.yaml (allowed: authors, chapters, description, editions, language, note-numbering, publisher, rights, slug, subtitle, title, version)",
+    "unknown-key": "manuscript/book.yaml:5:9: error[B001]: unknown key 'colour' in book.yaml (allowed: authors, caption-numbering, chapters, description, editions, language, math, note-numbering, publisher, rights, slug, subjects, subtitle, territories, title, version)",
     "undefined-variable": "manuscript/chapters/01-one.md:6:1: error[J002]: undefined variable: 'dict object' has no attribute 'author'",
     "bad-utf8": "manuscript/chapters/01-one.md:6:3: error[E001]: not valid UTF-8 (byte 0xef)",
 }
