@@ -137,7 +137,8 @@ def _build(args: argparse.Namespace, report: Report) -> None:
     if args.stamp:
         from .output import write_bytes
 
-        write_bytes(args.stamp, "".join(f"{b.path}\n" for b in built).encode("utf-8"))
+        files = [path for b in built for path in (b.path, b.written.cover) if path is not None]
+        write_bytes(args.stamp, "".join(f"{path}\n" for path in files).encode("utf-8"))
 
 
 def _check(args: argparse.Namespace, report: Report) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
@@ -12,14 +13,14 @@ from .. import fonts, pagemap
 from ..bidi import direction
 from ..context import BuildContext
 from ..images import PrintBox, print_fragments
-from ..messages import BuildError, Message, Report, error
+from ..messages import BuildError, Message, Report, error, warning
 from ..model import BEFORE_CONTENTS, Book, Design, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
 from ..resolve import ResolvedChapter
 from ..theme import Theme
 from ..tools import weasyprint
-from . import Written
+from . import KINDS, Written, cover_path
 from .fragments import Fragments, fill_note_calls
 
 STYLESHEETS = ("fonts.css", "base.css", "pdf.css")
@@ -36,29 +37,69 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     Chapters are laid out in parallel and merged (editions/typeset.py) unless the context asks
     for one flow, or the PDF is tagged (a merge would break its structure tree).
     """
+    written = _write_interior(context, edition, target)
+    if not KINDS[edition.kind].printed:
+        return written
+    from .cover import write_cover
+
+    cover = cover_path(context.book, edition, target.parent)
+    detail = write_cover(context, edition, target, cover)
+    return replace(written, detail=f"{written.detail}; {detail}", cover=cover)
+
+
+def _write_interior(context: BuildContext, edition: Edition, target: Path) -> Written:
     book, chapters = context.book, context.chapters(edition)
     fragments, warnings = sized_fragments(context, edition)
     context.report.extend(warnings)
     context.progress(f"{edition.name}: typesetting with WeasyPrint")
     notes = sum(len(c.notes) for c in chapters)
+    profile = output_profile(context, edition)
+    pdfx = f", {weasyprint.PDFX_VARIANT.upper()} for {profile.name}" if profile else ""
     if context.store is not None and not context.single_flow and not edition.tagged:
         from .typeset import typeset
 
         done = typeset(book, edition, chapters, fragments, target, context.store, context.progress,
-                       check=lambda placements: check_notes(placements, chapters), report=context.report)
+                       check=lambda placements: check_notes(placements, chapters), report=context.report,
+                       output_profile=profile)
         context.page_starts[edition.name] = tuple(done.starts)
-        return Written(f"{done.pages} pages, {notes} notes on their call's page", done.pages, done.worker_peak_mb)
+        return Written(f"{done.pages} pages, {notes} notes on their call's page{pdfx}", done.pages,
+                       done.worker_peak_mb)
     label, warnings = f"{edition.name} edition", []
     document = weasyprint.layout(book_html(book, edition, chapters, fragments), book.root,
-                                 resource_roots(book, context.images(edition).folder), label=label, warnings=warnings, sections=chapter_labels(chapters))
+                                 resource_roots(book, context.images(edition).folder), label=label,
+                                 warnings=warnings, sections=chapter_labels(chapters))
     report_once(context.report, warnings)
     check_notes(weasyprint.note_placements(document), chapters)
     context.page_starts[edition.name] = tuple(pagemap.page_starts(document))
     with atomic_path(target) as temporary:
         weasyprint.write_pdf(document, temporary, identifier=(edition.isbn or book.slug).encode(),
-                             tagged=edition.tagged, label=label)
+                             tagged=edition.tagged, label=label, output_profile=profile)
     pages = len(document.pages)
-    return Written(f"{pages} pages, {notes} notes on their call's page", pages)
+    return Written(f"{pages} pages, {notes} notes on their call's page{pdfx}", pages)
+
+
+# A CMYK profile for the output intent when the book brings none: Ghostscript's (Debian's
+# libgs-common), a SWOP-like press. The printer's own profile, as styles/output-intent.icc in
+# the book's folder, is always the better one.
+OUTPUT_INTENT = "output-intent.icc"
+SYSTEM_CMYK = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+
+
+def output_profile(context: BuildContext, edition: Edition) -> Path | None:
+    """The CMYK profile a print edition's PDF/X names as its output intent; None for other kinds.
+
+    No profile at all: the PDF is written without PDF/X, and a warning says so."""
+    if not KINDS[edition.kind].printed:
+        return None
+    for folder in Theme(context.book.root).style_dirs:
+        if (folder / OUTPUT_INTENT).is_file():
+            return folder / OUTPUT_INTENT
+    if SYSTEM_CMYK.is_file():
+        return SYSTEM_CMYK
+    context.report.add(warning("W010", edition.name, 0, 0, "no CMYK profile for the output intent, so the "
+                               f"printer's PDF is not PDF/X: put the printer's ICC profile at styles/{OUTPUT_INTENT}, "
+                               "or `sudo apt-get install -y libgs-common` for Ghostscript's"))
+    return None
 
 
 def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageStart, ...]:

@@ -16,6 +16,7 @@ again, then the folio sheet and the front matter only if page numbers moved.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import os
 import resource
 import time
@@ -89,15 +90,16 @@ class _Chapters:
 def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
             target: Path, store: cache_store.Store, progress: Callable[[str], None],
             check: Callable[[list[weasyprint.NotePlacement]], None], jobs: int | None = None,
-            report: Report | None = None) -> Typeset:
+            report: Report | None = None, output_profile: Path | None = None) -> Typeset:
     """Lay out the edition in parts (in parallel, from the cache where it can), merge them into `target`.
 
     `check` sees where every note landed before anything is written; it raises to refuse the book.
-    WeasyPrint's warnings go to `report`, each once.
+    With `output_profile` every part is PDF/X with it (the merge keeps the front matter's catalog,
+    so its OutputIntent and XMP are the book's). WeasyPrint's warnings go to `report`, each once.
     """
     started = time.monotonic()
     parts = BookParts(book, edition, chapters, fragments)
-    with _Workers(book, store, jobs, progress, edition.name, report) as workers:
+    with _Workers(book, store, jobs, progress, edition.name, report, output_profile) as workers:
         body = _lay_out_chapters(parts, workers)
         sheet = parts.folio_sheet(body.sections)
         tail = workers.run([parts.front(body.folios), sheet], quiet=True)
@@ -216,8 +218,14 @@ class _Workers:
     processes (pressroom/workers.py), started only if something needs laying out."""
 
     def __init__(self, book: Book, store: cache_store.Store, jobs: int | None,
-                 progress: Callable[[str], None], edition: str, report: Report | None = None):
-        self.book, self.store, self.salt = book, store, _salt(book)
+                 progress: Callable[[str], None], edition: str, report: Report | None = None,
+                 output_profile: Path | None = None):
+        self.book, self.store = book, store
+        self.report = report if report is not None else Report()
+        self.profile = str(output_profile) if output_profile else None
+        # A PDF/X part differs from a plain one laid out from the same HTML: its profile is in the key.
+        profile_bytes = output_profile.read_bytes() if output_profile else b""
+        self.salt = cache_store.digest(_salt(book), self.profile or "", hashlib.sha256(profile_bytes).hexdigest())
         self.jobs = jobs
         self.progress, self.edition = progress, edition
         self.report = report if report is not None else Report()
@@ -245,7 +253,7 @@ class _Workers:
                 continue
             target = str(self.store.path(KIND, key, ".pdf"))
             future = self._pool().submit(_lay_out, part.html, str(self.book.root), self.roots,
-                                         part.label, target, part.chapter is not None)
+                                         part.label, target, part.chapter is not None, self.profile)
             pending[future] = (part, key)
         count, total = 0, len(pending)
         while pending:
@@ -281,7 +289,8 @@ class _Workers:
 
 
 
-def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, target: str, chapter: bool) -> LaidOut:
+def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, target: str, chapter: bool,
+             profile: str | None = None) -> LaidOut:
     """In a worker: lay the part out, read its notes and page starts, write its PDF into the cache."""
     started = time.monotonic()
     warnings: list[Message] = []
@@ -300,7 +309,8 @@ def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, targ
         temporary = Path(f"{target}.{os.getpid()}.tmp")
         try:
             Path(target).parent.mkdir(parents=True, exist_ok=True)
-            weasyprint.write_pdf(document, temporary, label=label)
+            weasyprint.write_pdf(document, temporary, identifier=label.encode() if profile else None, label=label,
+                                 output_profile=Path(profile) if profile else None)
             os.replace(temporary, target)
         except OSError as exc:
             temporary.unlink(missing_ok=True)

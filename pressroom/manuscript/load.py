@@ -8,17 +8,25 @@ from pathlib import Path
 from ..editions import KINDS, default_kinds
 from ..limits import file_problem
 from ..messages import BuildError, Report, error, warning
-from ..model import ROLES, Book, Chapter, Edition, Epigraph, Note, NoteRef, Pos
+from ..model import ROLES, Book, Chapter, CoverData, Edition, Epigraph, Note, NoteRef, Paper, Pos, Price
+from ..onix import SUBJECT_SCHEMES as ONIX_SUBJECT_SCHEMES
+from ..tools import codes, isbn
 from ..theme import Theme
-from .design import load_design
+from .design import load_cover_data, load_design
 from .lint import lint_text
 from .markdown import code_ranges
 from .sources import MAX_TEXT_BYTES, Node, load_yaml, read_text
 
 BOOK_KEYS = {"title", "subtitle", "authors", "language", "slug", "version", "rights",
-             "publisher", "description", "chapters", "editions", "note-numbering", "math", "caption-numbering"}
+             "publisher", "description", "chapters", "editions", "note-numbering", "math", "caption-numbering",
+             "subjects", "territories"}
 REQUIRED_BOOK_KEYS = ("title", "language", "slug", "version")
-EDITION_KEYS = {"kind", "name", "trim", "isbn", "bleed", "marks", "opening", "tagged"}
+EDITION_KEYS = {"kind", "name", "trim", "isbn", "bleed", "marks", "opening", "tagged", "price", "paper", "cover-bleed"}
+PRINT_ONLY_KEYS = ("paper", "cover-bleed")  # they shape the print cover, which only print editions have
+PRICE = re.compile(r"(\d{1,7}(?:\.\d{1,4})?) ([A-Z]{3})")
+PPI = re.compile(r"(\d{2,4}(?:\.\d+)?) ?ppi")
+# Subject schemes book.yaml may name, each written `SCHEME CODE`.
+SUBJECT_SCHEMES = tuple(ONIX_SUBJECT_SCHEMES)
 OPENINGS = {"small-caps", "drop-cap"}
 NAMED_TRIMS = {"A5": "148mm 210mm", "A4": "210mm 297mm", "B5": "176mm 250mm"}
 FLAGS = {"true": True, "yes": True, "false": False, "no": False}
@@ -57,7 +65,8 @@ def load_book(root: Path, report: Report) -> Book:
         if key not in meta.value:
             report.add(error("B002", shown, 1, 1, f"missing required key '{key}'"))
     fields = {k: _string(meta, k, shown, report)
-              for k in BOOK_KEYS - {"authors", "chapters", "editions", "note-numbering", "math", "caption-numbering"}}
+              for k in BOOK_KEYS - {"authors", "chapters", "editions", "note-numbering", "math", "caption-numbering",
+                                   "subjects", "territories"}}
     numbering = _choice(meta, "note-numbering", NUMBERINGS, shown, report)
     math = _choice(meta, "math", MATH, shown, report)
     caption_numbering = _choice(meta, "caption-numbering", NUMBERINGS, shown, report)
@@ -66,7 +75,9 @@ def load_book(root: Path, report: Report) -> Book:
     chapters = _chapters(root, meta, shown, report)
     read_notes = _notes(root, report)
     notes = read_notes or {}
-    editions = _editions(meta, shown, report)
+    editions = _editions(meta, shown, report, load_cover_data())
+    subjects = _subjects(meta, shown, report)
+    territories = _territories(meta, shown, report)
     authors = _string_list(meta, "authors", shown, report)
     _check_notes(chapters, notes, report, notes_read=read_notes is not None)
     try:
@@ -79,7 +90,7 @@ def load_book(root: Path, report: Report) -> Book:
         version=fields["version"], chapters=tuple(chapters), notes=notes, editions=editions, design=design,
         subtitle=fields["subtitle"], authors=authors, publisher=fields["publisher"],
         rights=fields["rights"], description=fields["description"], note_numbering=numbering, math=math,
-        caption_numbering=caption_numbering,
+        caption_numbering=caption_numbering, subjects=subjects, territories=territories,
     )
 
 
@@ -132,28 +143,39 @@ def _check_pattern(node: Node, key: str, pattern: re.Pattern, what: str, shown: 
         report.add(error("B004", shown, value.line, value.col, f"'{key}' must be {what}, not {value.value!r}"))
 
 
-def _editions(meta: Node, shown: str, report: Report) -> tuple[Edition, ...]:
+def _editions(meta: Node, shown: str, report: Report, cover: CoverData) -> tuple[Edition, ...]:
     node = meta.value.get("editions")
     if node is None:
-        return tuple(_default_edition(kind) for kind in default_kinds())
+        return tuple(_default_edition(kind, cover) for kind in default_kinds())
     if not isinstance(node.value, list):
         report.add(error("B003", shown, node.line, node.col, "'editions' must be a list"))
         return ()
-    editions = [e for e in (_edition(item, shown, report) for item in node.value) if e]
+    editions = [e for e in (_edition(item, shown, report, cover) for item in node.value) if e]
     names: dict[str, Node] = {}
     for item, edition in zip(node.value, editions):
         if edition.name in names:
             report.add(error("B008", shown, item.line, item.col,
                              f"two editions are named '{edition.name}': give one a different `name:`"))
         names.setdefault(edition.name, item)
+    isbns: dict[str, str] = {}
+    for item, edition in zip(node.value, editions):
+        # Each product gets its own ISBN: a shared one would make two products one to every catalogue.
+        if edition.isbn and edition.isbn in isbns:
+            where = item.value["isbn"]
+            report.add(error("B016", shown, where.line, where.col, f"ISBN {edition.isbn} is already the "
+                             f"{isbns[edition.isbn]} edition's: each edition needs its own"))
+        elif edition.isbn:
+            isbns[edition.isbn] = edition.name
     return tuple(editions)
 
 
-def _default_edition(kind: str) -> Edition:
-    return Edition(name=kind, kind=kind, **KINDS[kind].defaults)
+def _default_edition(kind: str, cover: CoverData) -> Edition:
+    printed = {"paper": Paper(cover.default_paper, cover.papers[cover.default_paper]),
+               "cover_bleed": cover.bleed} if kind == "print" else {}
+    return Edition(name=kind, kind=kind, **KINDS[kind].defaults, **printed)
 
 
-def _edition(item: Node, shown: str, report: Report) -> Edition | None:
+def _edition(item: Node, shown: str, report: Report, cover: CoverData) -> Edition | None:
     if not isinstance(item.value, dict):
         report.add(error("B003", shown, item.line, item.col, "an edition must be a mapping"))
         return None
@@ -173,7 +195,7 @@ def _edition(item: Node, shown: str, report: Report) -> Edition | None:
     if not SLUG.fullmatch(name):
         report.add(error("B004", shown, item.line, item.col, f"edition name must be lower-case letters, digits "
                          f"and hyphens, not {name!r}"))
-    defaults = _default_edition(kind)
+    defaults = _default_edition(kind, cover)
     bleed = _string(item, "bleed", shown, report) or defaults.bleed
     if not LENGTH.fullmatch(bleed):
         where = item.value["bleed"]
@@ -183,9 +205,93 @@ def _edition(item: Node, shown: str, report: Report) -> Edition | None:
         where = item.value["opening"]
         report.add(error("B004", shown, where.line, where.col,
                          f"opening may hold {', '.join(sorted(OPENINGS))}, not {' '.join(sorted(opening - OPENINGS))!r}"))
-    return Edition(name=name, kind=kind, trim=(parts[0], parts[1]), isbn=_string(item, "isbn", shown, report),
-                   bleed=bleed, marks=_flag(item, "marks", defaults.marks, shown, report),
+    for key in PRINT_ONLY_KEYS:
+        if key in item.value and kind != "print":
+            where = item.value[key]
+            report.add(error("B004", shown, where.line, where.col, f"'{key}' shapes the print cover: only "
+                             f"print editions have one, not a {kind} edition"))
+    cover_bleed = _string(item, "cover-bleed", shown, report) or defaults.cover_bleed
+    if not LENGTH.fullmatch(cover_bleed):
+        where = item.value["cover-bleed"]
+        report.add(error("B004", shown, where.line, where.col, f"cover-bleed must be a length such as 3mm, not {cover_bleed!r}"))
+    return Edition(name=name, kind=kind, trim=(parts[0], parts[1]), isbn=_isbn(item, shown, report),
+                   price=_prices(item, shown, report), paper=_paper(item, shown, report, cover) or defaults.paper,
+                   cover_bleed=cover_bleed, bleed=bleed, marks=_flag(item, "marks", defaults.marks, shown, report),
                    opening=frozenset(opening & OPENINGS), tagged=_flag(item, "tagged", False, shown, report))
+
+
+def _isbn(item: Node, shown: str, report: Report) -> str | None:
+    """The edition's ISBN-13, hyphenated by the ISBN ranges; a wrong one is an error at its place."""
+    text = _string(item, "isbn", shown, report)
+    if text is None:
+        return None
+    where = item.value["isbn"]
+    checked = isbn.check(text)
+    if checked.problem:
+        report.add(error("B010", shown, where.line, where.col, checked.problem))
+        return None
+    if "-" in text and text.strip() != checked.hyphenated:
+        report.add(warning("B011", shown, where.line, where.col, f"ISBN {text!r} is hyphenated "
+                           f"{checked.hyphenated} by the ISBN ranges: printed and sent that way"))
+    return checked.hyphenated
+
+
+def _prices(item: Node, shown: str, report: Report) -> tuple[Price, ...]:
+    """`price: 24.95 USD`, or a list of them, one per currency."""
+    prices = []
+    for text in _string_list(item, "price", shown, report):
+        match = PRICE.fullmatch(text.strip())
+        where = item.value["price"]
+        if not match or not codes.is_currency(match.group(2)):
+            report.add(error("B012", shown, where.line, where.col, f"a price is an amount and an ISO 4217 "
+                             f"currency such as '24.95 USD', not {text!r}"))
+        elif any(p.currency == match.group(2) for p in prices):
+            report.add(error("B012", shown, where.line, where.col, f"two prices in {match.group(2)}"))
+        else:
+            prices.append(Price(match.group(1), match.group(2)))
+    return tuple(prices)
+
+
+def _paper(item: Node, shown: str, report: Report, cover: CoverData) -> Paper | None:
+    """A stock of styles/cover.yaml by name, or a printer's own figure such as '432ppi'."""
+    name = _string(item, "paper", shown, report)
+    if name is None:
+        return None
+    if name in cover.papers:
+        return Paper(name, cover.papers[name])
+    match = PPI.fullmatch(name.strip())
+    if match and float(match.group(1)) >= 10:  # board books run to some 30 PPI
+        return Paper(name, float(match.group(1)))
+    where = item.value["paper"]
+    report.add(error("B013", shown, where.line, where.col, f"paper must be one of {', '.join(sorted(cover.papers))}, "
+                     f"or pages per inch such as '432ppi', not {name!r}"))
+    return None
+
+
+def _subjects(meta: Node, shown: str, report: Report) -> tuple[tuple[str, str], ...]:
+    """`subjects: [bisac POL011000, thema JPSF]`: each a scheme and its code."""
+    found = []
+    for text in _string_list(meta, "subjects", shown, report):
+        scheme, _, code = text.strip().partition(" ")
+        if scheme.lower() not in SUBJECT_SCHEMES or not code.strip():
+            where = meta.value["subjects"]
+            report.add(error("B014", shown, where.line, where.col, f"a subject is 'SCHEME CODE' with a scheme of "
+                             f"{', '.join(SUBJECT_SCHEMES)} (e.g. 'bisac POL011000'), not {text!r}"))
+        else:
+            found.append((scheme.lower(), code.strip()))
+    return tuple(found)
+
+
+def _territories(meta: Node, shown: str, report: Report) -> tuple[str, ...]:
+    """Where the editions may be sold: WORLD, or ISO 3166-1 country codes."""
+    found = _string_list(meta, "territories", shown, report)
+    bad = [t for t in found if t != "WORLD" and not codes.is_country(t)]
+    if bad or ("WORLD" in found and len(found) > 1):
+        where = meta.value["territories"]
+        report.add(error("B015", shown, where.line, where.col, "territories are WORLD alone, or ISO 3166-1 "
+                         f"country codes such as GB, US; not {', '.join(map(repr, bad or found))}"))
+        return ()
+    return found
 
 
 def _flag(node: Node, key: str, default: bool, shown: str, report: Report) -> bool:

@@ -388,12 +388,56 @@ def prepare() -> None:
     weasyprint_cjk.patch()
 
 
+# A printer's PDF is PDF/X-4: the current PDF/X, which keeps transparency and ICC-based colour
+# as they are (X-1a would need every colour converted to CMYK, which WeasyPrint does not do).
+PDFX_VARIANT = "pdf/x-4"
+
+
 def write_pdf(document, target: Path, *, identifier: bytes | None = None, tagged: bool = False,
-              label: str = "PDF") -> None:
-    """Write the laid-out document as a PDF at `target` (a temporary path owned by the caller)."""
-    variant = {"pdf_variant": "pdf/ua-1"} if tagged else {}
+              label: str = "PDF", output_profile: Path | None = None) -> None:
+    """Write the laid-out document as a PDF at `target` (a temporary path owned by the caller);
+    with `output_profile` (a CMYK ICC profile) as PDF/X-4 with that profile as its output intent."""
+    options = {"pdf_variant": "pdf/ua-1"} if tagged else {}
+    if output_profile is None:
+        _write(document, target, label, pdf_identifier=identifier, **options)
+        return
+    import uuid
+
+    import weasyprint.pdf.metadata as metadata
+
+    _add_output_intent(document, output_profile)
+    # WeasyPrint 70 gives a PDF/X-4's XMP a random DocumentID (uuid4): one named by the document's
+    # identifier instead, so the same sources give the same bytes (and the same document the same id).
+    random_id = metadata.uuid4
+    metadata.uuid4 = lambda: uuid.uuid5(uuid.NAMESPACE_URL, f"pressroom:{(identifier or b'').decode()}")
     try:
-        document.write_pdf(target, pdf_identifier=identifier, **variant)
+        _write(document, target, label, pdf_identifier=identifier, pdf_variant=PDFX_VARIANT)
+    finally:
+        metadata.uuid4 = random_id
+
+
+def _add_output_intent(document, profile: Path) -> None:
+    """The profile as the document's device-cmyk colour profile: WeasyPrint 70 makes the profile
+    named so the OutputIntent of a PDF/X. Its dates come from SOURCE_DATE_EPOCH: PDF/X needs dates,
+    and WeasyPrint would otherwise take the clock's, so the same sources would not give the same bytes."""
+    import os
+    import time
+
+    from weasyprint.css import ColorProfile
+
+    with open(profile, "rb") as handle:
+        document.color_profiles["device-cmyk"] = ColorProfile(handle, profile.as_uri(), "relative-colorimetric",
+                                                              (["c"], ["m"], ["y"], ["k"]))
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(int(epoch)))
+        document.metadata.created = document.metadata.created or stamp
+        document.metadata.modified = document.metadata.modified or stamp
+
+
+def _write(document, target: Path, label: str, **options) -> None:
+    try:
+        document.write_pdf(target, **options)
     except (OSError, BuildError, MemoryError):
         raise
     except Exception as exc:  # as in layout: WeasyPrint's bug, named, not a traceback
