@@ -140,12 +140,14 @@ def write_docx(ast: dict, *, reference: Path, resources: Path, label: str) -> by
                       "-o", "-"], json.dumps(ast), label=label)
 
 
-def read_docx(path: Path, *, label: str, track_changes: str = "all") -> dict:
-    """A DOCX file → Pandoc JSON AST; with `all`, tracked changes and comments are kept as spans.
+def read_docx(path: Path, *, label: str, track_changes: str = "all", styles: bool = False) -> dict:
+    """A DOCX file → Pandoc JSON AST; with `all`, tracked changes and comments are kept as spans;
+    with `styles`, each paragraph and run in a named style is wrapped in a Div or Span saying which.
 
     No --extract-media: pandoc would write files; the importer copies images out of the zip itself.
     """
-    return json.loads(run(["-f", "docx", f"--track-changes={track_changes}", "-t", "json", str(path)], "",
+    reader = "docx+styles" if styles else "docx"
+    return json.loads(run(["-f", reader, f"--track-changes={track_changes}", "-t", "json", str(path)], "",
                           label=label))
 
 
