@@ -6,6 +6,7 @@ opens, converts and accepts tracked changes; pandoc reads the DOCX that LibreOff
 
 from __future__ import annotations
 
+import datetime
 import re
 import shutil
 import zipfile
@@ -15,6 +16,7 @@ import pdfplumber
 import pytest
 
 from conftest import ROOT, run_cli
+from test_diff import commit, edit, git, repo  # noqa: F401  (the fixture)
 from office import accept_all, convert, edit_tracked
 from pressroom.context import BuildContext
 from pressroom.manuscript.load import load_book
@@ -252,3 +254,39 @@ def test_a_file_that_is_not_a_docx_is_an_error_not_a_traceback(tmp_path):
     bad.write_text("not a zip")
     done = run_cli("import", str(bad), "--manuscript", str(tmp_path / "m"))
     assert done.returncode == 1 and "error[X002]: not a Word document" in done.stderr and "Traceback" not in done.stderr
+
+
+# ------------------------------------------------------------------------------ redline.docx
+
+
+def test_the_redline_docx_holds_real_tracked_changes_that_libreoffice_accepts(repo, tmp_path):
+    git(repo, "config", "user.name", "Ed Itor")
+    edit(repo, "chapters/01-one.md", "the first of many", "the first of several")
+    edit(repo, "chapters/02-two.md", "A second chapter with an inline note.", "A second chapter, now longer, with an inline note.")
+    edit(repo, "chapters/02-two.md", "Defined inline, in the chapter itself.", "Defined inline, in this very chapter.")
+    commit(repo)
+    out = tmp_path / "out"
+    done = run_cli("diff", "HEAD~1", "HEAD", "--no-pdf", "--manuscript", str(repo / "manuscript"), "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    redline = out / "diff" / "redline.docx"
+    with zipfile.ZipFile(redline) as package:
+        body = package.read("word/document.xml").decode("utf-8")
+        notes = package.read("word/footnotes.xml").decode("utf-8")
+    stamp = git(repo, "log", "-1", "--format=%at")
+    date = datetime.datetime.fromtimestamp(int(stamp), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    marks = re.findall(r'<w:(ins|del) w:id="\d+" w:author="([^"]+)" w:date="([^"]+)">(.*?)</w:\1>', body + notes, re.S)
+    texts = {(kind, "".join(re.findall(r"<w:(?:t|delText)[^>]*>([^<]*)<", inner))) for kind, _, _, inner in marks}
+    shown = {(k, t.strip()) for k, t in texts}
+    assert {("del", "many"), ("ins", "several"), ("ins", ", now longer,")} <= shown
+    note_marks = {(k, "".join(re.findall(r"<w:(?:t|delText)[^>]*>([^<]*)<", inner)).strip())
+                  for k, _, _, inner in re.findall(r'<w:(ins|del) w:id="\d+" w:author="([^"]+)" w:date="([^"]+)">(.*?)</w:\1>',
+                                                   notes, re.S)}
+    assert ("ins", "this very") in note_marks and ("del", "itself") in note_marks  # a note's own change
+    assert {(author, when) for _, author, when, _ in marks} == {("Ed Itor", date)}
+    seen = accept_all(redline, tmp_path / "accepted.docx", tmp_path / "office-profile")
+    assert len(seen) >= 5 and {c["author"] for c in seen} == {"Ed Itor"}
+    accepted = pandoc.read_docx(tmp_path / "accepted.docx", label="accepted")
+    text = _words(stringify(accepted["blocks"]))
+    assert "the first of several" in text and "many" not in text
+    assert "A second chapter, now longer, with an inline note." in text
+    assert "Defined inline, in this very chapter." in _notes_in(accepted)
