@@ -838,7 +838,7 @@ def check_epub_file(path: Path) -> EpubReport:
 def scan_output(edition: Edition, path: Path) -> ScanReport:
     """The safety scan of one built edition: scripts, launch actions, attachments, outside links."""
     from .editions.html import STATIC_FILES
-    from .scan import scan_epub, scan_html, scan_pdf
+    from .scan import scan_docx, scan_epub, scan_html, scan_pdf
 
     form = KINDS[edition.kind].format
     if form == "epub":
@@ -848,6 +848,8 @@ def scan_output(edition: Edition, path: Path) -> ScanReport:
         return ScanReport(path, tuple(scan_html(path, allowed_scripts=scripts)))
     if form == "pdf":
         return ScanReport(path, tuple(scan_pdf(path)))
+    if form == "docx":
+        return ScanReport(path, tuple(scan_docx(path)))
     return ScanReport(path, (f"no safety scan reads {form} files: the {edition.name} edition was not scanned",))
 
 

@@ -23,6 +23,7 @@ from pressroom.manuscript.load import load_book
 from pressroom.messages import Report
 from pressroom.pandoc_ast import stringify
 from pressroom.pipeline import build
+from pressroom.scan import scan_docx
 from pressroom.tools import pandoc
 
 
@@ -87,6 +88,7 @@ def test_the_docx_edition_uses_editors_styles_and_real_footnotes(docx_edition):
     assert body.count("<w:footnoteReference") == sum(len(c.notes) for c in chapters) == 10
     assert '<w:pStyle w:val="FootnoteText"' in notes
     assert '<w:name w:val="Block Text" />' in styles and "<w:pageBreakBefore />" in styles
+    assert scan_docx(docx) == []  # `make check`'s safety scan: no macro, object or outside load
 
 
 def test_the_docx_edition_round_trips_through_libreoffice_with_every_note(docx_edition):
