@@ -61,9 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     _common(proof)
     proof.set_defaults(verb="proof", run=_proof)
 
-    importer = verbs.add_parser("import", help="import a damaged plain-text essay as a manuscript")
-    importer.add_argument("source", type=Path, help="the text file as received")
+    importer = verbs.add_parser("import", help="import a Word file (.docx) or a damaged plain-text essay as a manuscript")
+    importer.add_argument("source", type=Path, help="the .docx, or the text file as received")
     importer.add_argument("--manuscript", type=Path, default=Path("manuscript"), help="folder to write")
+    importer.add_argument("--split-style", default="Heading 1", metavar="STYLE",
+                          help="DOCX: the paragraph style that starts a chapter (default: Heading 1)")
+    importer.add_argument("--changes", choices=("refuse", "accept", "reject"), default="refuse",
+                          help="DOCX: tracked changes still in the file are refused (default), or taken as accepted or rejected")
     importer.set_defaults(verb="import", run=_import)
 
     dist = verbs.add_parser("dist", help="build every edition into dist/<slug>-<version>/ with "
@@ -211,6 +215,13 @@ def _watch(args: argparse.Namespace, report: Report) -> None:
 
 
 def _import(args: argparse.Namespace, report: Report) -> None:
+    if args.source.suffix.lower() == ".docx":
+        from .manuscript.docx_import import format_docx_report, import_docx
+
+        changes = "all" if args.changes == "refuse" else args.changes
+        print(format_docx_report(import_docx(args.source, args.manuscript, split_style=args.split_style,
+                                             changes=changes)))
+        return
     from .manuscript.importer import format_report, import_essay
 
     result = import_essay(args.source, args.manuscript)

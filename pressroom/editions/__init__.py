@@ -42,7 +42,7 @@ class Kind:
     writer: str  # "module:function", called as function(context, edition, target)
     output: str  # the output under build/: {slug}, {name}, {-name} ("" when the name is the kind's)
     release: str  # the file in dist/<stem>/: {stem}, {name}, {-name}
-    format: str  # pdf | epub | html | ...: how check, scan and stamp read the output back
+    format: str  # pdf | epub | html | docx | ...: how check, scan and stamp read the output back
     summary: str  # one line for --help and the README
     paged: bool = False  # laid out into pages (page counts, the EPUB's page list come from these)
     folder: bool = False  # the output is a folder (zipped into the release)
@@ -67,6 +67,9 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
          "the EPUB 3"),
     Kind("html", "pressroom.editions.html:write", "html{-name}", "{stem}-html{-name}.zip", "html",
          "the web edition (a folder)", folder=True),
+    # Not built unless book.yaml lists it: it is a working copy for copyeditors, not a product.
+    Kind("docx", "pressroom.editions.docx:write", "{slug}{-name}.docx", "{stem}{-name}.docx", "docx",
+         "the DOCX for copyeditors (Word footnotes, editors' styles)", built_by_default=False),
 )}
 
 

@@ -94,6 +94,24 @@ def describe(repo: Path, sha: str) -> tuple[str, str]:
     return (short or sha[:7]), subject
 
 
+def authorship(manuscript: Path, revision: str | None) -> tuple[str, str]:
+    """Who made a revision and when (ISO 8601, UTC), for tracked changes: the commit's author; for
+    the working tree, git's user.name and SOURCE_DATE_EPOCH (else now)."""
+    import datetime
+
+    repo = repo_root(manuscript)
+    if revision is None:
+        done = _git(repo, ["config", "user.name"])
+        name = done.stdout.decode("utf-8", "replace").strip() or "working tree"
+        epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or datetime.datetime.now(datetime.timezone.utc).timestamp())
+    else:
+        done = _git(repo, ["log", "-1", "--format=%an%x00%at", commit_of(repo, revision)])
+        name, _, stamp = done.stdout.decode("utf-8", "replace").strip().partition("\0")
+        epoch = int(stamp or 0)
+    when = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
+    return name, when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def export_tree(repo: Path, sha: str, folder: str, dest: Path) -> int:
     """Write the files under `folder` (repo-relative) at commit `sha` into `dest`; return how many.
 

@@ -1,4 +1,4 @@
-"""Pandoc, the only place it is run: parse Markdown to JSON, write HTML and EPUB from JSON."""
+"""Pandoc, the only place it is run: parse Markdown to JSON, write HTML, EPUB and DOCX from JSON, read DOCX."""
 
 from __future__ import annotations
 
@@ -165,6 +165,32 @@ def write_epub(ast: dict, target: Path, args: list[str], *, label: str, env: dic
     """
     data = run_bytes(["-f", "json", "-t", "epub3", "-o", "-", *args], json.dumps(ast), label=label, env=env)
     Path(target).write_bytes(data)
+
+
+def write_docx(ast: dict, *, reference: Path, resources: Path, label: str) -> bytes:
+    """Pandoc JSON AST → DOCX bytes, styled by `reference` (a reference.docx), images read under `resources`.
+
+    Pandoc stamps the package with SOURCE_DATE_EPOCH when it is set (the build pins it), so the
+    same sources give the same bytes.
+    """
+    return run_bytes(["-f", "json", "-t", "docx", f"--reference-doc={reference}", f"--resource-path={resources}",
+                      "-o", "-"], json.dumps(ast), label=label)
+
+
+def read_docx(path: Path, *, label: str, track_changes: str = "all", styles: bool = False) -> dict:
+    """A DOCX file → Pandoc JSON AST; with `all`, tracked changes and comments are kept as spans;
+    with `styles`, each paragraph and run in a named style is wrapped in a Div or Span saying which.
+
+    No --extract-media: pandoc would write files; the importer copies images out of the zip itself.
+    """
+    reader = "docx+styles" if styles else "docx"
+    return json.loads(run(["-f", reader, f"--track-changes={track_changes}", "-t", "json", str(path)], "",
+                          label=label))
+
+
+def default_data_file(name: str) -> bytes:
+    """One of pandoc's own data files (its reference.docx), as shipped with this pandoc."""
+    return run_bytes(["--print-default-data-file", name], "", label="pandoc")
 
 
 @lru_cache(maxsize=1)
