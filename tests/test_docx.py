@@ -285,6 +285,8 @@ def test_the_redline_docx_holds_real_tracked_changes_that_libreoffice_accepts(re
                                                    notes, re.S)}
     assert ("ins", "this very") in note_marks and ("del", "itself") in note_marks  # a note's own change
     assert {(author, when) for _, author, when, _ in marks} == {("Ed Itor", date)}
+    ids = re.findall(r'<w:(?:ins|del) w:id="(\d+)"', body + notes)
+    assert len(ids) == len(set(ids)) >= 5  # each change its own id, as the standard asks
     seen = accept_all(redline, tmp_path / "accepted.docx", tmp_path / "office-profile")
     assert len(seen) >= 5 and {c["author"] for c in seen} == {"Ed Itor"}
     accepted = pandoc.read_docx(tmp_path / "accepted.docx", label="accepted")

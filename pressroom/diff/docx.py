@@ -36,9 +36,30 @@ def write_redline_docx(diff: BookDiff, old: Snapshot, new: Snapshot, target: Pat
         blocks += writer.chapter(change)
     meta = pandoc.metadata({"title": f"{diff.title}: changes {diff.old_label} → {diff.new_label}",
                             "lang": new.book.language})
-    target.write_bytes(pandoc.write_docx(pandoc.document(blocks, meta), reference=reference_docx(new.book),
-                                         resources=new.book.root, label="redline.docx"))
+    target.write_bytes(unique_change_ids(pandoc.write_docx(pandoc.document(blocks, meta),
+                                                           reference=reference_docx(new.book),
+                                                           resources=new.book.root, label="redline.docx")))
     return writer.marks
+
+
+CHANGE_ID = re.compile(rb'(<w:(?:ins|del) w:id=")(\d+)(")')
+
+
+def unique_change_ids(data: bytes) -> bytes:
+    """The DOCX with every tracked change numbered apart: pandoc gives a deletion and the insertion
+    after it the same w:id, which LibreOffice takes but the standard forbids (Word may ask to repair)."""
+    import io
+    import zipfile
+
+    counter = iter(range(1_000_000, 10_000_000))  # above pandoc's own ids (bookmarks, comments)
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with source, zipfile.ZipFile(out, "w") as package:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename in ("word/document.xml", "word/footnotes.xml"):
+                content = CHANGE_ID.sub(lambda m: m.group(1) + str(next(counter)).encode() + m.group(3), content)
+            package.writestr(info, content, compress_type=info.compress_type)
+    return out.getvalue()
 
 
 class _Writer:
