@@ -231,10 +231,14 @@ def _skeleton(chapters: list[list], order: list[dict]) -> list:
     """Citeproc's document: a paragraph per citation in the running text (or per notes.yaml
     `cite:`) and per note, in reading order; the citations also listed in `order`."""
     paras: list = []
+    notes = [0]  # the note each citation is in, or would make: citeproc reads ibid. from these
 
-    def bare(cite: dict) -> dict:
+    def bare(cite: dict, new_note: bool = False) -> dict:
+        notes[0] += new_note
         order.append(cite)
-        return {"t": "Cite", "c": [cite["c"][0], []]}
+        # Each group was read alone, so the reader numbered every citation note 1: renumbered here.
+        numbered = [{**c, "citationNoteNum": notes[0], "citationHash": len(order)} for c in cite["c"][0]]
+        return {"t": "Cite", "c": [numbered, []]}
 
     def visit(value) -> None:
         if isinstance(value, list):
@@ -242,14 +246,15 @@ def _skeleton(chapters: list[list], order: list[dict]) -> list:
                 visit(item)
         elif is_node(value):
             if value["t"] == "Cite":
-                paras.append({"t": "Para", "c": [bare(value)]})
+                paras.append({"t": "Para", "c": [bare(value, new_note=True)]})
             elif value["t"] == "Note":
                 inner = citations.cites_in(value["c"])
                 whole = [c for c in inner if c["cite"][3] == "note"][:1]
                 rest = [c for c in inner if not whole or c is not whole[0]]
                 if whole:  # a notes.yaml `cite:` is cited as a note of its own: no parentheses
-                    paras.append({"t": "Para", "c": [bare(whole[0])]})
+                    paras.append({"t": "Para", "c": [bare(whole[0], new_note=True)]})
                 if rest or not whole:
+                    notes[0] += 1
                     # Text before the citations: a note that is only a citation would be taken
                     # for a citation's own note (full stop, no parentheses), which this is not.
                     content = [{"t": "Str", "c": "·"}]
@@ -375,8 +380,10 @@ def _with_bibliography(book: Book, parsed: list[ParsedChapter], entries: list, s
             parsed[index] = replace(item, blocks=blocks if placed else item.blocks + [div])
             return parsed
     ids = {p.chapter.id for p in parsed}
-    chapter_id = next(i for i in ("bibliography", "references", "works-cited") if i not in ids)
-    title = "Bibliography" if style.notes else "References"
+    # Chicago notes calls it a bibliography; author-date styles and APA, references.
+    title, names = ("Bibliography", ("bibliography", "references")) if style.notes else \
+        ("References", ("references", "bibliography"))
+    chapter_id = next((i for i in names if i not in ids), f"{names[0]}-{len(parsed) + 1}")
     chapter = Chapter(id=chapter_id, title=title, path=book.root / f"{chapter_id}.md",
                       shown=_shown(book, book.root / "book.yaml"),
                       body="", body_line=1, role="bibliography")
