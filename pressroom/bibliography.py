@@ -36,6 +36,7 @@ BIBTEX_ENTRY = re.compile(r"^[ \t]*@(\w+)[ \t]*[{(][ \t]*([^,\s]*)", re.M)
 NOT_ENTRIES = {"string", "preamble", "comment"}
 PANDOC_PLACE = re.compile(r"\(line (\d+), column (\d+)\)")
 PUNCTUATION = re.compile(r"^[.,;:!?]+")
+ENTRY_NAMED = re.compile(r"Citeproc: [^\n]*: (\S+)$", re.M)
 CITE_NOTE = "cite"  # the note id of a note a citation makes (resolve.py numbers it with the rest)
 
 
@@ -63,7 +64,7 @@ def cite_book(book: Book, parsed: list[ParsedChapter], report: Report,
     blocks = [_uncited(p.blocks, unknown) for p in parsed]
     order: list[dict] = []
     document = pandoc.document(_skeleton(blocks, order) + [_refs_div([])], pandoc.metadata({"lang": book.language}))
-    answer = _citeproc(document, book, style, store)
+    answer = _citeproc(document, book, style, store, keys)
     rendered = [c["c"][1] for c in citations.cites_in(answer["blocks"][:-1])]
     if len(rendered) != len(order):  # pandoc answered another shape than the one asked: say so
         raise BuildError([error("A006", style.shown, 0, 0, "citeproc returned "
@@ -273,7 +274,7 @@ def _refs_div(entries: list) -> dict:
     return {"t": "Div", "c": [["refs", ["references", "csl-bib-body"], []], entries]}
 
 
-def _citeproc(document: dict, book: Book, style: Style, store: Store | None) -> dict:
+def _citeproc(document: dict, book: Book, style: Style, store: Store | None, keys: dict[str, Pos]) -> dict:
     files = [p for p, _ in book.bibliography.files]
     key = digest(pandoc.version(), json.dumps(document), style.path.read_bytes().hex(),
                  *(p.read_bytes().hex() for p in files))
@@ -283,7 +284,7 @@ def _citeproc(document: dict, book: Book, style: Style, store: Store | None) -> 
     try:
         answer = pandoc.citeproc(document, files, style.path, label=style.shown)
     except BuildError as exc:
-        raise BuildError([_as_code(m, "A006") for m in exc.messages]) from None
+        raise BuildError([_at_entry(_as_code(m, "A006"), keys) for m in exc.messages]) from None
     if store is not None:
         store.write_json(CITEPROC, key, answer)
         store.prune(CITEPROC)
@@ -414,6 +415,16 @@ def _shown(book: Book, path: Path) -> str:
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _at_entry(message: Message, keys: dict[str, Pos]) -> Message:
+    """A citeproc complaint naming a reference (`… no printed form: key`), placed at that entry."""
+    named = ENTRY_NAMED.search(message.text)
+    pos = keys.get(named.group(1)) if named else None
+    if pos is None:
+        return message
+    return Message(pos.path, pos.line, pos.col, message.severity, message.code,
+                   f"reference '{named.group(1)}': {message.text.removeprefix('pandoc failed: ')}")
 
 
 def _as_code(message: Message, code: str) -> Message:
