@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable
 from .cache import Store
 from .messages import BuildError, Report
 from .model import Book, Edition
+from .bibliography import cite_book
 from .parse import parse_book
 from .render import book_context, render_chapter
 from .resolve import ResolvedChapter, resolve
@@ -46,7 +47,8 @@ def render_texts(book: Book, edition: Edition, report: Report) -> dict[str, str]
 
 def prepare(book: Book, texts: dict[str, str], report: Report, store: Store | None = None) -> list[ResolvedChapter]:
     """Chapters from their rendered texts: parsed, checked against the policy, notes numbered."""
-    return resolve(parse_book(book, texts, report, store), book.note_numbering, book.caption_numbering)
+    parsed = cite_book(book, parse_book(book, texts, report, store), report, store)
+    return resolve(parsed, book.note_numbering, book.caption_numbering)
 
 
 @dataclass

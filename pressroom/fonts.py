@@ -242,6 +242,11 @@ def check_book(context: "BuildContext", editions: Iterable["Edition"]) -> None:
     if book.notes and notes_file.is_file():
         messages += scan_yaml(notes_file.read_text(encoding="utf-8").removeprefix("\ufeff"),
                               _shown(book, notes_file), coverage, None)
+    # The reference files: citeproc prints their titles and names in notes and the bibliography.
+    for path, _named in book.bibliography.files:
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+        shown = _shown(book, path)
+        messages += _scan(text, coverage, _locator(text, shown))
     seen_texts = set()
     for edition in editions:
         texts = context.texts(edition)

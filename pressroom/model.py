@@ -22,12 +22,13 @@ class Pos:
 
 @dataclass(frozen=True)
 class Note:
-    """A footnote: its Markdown text and, optionally, structured source fields."""
+    """A footnote: its Markdown text and, optionally, the source it cites (`cite:`, printed first)."""
 
     id: str
     text: str
     pos: Pos
-    fields: tuple[tuple[str, str], ...] = ()
+    cite: str | None = None  # Pandoc's citation syntax without brackets: "see @key, p. 12"
+    cite_pos: Pos | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,16 @@ class Design:
 
 
 @dataclass(frozen=True)
+class Bibliography:
+    """The book's reference files and citation style (book.yaml `bibliography:`, `csl:`), each with
+    where book.yaml names it; `style` None means the bundled default (Chicago notes)."""
+
+    files: tuple[tuple[Path, Pos], ...] = ()
+    style: Path | None = None
+    style_pos: Pos | None = None
+
+
+@dataclass(frozen=True)
 class Book:
     """The whole validated manuscript."""
 
@@ -211,6 +222,7 @@ class Book:
     note_numbering: str = "chapter"  # or "book"
     math: str = "none"  # or "tex": $…$ and $$…$$ are TeX math
     caption_numbering: str = "chapter"  # figures and tables: "Figure 3.2", or "book": "Figure 7"
+    bibliography: Bibliography = Bibliography()
 
     @property
     def note_count(self) -> int:

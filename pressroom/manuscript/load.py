@@ -8,7 +8,8 @@ from pathlib import Path
 from ..editions import KINDS, default_kinds
 from ..limits import file_problem
 from ..messages import BuildError, Report, error, warning
-from ..model import ROLES, Book, Chapter, CoverData, Edition, Epigraph, Note, NoteRef, Paper, Pos, Price
+from ..model import (ROLES, Bibliography, Book, Chapter, CoverData, Edition, Epigraph, Note, NoteRef, Paper, Pos,
+                     Price)
 from ..onix import SUBJECT_SCHEMES as ONIX_SUBJECT_SCHEMES
 from ..tools import codes, isbn
 from ..theme import Theme
@@ -19,7 +20,7 @@ from .sources import MAX_TEXT_BYTES, Node, load_yaml, read_text
 
 BOOK_KEYS = {"title", "subtitle", "authors", "language", "slug", "version", "rights",
              "publisher", "description", "chapters", "editions", "note-numbering", "math", "caption-numbering",
-             "subjects", "territories"}
+             "subjects", "territories", "bibliography", "csl"}
 REQUIRED_BOOK_KEYS = ("title", "language", "slug", "version")
 EDITION_KEYS = {"kind", "name", "trim", "isbn", "bleed", "marks", "opening", "tagged", "price", "paper", "cover-bleed"}
 PRINT_ONLY_KEYS = ("paper", "cover-bleed")  # they shape the print cover, which only print editions have
@@ -35,7 +36,9 @@ MATH = ("none", "tex")
 FRONT_MATTER_KEYS = {"title", "id", "part", "epigraph", "role", "short-title", "subtitle", "lang"}
 EPIGRAPH_KEYS = {"text", "source"}
 RUNNING_HEAD_MAX = 60  # characters: a longer title needs a short-title for its running heads
-NOTE_KEYS = {"text", "kind", "author", "title", "archive", "date", "translator", "url"}
+NOTE_KEYS = {"text", "cite"}
+CITE_KEYS = {"key", "prefix", "locator", "suffix"}  # the structured form of a note's `cite:`
+CITE_KEY = re.compile(r"[\w](?:[\w]|[:.#$%&+?<>~/-]+(?=\w))*")  # Pandoc's citation key syntax
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
@@ -66,7 +69,7 @@ def load_book(root: Path, report: Report) -> Book:
             report.add(error("B002", shown, 1, 1, f"missing required key '{key}'"))
     fields = {k: _string(meta, k, shown, report)
               for k in BOOK_KEYS - {"authors", "chapters", "editions", "note-numbering", "math", "caption-numbering",
-                                   "subjects", "territories"}}
+                                   "subjects", "territories", "bibliography", "csl"}}
     numbering = _choice(meta, "note-numbering", NUMBERINGS, shown, report)
     math = _choice(meta, "math", MATH, shown, report)
     caption_numbering = _choice(meta, "caption-numbering", NUMBERINGS, shown, report)
@@ -79,6 +82,7 @@ def load_book(root: Path, report: Report) -> Book:
     subjects = _subjects(meta, shown, report)
     territories = _territories(meta, shown, report)
     authors = _string_list(meta, "authors", shown, report)
+    bibliography = _bibliography(root, meta, shown, report)
     _check_notes(chapters, notes, report, notes_read=read_notes is not None)
     try:
         design = load_design(Theme(root))
@@ -91,6 +95,7 @@ def load_book(root: Path, report: Report) -> Book:
         subtitle=fields["subtitle"], authors=authors, publisher=fields["publisher"],
         rights=fields["rights"], description=fields["description"], note_numbering=numbering, math=math,
         caption_numbering=caption_numbering, subjects=subjects, territories=territories,
+        bibliography=bibliography,
     )
 
 
@@ -316,6 +321,64 @@ def _choice(node: Node, key: str, choices: tuple[str, ...], shown: str, report: 
     return value
 
 
+# --- citations: book.yaml's `bibliography:` and `csl:` (the files are read by bibliography.py) ---
+BIBLIOGRAPHY_SUFFIXES = (".bib", ".bibtex", ".json", ".yaml", ".yml")
+BUNDLED_STYLES = Path(__file__).resolve().parent.parent / "styles" / "csl"
+
+
+def _bibliography(root: Path, meta: Node, shown: str, report: Report) -> Bibliography:
+    """The reference files (one or a list, each in the manuscript) and the CSL style: a bundled name
+    (`chicago-author-date`, `apa`) or a `.csl` file in the manuscript."""
+    files = []
+    for value, node in _listed(meta, "bibliography", shown, report):
+        path = _manuscript_file(root, value, node, shown, "bibliography file", report)
+        if path is not None and path.suffix.lower() not in BIBLIOGRAPHY_SUFFIXES:
+            report.add(error("A010", shown, node.line, node.col, f"bibliography file {value!r} must be BibTeX/BibLaTeX "
+                             "(.bib, .bibtex), CSL-JSON (.json) or CSL-YAML (.yaml, .yml)"))
+        elif path is not None:
+            files.append((path, Pos(shown, node.line, node.col)))
+    node = meta.value.get("csl")
+    style = _string(meta, "csl", shown, report)
+    if node is None or style is None:
+        return Bibliography(tuple(files))
+    pos = Pos(shown, node.line, node.col)
+    if "/" not in style and "\\" not in style and not style.endswith(".csl"):
+        bundled = BUNDLED_STYLES / f"{style}.csl"
+        if bundled.is_file():
+            return Bibliography(tuple(files), bundled, pos)
+        names = ", ".join(sorted(p.stem for p in BUNDLED_STYLES.glob("*.csl")))
+        report.add(error("A010", shown, node.line, node.col, f"no bundled citation style {style!r} "
+                         f"(bundled: {names}); or name a .csl file in the manuscript"))
+        return Bibliography(tuple(files))
+    path = _manuscript_file(root, style, node, shown, "citation style", report)
+    return Bibliography(tuple(files), path, pos if path else None)
+
+
+def _listed(meta: Node, key: str, shown: str, report: Report) -> list[tuple[str, Node]]:
+    """A key's value as (text, node) pairs: one text, or a list of them."""
+    node = meta.value.get(key)
+    if node is None or node.value is None:
+        return []
+    if isinstance(node.value, str):
+        return [(node.value, node)]
+    if not isinstance(node.value, list) or any(not isinstance(v.value, str) for v in node.value):
+        report.add(error("B003", shown, node.line, node.col, f"'{key}' must be a file name or a list of them"))
+        return []
+    return [(v.value, v) for v in node.value]
+
+
+def _manuscript_file(root: Path, name: str, node: Node, shown: str, what: str, report: Report) -> Path | None:
+    """A file book.yaml names, which must be inside the manuscript folder."""
+    path = (root / name).resolve()
+    if not path.is_relative_to(root):
+        report.add(error("B006", shown, node.line, node.col, f"{what} {name!r} lies outside the manuscript folder"))
+        return None
+    if not path.is_file():
+        report.add(error("B007", shown, node.line, node.col, f"{what} not found: {_shown(root, path)}"))
+        return None
+    return path
+
+
 def _chapters(root: Path, meta: Node, shown: str, report: Report) -> list[Chapter]:
     listed = meta.value.get("chapters")
     if listed is None:
@@ -507,11 +570,40 @@ def _note(note_id: str, node: Node, shown: str, report: Report) -> Note | None:
         return None
     _check_keys(node, NOTE_KEYS, shown, f"note '{note_id}'", report)
     text = _string(node, "text", shown, report)
-    if not text:
-        report.add(error("N012", shown, node.line, node.col, f"note '{note_id}' has no 'text'"))
+    cite = _cite(node.value.get("cite"), note_id, shown, report)
+    if not text and cite is None:
+        report.add(error("N012", shown, node.line, node.col, f"note '{note_id}' has neither 'text' nor 'cite'"))
         return None
-    fields = tuple((k, v) for k in sorted(NOTE_KEYS - {"text"}) if (v := _string(node, k, shown, report)))
-    return Note(note_id, text, Pos(shown, node.line, node.col), fields)
+    where = node.value.get("cite")
+    return Note(note_id, text or "", Pos(shown, node.line, node.col), cite,
+                Pos(shown, where.line, where.col) if cite is not None else None)
+
+
+def _cite(node: Node | None, note_id: str, shown: str, report: Report) -> str | None:
+    """A note's `cite:` as Pandoc's citation syntax (bracket content): written so ("see @key, p. 12"),
+    or structured ({key, prefix, locator, suffix})."""
+    if node is None or node.value is None:
+        return None
+    if isinstance(node.value, str):
+        if "@" not in node.value:
+            report.add(error("N013", shown, node.line, node.col, f"note '{note_id}': 'cite' must name a "
+                             "source as @key (\"see @smith2016, p. 12\")"))
+            return None
+        return node.value
+    if not isinstance(node.value, dict):
+        report.add(error("N013", shown, node.line, node.col, f"note '{note_id}': 'cite' must be a citation "
+                         "(\"@key, p. 12\") or a mapping with key, prefix, locator, suffix"))
+        return None
+    _check_keys(node, CITE_KEYS, shown, f"note '{note_id}' cite", report)
+    parts = {k: _string(node, k, shown, report) for k in CITE_KEYS}
+    if not parts["key"] or not CITE_KEY.fullmatch(parts["key"]):
+        report.add(error("N013", shown, node.line, node.col, f"note '{note_id}': 'cite' needs a 'key' made of "
+                         f"letters, digits and inner punctuation, not {parts['key']!r}"))
+        return None
+    locator = f", {parts['locator']}" if parts["locator"] else ""
+    suffix = f" {parts['suffix']}" if parts["suffix"] else ""
+    prefix = f"{parts['prefix']} " if parts["prefix"] else ""
+    return f"{prefix}@{parts['key']}{locator}{suffix}"
 
 
 def _check_notes(chapters: list[Chapter], notes: dict[str, Note], report: Report, notes_read: bool = True) -> None:
