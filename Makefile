@@ -106,6 +106,14 @@ bench: $(READY) system-check
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_diff.py
 	$(PY) bench/bench_stamp.py
+	$(PY) bench/bench_catalogue.py
+
+# A press's whole list on Dask: `make catalogue [PRESS=press.yaml] [SCHEDULER=tcp://host:8786]`
+# (without SCHEDULER a LocalCluster on this machine) → build/catalogue/<book>/.
+PRESS ?= press.yaml
+.PHONY: catalogue
+catalogue: $(READY) system-check
+	$(PY) build.py catalogue $(PRESS) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 # A release: every edition into dist/<slug>-<version>/ with manifest.json, SHA256SUMS and
 # CHANGES.md (since the previous v* tag); per-reader copies: `python build.py stamp --readers CSV`.

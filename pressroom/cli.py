@@ -84,8 +84,23 @@ def _parser() -> argparse.ArgumentParser:
                        help="which release files to stamp: pdf, print, epub, comma-separated (default: pdf,epub)")
     stamp.add_argument("--jobs", type=int, default=0, metavar="N",
                        help="worker processes (default: one per CPU)")
+    stamp.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="stamp on this Dask scheduler's workers (the release folder on a filesystem they share)")
     _release_options(stamp)
     stamp.set_defaults(verb="stamp", run=_stamp)
+
+    catalogue = verbs.add_parser("catalogue", help="build every book of a press.yaml on a Dask cluster "
+                                 "(a local one unless --scheduler), the build cache shared")
+    catalogue.add_argument("press", type=Path, help="press.yaml: the books (folders or git URLs) and editions")
+    catalogue.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                           help="a running Dask scheduler (default: start a LocalCluster on this machine)")
+    catalogue.add_argument("--out", type=Path, default=Path("build") / "catalogue",
+                           help="output folder, a folder per book (default: build/catalogue/)")
+    catalogue.add_argument("--cache", type=Path, default=Path("build") / ".cache", metavar="DIR",
+                           help="the build cache every worker shares: a folder they all see (default: build/.cache)")
+    catalogue.add_argument("--workers", type=int, default=0, metavar="N",
+                           help="LocalCluster worker processes (default: one per CPU)")
+    catalogue.set_defaults(verb="catalogue", run=_catalogue)
 
     diff = verbs.add_parser("diff", help="redline of the manuscript between two git revisions into build/diff/")
     diff.add_argument("revisions", nargs="*", metavar="REV", help="FROM [TO]: git revisions (TO: the working tree)")
@@ -245,12 +260,25 @@ def _stamp(args: argparse.Namespace, report: Report) -> None:
     from .stamp import stamp_release
 
     result = stamp_release(args.manuscript, args.dist, args.readers, args.edition.split(","),
-                           args.jobs, _progress, report)
+                           args.jobs, _progress, report, scheduler=args.scheduler)
     _progress(result.summary())
     if report.errors:
         # Not a BuildError: the good rows' copies were written, and that must not read as "nothing".
         print_messages(report.messages)
         print(f"{len(report.errors)} error(s); the other readers' copies were written", file=sys.stderr)
+        raise SystemExit(EXIT_MANUSCRIPT)
+
+
+def _catalogue(args: argparse.Namespace, report: Report) -> None:
+    """Every book of press.yaml; one book's failure never stops the others, and the exit status says."""
+    from .catalogue import build_catalogue, messages_text, table
+
+    results = build_catalogue(args.press, args.out, args.cache, args.scheduler, _progress, args.workers or None)
+    print(table(results))
+    sys.stderr.write(messages_text(results))
+    failed = [r.name for r in results if r.failed]
+    if failed:
+        print(f"{len(failed)} of {len(results)} book(s) failed: {', '.join(failed)}", file=sys.stderr)
         raise SystemExit(EXIT_MANUSCRIPT)
 
 

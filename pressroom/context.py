@@ -25,6 +25,8 @@ from .render import book_context, render_chapter
 from .resolve import ResolvedChapter, resolve
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from .editions.fragments import Fragments
     from .images import BookImages
     from .pagemap import PageStart
@@ -61,6 +63,7 @@ class BuildContext:
     store: Store | None = None
     progress: Progress = field(default=lambda _line: None)
     single_flow: bool = False  # PDFs laid out as one document instead of chapter by chapter
+    layout: "Executor | None" = None  # where PDF parts are laid out when not in a local pool (a Dask cluster)
     page_starts: dict[str, tuple["PageStart", ...]] = field(default_factory=dict)  # edition name → starts
     _texts: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     _prepared: dict[tuple, list[ResolvedChapter]] = field(default_factory=dict)

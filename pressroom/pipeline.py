@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,9 +28,9 @@ class Built:
 
 
 def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, report: Report,
-          single_flow: bool = False, cache: Path | None = None) -> list[Built]:
+          single_flow: bool = False, cache: Path | None = None, layout: Executor | None = None) -> list[Built]:
     """Build the editions of `kinds` listed in book.yaml into `out`, with the build cache at
-    `cache` (default: `out`/.cache).
+    `cache` (default: `out`/.cache); PDF parts are laid out by `layout` when given (a cluster).
 
     PDFs are laid out chapter by chapter in parallel and merged, or with `single_flow` as one
     document (slower; the reference the merged PDF is tested against).
@@ -44,7 +45,7 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
     # The commit's time, never the clock, for any tool that timestamps (G6 in RELIABILITY.md);
     # pinned before the first worker process starts, so every worker inherits it.
     with git.pinned_source_date_epoch(book.root):
-        context = BuildContext(book, report, Store(cache or out / ".cache"), progress, single_flow)
+        context = BuildContext(book, report, Store(cache or out / ".cache"), progress, single_flow, layout=layout)
         # Every edition's chapters are checked before any edition is written: an error that only
         # one edition's Jinja shows must not leave the editions before it replaced.
         for edition in editions:

@@ -60,7 +60,7 @@ def _write_interior(context: BuildContext, edition: Edition, target: Path) -> Wr
 
         done = typeset(book, edition, chapters, fragments, target, context.store, context.progress,
                        check=lambda placements: check_notes(placements, chapters), report=context.report,
-                       output_profile=profile)
+                       output_profile=profile, executor=context.layout)
         context.page_starts[edition.name] = tuple(done.starts)
         return Written(f"{done.pages} pages, {notes} notes on their call's page{pdfx}", done.pages,
                        done.worker_peak_mb)
@@ -112,7 +112,7 @@ def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageSt
             from .typeset import page_starts as typeset_starts
 
             starts = typeset_starts(book, edition, chapters, fragments, context.store, progress=lambda _: None,
-                                    report=context.report)
+                                    report=context.report, executor=context.layout)
         else:
             warnings = []
             starts = pagemap.page_starts(weasyprint.layout(

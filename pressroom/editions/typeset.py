@@ -20,7 +20,7 @@ import hashlib
 import os
 import resource
 import time
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import astuple, dataclass, field, replace
 from functools import lru_cache
@@ -90,7 +90,8 @@ class _Chapters:
 def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
             target: Path, store: cache_store.Store, progress: Callable[[str], None],
             check: Callable[[list[weasyprint.NotePlacement]], None], jobs: int | None = None,
-            report: Report | None = None, output_profile: Path | None = None) -> Typeset:
+            report: Report | None = None, output_profile: Path | None = None,
+            executor: Executor | None = None) -> Typeset:
     """Lay out the edition in parts (in parallel, from the cache where it can), merge them into `target`.
 
     `check` sees where every note landed before anything is written; it raises to refuse the book.
@@ -99,7 +100,7 @@ def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragm
     """
     started = time.monotonic()
     parts = BookParts(book, edition, chapters, fragments)
-    with _Workers(book, store, jobs, progress, edition.name, report, output_profile) as workers:
+    with _Workers(book, store, jobs, progress, edition.name, report, output_profile, executor) as workers:
         body = _lay_out_chapters(parts, workers)
         sheet = parts.folio_sheet(body.sections)
         tail = workers.run([parts.front(body.folios), sheet], quiet=True)
@@ -123,10 +124,10 @@ def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragm
 
 def page_starts(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
                 store: cache_store.Store, progress: Callable[[str], None],
-                report: Report | None = None) -> list[pagemap.PageStart]:
+                report: Report | None = None, executor: Executor | None = None) -> list[pagemap.PageStart]:
     """Where each body page of the edition begins, from its chapters as laid out (the cache's, if built)."""
     parts = BookParts(book, edition, chapters, fragments)
-    with _Workers(book, store, None, progress, edition.name, report) as workers:
+    with _Workers(book, store, None, progress, edition.name, report, executor=executor) as workers:
         body = _lay_out_chapters(parts, workers)
     return _result(body, None).starts
 
@@ -219,8 +220,9 @@ class _Workers:
 
     def __init__(self, book: Book, store: cache_store.Store, jobs: int | None,
                  progress: Callable[[str], None], edition: str, report: Report | None = None,
-                 output_profile: Path | None = None):
+                 output_profile: Path | None = None, executor: Executor | None = None):
         self.book, self.store = book, store
+        self.executor = executor  # another machine's workers (a Dask cluster): used instead of a local pool
         self.report = report if report is not None else Report()
         self.profile = str(output_profile) if output_profile else None
         # A PDF/X part differs from a plain one laid out from the same HTML: its profile is in the key.
@@ -282,7 +284,9 @@ class _Workers:
         os.utime(value["path"])
         return _from_json(value)
 
-    def _pool(self) -> workers.Pool:
+    def _pool(self) -> Executor:
+        if self.executor is not None:
+            return self.executor
         if self.pool is None:
             self.pool = workers.pool(self.jobs)
         return self.pool

@@ -225,3 +225,29 @@ def commits_since(folder: Path, since: str) -> list[str]:
     text = _output(folder, ["log", "--no-merges", "--format=%cs %h %s", "--end-of-options",
                             f"{since}..HEAD", "--", "."]) or ""
     return [line for line in text.splitlines() if line.strip()]
+
+
+def mirror(url: str, dest: Path) -> Path:
+    """A bare clone of `url` at `dest`, made once (under a temporary name, then renamed: several
+    builds may ask at once) and fetched again when it is already there."""
+    if dest.is_dir():
+        done = _git(dest, ["fetch", "--quiet", "--tags", "--force", "origin", "+refs/heads/*:refs/heads/*"])
+    else:
+        temporary = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+        temporary.parent.mkdir(parents=True, exist_ok=True)
+        done = _git(temporary.parent, ["clone", "--quiet", "--bare", "--end-of-options", url, str(temporary)])
+        if done.returncode == 0:
+            try:
+                os.rename(temporary, dest)
+            except OSError:  # another build's clone got there first: use it
+                shutil.rmtree(temporary, ignore_errors=True)
+    if done.returncode != 0:
+        raise fail("G004", url, 0, 0, f"git could not fetch it: {_stderr(done)}")
+    return dest
+
+
+def commit_time(repo: Path, sha: str, folder: str = "") -> int:
+    """Unix time of the last commit up to `sha` touching `folder` (0 when none does)."""
+    done = _git(repo, ["log", "-1", "--format=%ct", sha, "--", folder or "."])
+    text = done.stdout.decode("ascii", "replace").strip()
+    return int(text) if done.returncode == 0 and text.isdigit() else 0
