@@ -46,7 +46,8 @@ def render_texts(book: Book, edition: Edition, report: Report) -> dict[str, str]
 
 def prepare(book: Book, texts: dict[str, str], report: Report, store: Store | None = None) -> list[ResolvedChapter]:
     """Chapters from their rendered texts: parsed, checked against the policy, notes numbered."""
-    return resolve(parse_book(book, texts, report, store), book.note_numbering, book.caption_numbering)
+    return resolve(parse_book(book, texts, report, store), book.note_numbering, book.caption_numbering,
+                   book.language)
 
 
 @dataclass
