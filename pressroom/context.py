@@ -6,6 +6,7 @@
       .fragments(edition)  the HTML of those chapters and notes: one pandoc run per parse
       .images(edition)     the images those chapters use: real type, size, the file each edition ships
       .page_starts         where each page of a laid-out edition begins (the EPUB's page list)
+      .printed_pages       the folio each anchor of a laid-out edition is printed on (page references)
 
 Every command that needs a book's chapters (build, check, proof, watch, diff) goes through
 `prepare`/`BuildContext`, so they all see the manuscript the same way.
@@ -61,6 +62,7 @@ class BuildContext:
     progress: Progress = field(default=lambda _line: None)
     single_flow: bool = False  # PDFs laid out as one document instead of chapter by chapter
     page_starts: dict[str, tuple["PageStart", ...]] = field(default_factory=dict)  # edition name → starts
+    printed_pages: dict[str, dict[str, str]] = field(default_factory=dict)  # edition name → anchor → folio
     _texts: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     _prepared: dict[tuple, list[ResolvedChapter]] = field(default_factory=dict)
     _fragments: dict[tuple, "Fragments"] = field(default_factory=dict)

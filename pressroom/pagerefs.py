@@ -42,16 +42,19 @@ def wanted(htmls: Iterable[str]) -> set[str]:
     return found
 
 
-def fill(html: str, pages: dict[str, str], link: Callable[[str, str], str]) -> str:
-    """Each marker of `html` as page numbers, `link(anchor, text)` making each one's markup."""
+def fill(html: str, pages: dict[str, str], link: Callable[[str, str], str],
+         locator: Callable[[str, str], str] | None = None) -> str:
+    """Each marker of `html` as page numbers, `link(anchor, text)` making a page reference's
+    markup and `locator(anchor, text)` an index locator's (default: `link`)."""
     if "<!--pressroom-" not in html:
         return html
+    locator = locator or link
     html = PAGE.sub(lambda m: link(m.group(1), pages.get(m.group(1), PLACEHOLDER)), html)
 
     def locators(match: re.Match) -> str:
         places = [tuple(item.split("~")) if "~" in item else (item, None)
                   for item in match.group(1).split(",") if item]
-        return ", ".join(link(anchor, text) for anchor, text in merged(places, pages))
+        return ", ".join(locator(anchor, text) for anchor, text in merged(places, pages))
 
     return LOCATORS.sub(locators, html)
 
