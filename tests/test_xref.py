@@ -202,7 +202,8 @@ def test_the_epub_and_web_edition_print_the_same_page_numbers_linked_to_the_prin
         for n, href, number in re.findall(r'Place P(\d\d) is on p\.\s<a class="page-ref" href="([^"]+)">(\w+)</a>',
                                           text):
             assert number == pdf_numbers[int(n)], (n, number, pdf_numbers[int(n)])
-            file, anchor = (href.split("#") if "#" in href and not href.startswith("#") else (name[5:], href[1:]))
+            file, anchor = href.split("#")
+            file = f"text/{file}" if file else name[len("EPUB/"):]
             assert anchor in ids["EPUB/" + file], href
             if not number.isdigit():
                 continue  # a front-matter page: no page-list marker, the link goes to the place
