@@ -238,3 +238,10 @@ def test_a_reference_to_nothing_is_an_error_at_its_place(tmp_path):
                   "01-one.md:5:42: error[X001]: empty link (#gone)", "01-one.md:6:1: error[X013]",
                   "01-one.md:6:1: error[X010]"):
         assert place in done.stderr, done.stderr
+
+
+def test_the_epub_with_references_and_an_index_passes_epubcheck(built):
+    from pressroom.tools import epubcheck
+
+    out, _expected = built
+    assert epubcheck.check_epub(out / "crossings.epub") == []

@@ -108,7 +108,8 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
             if isinstance(element.tag, str) and element.get("id"):
                 id_files.setdefault(element.get("id"), name)
         trees.append((chapter, name, body))
-    for chapter, name, _ in trees:  # notes and their calls are filled in later: their file is known now
+    for chapter, name, _ in trees:  # the template's section, notes and calls come later: their file is known now
+        id_files.setdefault(f"chapter-{chapter.id}", name)
         for note in chapter.notes:
             id_files.setdefault(f"note-{note.number}", name)
             id_files.setdefault(f"call-{note.number}", name)
