@@ -60,6 +60,8 @@ def resolve_links(chapters: list[Chapter], blocks: list[list]) -> tuple[list[lis
             attr = attr_of(node)
             if attr and attr[0] in own:
                 node = _with_id(node, own[attr[0]])
+            if "xref" in node and node["xref"]["id"] in own:  # a reference (xref.py) follows its id too
+                node = {**node, "xref": {**node["xref"], "id": own[node["xref"]["id"]]}}
             if node["t"] != "Link":
                 return node
             line, col, *path = node.pop("at", [0, 0])

@@ -15,15 +15,20 @@ from .cache import Store, code_digest, digest, tree_digest
 from .formulas import Formula, check_formulas, formulas_in, stray_dollars
 from .messages import BuildError, Message, Report, error, warning
 from .model import Book, Chapter, Note
+from .index import KEYS as INDEX_KEYS
+from .index import mark_index
 from .links import is_file_link, mark_links
 from .notes import SourceLines, identify_notes, inline_notes_as_spans
 from .pandoc_ast import attr_of, line_col, strip_sourcepos, transform, walk
 from .tools import pandoc
+from .xref import mark_references
 
 PLACEHOLDER = "PRESSROOMNOTE{}"
 PLACEHOLDER_RE = re.compile(r"PRESSROOMNOTE(\d+)")
 # Markdown attributes beyond #id and .class: only the text's direction and language.
 ATTRIBUTE_VALUES = {"dir": re.compile(r"ltr|rtl|auto"), "lang": re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")}
+# Index marks (index.py): an entry's words; they never reach an edition's HTML as attributes.
+ATTRIBUTE_VALUES.update((key, re.compile(r"[^\n]{1,500}")) for key in INDEX_KEYS)
 SOURCEPOS_KEYS = {"data-pos", "wrapper"}
 NOTES_FENCE = ":" * 12
 EPIGRAPH_FENCE = ":" * 13
@@ -265,8 +270,17 @@ def _check_chapter(chapter: Chapter, text: str, raw: str | BuildError, report: R
     if formulas is not None:
         formulas.extend(formulas_in(ast["blocks"], chapter.shown, chapter.body_line - 1))
         report.extend(stray_dollars(ast["blocks"], text, chapter.shown, chapter.body_line - 1))
-    blocks = images.mark_images(mark_links(identify_notes(ast["blocks"], text, lines), lines), lines)
+    blocks = _marked(identify_notes(ast["blocks"], text, lines), lines, report)
+    blocks = images.mark_images(mark_links(blocks, lines), lines)
     return sanitize.clean_blocks(strip_sourcepos(blocks))
+
+
+def _marked(blocks: list, lines, report: Report, place: list | None = None) -> list:
+    """Cross-references (xref.py) and index marks (index.py) found while positions are known."""
+    blocks, problems = mark_references(blocks, lines, place)
+    blocks, more = mark_index(blocks, lines, place)
+    report.extend(problems + more)
+    return blocks
 
 
 def read_checked(raw: str | BuildError, shown: str, line_offset: int, report: Report) -> dict:
@@ -310,7 +324,8 @@ def _parse_notes(book: Book, notes: list[Note], raw: str | BuildError,
     for div in sanitize.clean_blocks(strip_sourcepos(ast["blocks"])):
         note = notes[int(div["c"][0][0][1:])]
         place = [note.pos.line, note.pos.col, note.pos.path]
-        result[note.id] = images.mark_images(mark_links(div["c"][1], None, place=place), None, place=place)
+        blocks = _marked(div["c"][1], None, report, place)
+        result[note.id] = images.mark_images(mark_links(blocks, None, place=place), None, place=place)
     divs = {_div_id(b): b for b in ast["blocks"] if b["t"] == "Div"}
     formulas = []
     for i, note in enumerate(notes):

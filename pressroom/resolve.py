@@ -11,6 +11,7 @@ from .messages import BuildError
 from .model import Chapter, Pos
 from .pandoc_ast import transform, walk
 from .parse import ParsedChapter
+from .xref import settle_book
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def admonition(node: dict) -> dict | None:
 
 
 def resolve(parsed: list[ParsedChapter], numbering: str = "chapter",
-            caption_numbering: str = "chapter") -> list[ResolvedChapter]:
+            caption_numbering: str = "chapter", language: str = "en") -> list[ResolvedChapter]:
     """Settle the book's structure and links, number notes in reading order (printed per chapter or
     per book), number figures and tables, set headings under the chapter title, give callouts titles."""
     blocks, problems = resolve_links([p.chapter for p in parsed], [_with_table_captions(p.blocks) for p in parsed])
@@ -220,4 +221,8 @@ def resolve(parsed: list[ParsedChapter], numbering: str = "chapter",
                                         transform(chapter_blocks, number_note), tuple(notes), tuple(captions),
                                         **place))
         next_number += len(notes)
+    # Cross-references and the index (xref.py, index.py), once every number is known.
+    chapters, problems = settle_book(chapters, language)
+    if problems:
+        raise BuildError(problems)
     return chapters

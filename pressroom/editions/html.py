@@ -20,9 +20,11 @@ import re
 import shutil
 from pathlib import Path
 
+import lxml.html
+from lxml import etree
 from markupsafe import Markup
 
-from .. import fonts
+from .. import fonts, pagemap
 from ..bidi import direction
 from ..context import BuildContext
 from ..images import screen_fragments
@@ -56,7 +58,8 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     book, chapters, fragments = context.book, context.chapters(edition), context.fragments(edition)
     context.progress(f"{edition.name}: writing the web edition")
     images = context.images(edition)  # every image checked, each with alt text, converted where need be
-    fragments = Fragments(*screen_fragments(images, fragments.chapters, fragments.notes))
+    fragments = with_print_pages(context, edition, Fragments(*screen_fragments(images, fragments.chapters,
+                                                                                fragments.notes)))
     pages = render_pages(book, edition, chapters, fragments)
     theme = Theme(book.root)
     with atomic_path(target) as temporary:
@@ -105,6 +108,8 @@ def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
     labels = {n.number: n.label for c in chapters for n in c.notes}
     homes = {anchor: page_name(c) for c in reversed(chapters)
              for anchor in ELEMENT_ID.findall(fragments.chapters[c.id])}
+    # Notes and their calls are filled in later; a reference to a note (xref.py) finds its page.
+    homes.update((f"{kind}-{n.number}", page_name(c)) for c in chapters for n in c.notes for kind in ("note", "call"))
     for index, chapter in enumerate(chapters):
         page = {**book_context(book, edition), **shared, "current": page_name(chapter)}
         html = fill_note_calls(fragments.chapters[chapter.id], lambda number: note_call(number, labels[number]))
@@ -123,6 +128,52 @@ def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
         )
         pages[page_name(chapter)] = render_page(env, "chapter.html", page)
     return pages
+
+
+def with_print_pages(context: BuildContext, edition: Edition, fragments: Fragments) -> Fragments:
+    """In a book with page references or an index: the reader's PDF's page breaks marked in the
+    text (`<span id="page-42" role="doc-pagebreak">`, as in the EPUB) and the references' numbers
+    linking to them. A book without either is not laid out for its web edition."""
+    from . import epub
+
+    printed = epub.reference_pages(context, fragments)
+    if not printed:
+        return fragments
+    starts = epub.print_pages(context, edition)
+    fragments = epub.with_page_numbers(fragments, printed, {s.label for s in starts})
+    by_chapter: dict[str | None, list[pagemap.PageStart]] = {}
+    for start in epub.with_blank_pages_placed(starts):
+        by_chapter.setdefault(start.chapter, []).append(start)
+    return Fragments({cid: _marked_pages(html, by_chapter.get(f"chapter-{cid}", []))
+                      for cid, html in fragments.chapters.items()}, fragments.notes)
+
+
+def _marked_pages(html: str, starts: list[pagemap.PageStart]) -> str:
+    """The chapter's HTML with a page marker where each of `starts` begins."""
+    if not starts:
+        return html
+    container = lxml.html.fragment_fromstring(html or "", create_parent="div")
+    title = etree.Element("span")  # where the chapter's title is: its first page's marker goes before it
+    title.tail, container.text = container.text, None
+    container.insert(0, title)
+    pagemap.mark_pages(container, title, starts, _page_marker)
+    before = title.getprevious()
+    if before is not None:
+        before.tail = (before.tail or "") + (title.tail or "")
+    else:
+        container.text = (container.text or "") + (title.tail or "")
+    container.remove(title)
+    return (container.text or "") + "".join(etree.tostring(child, method="html", encoding="unicode")
+                                            for child in container)
+
+
+def _page_marker(label: str):
+    marker = etree.Element("span")
+    marker.set("id", f"page-{label}")
+    marker.set("class", "pagebreak")
+    marker.set("role", "doc-pagebreak")
+    marker.set("aria-label", label)
+    return marker
 
 
 def _part(part) -> dict:

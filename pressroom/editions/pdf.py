@@ -9,7 +9,7 @@ from typing import Iterable
 
 from markupsafe import Markup
 
-from .. import fonts, pagemap
+from .. import fonts, pagemap, pagerefs
 from ..bidi import direction
 from ..context import BuildContext
 from ..images import PrintBox, print_fragments
@@ -17,7 +17,7 @@ from ..messages import BuildError, Message, Report, error, warning
 from ..model import BEFORE_CONTENTS, Book, Design, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
-from ..resolve import ResolvedChapter
+from ..resolve import ResolvedChapter, roman
 from ..theme import Theme
 from ..tools import weasyprint
 from . import KINDS, Written, cover_path
@@ -28,6 +28,7 @@ STYLESHEETS = ("fonts.css", "base.css", "pdf.css")
 # A chapter's first paragraph, when it opens on plain text: quote marks and the first letter,
 # then up to four words.
 OPENING = re.compile(r"(\s*<p>)([“‘\"'(]*\w)((?:[^<\s]*\s+){0,3}[^<\s]*)(.*)", re.S)
+SETTLE_PASSES = 4  # layouts before page references must print the pages their anchors land on
 ADJACENT_CALLS = re.compile(r"(<!--pressroom-note:\d+-->)(?=<!--pressroom-note:)")
 
 
@@ -62,15 +63,14 @@ def _write_interior(context: BuildContext, edition: Edition, target: Path) -> Wr
                        check=lambda placements: check_notes(placements, chapters), report=context.report,
                        output_profile=profile, executor=context.layout)
         context.page_starts[edition.name] = tuple(done.starts)
+        context.printed_pages[edition.name] = done.printed
         return Written(f"{done.pages} pages, {notes} notes on their call's page{pdfx}", done.pages,
                        done.worker_peak_mb)
-    label, warnings = f"{edition.name} edition", []
-    document = weasyprint.layout(book_html(book, edition, chapters, fragments), book.root,
-                                 resource_roots(book, context.images(edition).folder), label=label,
-                                 warnings=warnings, sections=chapter_labels(chapters))
-    report_once(context.report, warnings)
+    label = f"{edition.name} edition"
+    document, starts, printed = single_flow(context, edition, fragments, label)
     check_notes(weasyprint.note_placements(document), chapters)
-    context.page_starts[edition.name] = tuple(pagemap.page_starts(document))
+    context.page_starts[edition.name] = tuple(starts)
+    context.printed_pages[edition.name] = printed
     with atomic_path(target) as temporary:
         weasyprint.write_pdf(document, temporary, identifier=(edition.isbn or book.slug).encode(),
                              tagged=edition.tagged, label=label, output_profile=profile)
@@ -109,20 +109,49 @@ def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageSt
         book, chapters = context.book, context.chapters(edition)
         fragments, _warnings = sized_fragments(context, edition)  # told when the edition itself is built
         if context.store is not None and not edition.tagged:
-            from .typeset import page_starts as typeset_starts
+            from .typeset import typeset_pages
 
-            starts = typeset_starts(book, edition, chapters, fragments, context.store, progress=lambda _: None,
-                                    report=context.report, executor=context.layout)
+            starts, printed = typeset_pages(book, edition, chapters, fragments, context.store,
+                                            progress=lambda _: None, report=context.report, executor=context.layout)
         else:
-            warnings = []
-            starts = pagemap.page_starts(weasyprint.layout(
-                book_html(book, edition, chapters, fragments), book.root,
-                resource_roots(book, context.images(edition).folder),
-                label=f"{edition.name} edition (its pages, for the EPUB)", warnings=warnings,
-                sections=chapter_labels(chapters)))
-            report_once(context.report, warnings)
+            _document, starts, printed = single_flow(context, edition, fragments,
+                                                     f"{edition.name} edition (its pages, for the EPUB)")
         context.page_starts[edition.name] = tuple(starts)
+        context.printed_pages[edition.name] = printed
     return context.page_starts[edition.name]
+
+
+def printed_pages(context: BuildContext, edition: Edition) -> dict[str, str]:
+    """Each anchor of a PDF edition and the folio printed on its page (laid out if need be)."""
+    page_starts(context, edition)
+    return context.printed_pages[edition.name]
+
+
+def single_flow(context: BuildContext, edition: Edition, fragments: Fragments,
+                label: str) -> tuple[object, list[pagemap.PageStart], dict[str, str]]:
+    """The book laid out as one document, again until its page references print the folios
+    their anchors land on (typeset.py does the same part by part); its page starts and folios."""
+    book, chapters = context.book, context.chapters(edition)
+    wanted = pagerefs.wanted([*fragments.chapters.values(), *fragments.notes.values()])
+    pages: dict[str, str] = {}
+    for _attempt in range(SETTLE_PASSES):
+        warnings: list[Message] = []
+        document = weasyprint.layout(book_html(book, edition, chapters, fragments, pages), book.root,
+                                     resource_roots(book, context.images(edition).folder), label=label,
+                                     warnings=warnings, sections=chapter_labels(chapters))
+        report_once(context.report, warnings)
+        starts = pagemap.page_starts(document)
+        first_body = len(document.pages) - len(starts)  # the pages before it are the front matter's
+        printed = {name: str(page - first_body) if page > first_body else roman(page).lower()
+                   for name, page in weasyprint.anchor_pages(document).items()}
+        if all(printed.get(a) == pages.get(a) for a in wanted):
+            return document, starts, printed
+        if any(a not in printed for a in wanted):
+            break
+        pages = {a: printed[a] for a in wanted}
+    moving = sorted(a for a in wanted if printed.get(a) != pages.get(a))
+    raise BuildError([error("F003", label, 0, 0, "page references and index entries do not settle on a page: "
+                            f"{', '.join('#' + a for a in moving[:10])}")])
 
 
 def pdf_fragments(context: BuildContext, edition: Edition) -> Fragments:
@@ -135,9 +164,10 @@ def pdf_fragments(context: BuildContext, edition: Edition) -> Fragments:
     return as_svg(fragments, context.chapters(edition), context.store)
 
 
-def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments) -> str:
-    """The whole book as one HTML document for the print stylesheets."""
-    context = page_context(book, edition, chapters, fragments)
+def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
+              pages: dict[str, str] | None = None) -> str:
+    """The whole book as one HTML document for the print stylesheets (`pages`: as page_context)."""
+    context = page_context(book, edition, chapters, fragments, pages=pages)
     return render_page(page_environment("pdf", Theme(book.root)), "book.html", context)
 
 
@@ -186,16 +216,20 @@ def print_box(edition: Edition, design: Design) -> PrintBox:
 
 
 def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
-                 folios: bool = True) -> dict:
+                 folios: bool = True, pages: dict[str, str] | None = None) -> dict:
     """What templates/pdf/book.html needs to lay out the whole book; parts.py narrows it to a part
-    (laid out without body folios: they are drawn on once the page numbers are known)."""
+    (laid out without body folios: they are drawn on once the page numbers are known). `pages`:
+    the folio of each anchor page references and the index name, as far as known (pagerefs.py)."""
     notes = {n.number: n for c in chapters for n in c.notes}
 
     linked = edition.kind == "pdf"  # the printer's PDF carries no links
 
+    def numbered(html: str) -> str:
+        return pagerefs.fill(html, pages or {}, lambda anchor, text: _link("page-ref", None, f"#{anchor}", text, linked))
+
     def footnote(number: int) -> str:
         label = notes[number].label
-        body = inline_note(fragments.notes[number])
+        body = inline_note(numbered(fragments.notes[number]))
         call = _link("call", f"call-{number}", f"#note-{number}", str(label), linked)
         back = _link("note-back", None, f"#call-{number}", f"{label}.", linked)
         # A word joiner glues the call to the word before it: WeasyPrint would otherwise break
@@ -206,7 +240,7 @@ def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
     context = book_context(book, edition)
     def chapter_html(chapter: ResolvedChapter) -> Markup:
         html = ADJACENT_CALLS.sub(r'\1<span class="call-sep">,</span>', fragments.chapters[chapter.id])
-        return Markup(fill_note_calls(mark_opening(html, edition.opening), footnote))
+        return Markup(fill_note_calls(mark_opening(numbered(html), edition.opening), footnote))
 
     entries = [chapter_entry(c, chapter_html(c)) for c in chapters]
     body = [e for e in entries if e["matter"] != "front"]

@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Callable
 
 from .. import cache as cache_store
-from .. import pagemap, workers
+from .. import pagemap, pagerefs, workers
 from ..images import KIND as IMAGES
 from ..messages import ERROR, BuildError, Message, Report, error, fail
 from ..model import Book, Edition
 from ..output import atomic_path
 from ..readback import holds, last_sentence
-from ..resolve import ResolvedChapter
+from ..resolve import ResolvedChapter, roman
 from ..theme import Theme
 from ..tools import pdftext, pikepdf, weasyprint
 from .fragments import Fragments
@@ -43,6 +43,7 @@ from .parts import BookParts, Part
 from .pdf import report_once, resource_roots
 
 KIND = "typeset"
+PASSES = 4  # layouts of the parts before page references must have settled (two, nearly always)
 ENDING_WORDS = 3  # widows: 2 keeps at least two lines of a paragraph on a page, so these share it
 
 
@@ -71,6 +72,7 @@ class Typeset:
     starts: list[pagemap.PageStart]
     rebuilt: list[str] = field(default_factory=list)
     reused: int = 0
+    printed: dict[str, str] = field(default_factory=dict)  # each anchor's folio as printed
     worker_peak_mb: float = 0.0
 
 
@@ -99,14 +101,11 @@ def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragm
     so its OutputIntent and XMP are the book's). WeasyPrint's warnings go to `report`, each once.
     """
     started = time.monotonic()
-    parts = BookParts(book, edition, chapters, fragments)
     with _Workers(book, store, jobs, progress, edition.name, report, output_profile, executor) as workers:
-        body = _lay_out_chapters(parts, workers)
-        sheet = parts.folio_sheet(body.sections)
-        tail = workers.run([parts.front(body.folios), sheet], quiet=True)
-        _raise_messages(tail)
+        parts, body, tail, printed = _settle(book, edition, chapters, fragments, workers, sheet=True)
     front = tail["front"]
     result = _result(body, front)
+    result.printed = printed
     check(result.placements)  # before the merge: a refused book leaves the previous PDF in place
     with atomic_path(target) as temporary:
         pikepdf.merge_parts(pikepdf.PartFile(front.path, front.pages),
@@ -126,10 +125,54 @@ def page_starts(book: Book, edition: Edition, chapters: list[ResolvedChapter], f
                 store: cache_store.Store, progress: Callable[[str], None],
                 report: Report | None = None, executor: Executor | None = None) -> list[pagemap.PageStart]:
     """Where each body page of the edition begins, from its chapters as laid out (the cache's, if built)."""
-    parts = BookParts(book, edition, chapters, fragments)
+    return typeset_pages(book, edition, chapters, fragments, store, progress, report, executor)[0]
+
+
+def typeset_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
+                  store: cache_store.Store, progress: Callable[[str], None],
+                  report: Report | None = None,
+                  executor: Executor | None = None) -> tuple[list[pagemap.PageStart], dict[str, str]]:
+    """Where each body page begins, and each anchor's folio as printed, without merging a PDF."""
     with _Workers(book, store, None, progress, edition.name, report, executor=executor) as workers:
+        _parts, body, _tail, printed = _settle(book, edition, chapters, fragments, workers, sheet=False)
+    return _result(body, None).starts, printed
+
+
+def _settle(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
+            workers: "_Workers", sheet: bool) -> tuple[BookParts, "_Chapters", dict[str, LaidOut], dict[str, str]]:
+    """Lay the parts out until every page reference and index locator prints the folio its
+    anchor lands on: a number's width can move a line, a page, the next chapter. The first pass
+    prints placeholders; each pass after it the folios the one before found (from the cache
+    where a part's HTML did not change). Also the folio sheet, with `sheet`."""
+    wanted = pagerefs.wanted([*fragments.chapters.values(), *fragments.notes.values()])
+    pages: dict[str, str] = {}
+    for attempt in range(1, PASSES + 1):
+        parts = BookParts(book, edition, chapters, fragments, pages)
         body = _lay_out_chapters(parts, workers)
-    return _result(body, None).starts
+        tail = workers.run([parts.front(body.folios), *([parts.folio_sheet(body.sections)] if sheet else [])],
+                           quiet=True)
+        _raise_messages(tail)
+        printed = _printed(body, tail["front"])
+        if all(printed.get(a) == pages.get(a) for a in wanted):
+            return parts, body, tail, printed
+        missing = sorted(a for a in wanted if a not in printed)
+        if missing:
+            raise fail("F004", f"{edition.name} edition", 0, 0, "page references and index entries name places "
+                       f"the PDF does not print: {', '.join('#' + a for a in missing[:10])}")
+        workers.progress(f"{edition.name}: pass {attempt} found the pages of {len(wanted)} page references "
+                         "and index places; laying out again with them")
+        pages = {a: printed[a] for a in wanted}
+    moving = sorted(a for a in wanted if printed.get(a) != pages.get(a))
+    raise fail("F003", f"{edition.name} edition", 0, 0, f"page numbers did not settle after {PASSES} layouts: "
+               f"{', '.join('#' + a for a in moving[:10])} keep moving (a reference near a page break whose "
+               "number's width moves its target: reword the sentence)")
+
+
+def _printed(body: "_Chapters", front: LaidOut) -> dict[str, str]:
+    """Each anchor's folio as printed: arabic in the body, roman in the front matter."""
+    printed = {name: roman(page).lower() for name, page in front.anchors}
+    printed.update((name, str(page)) for name, page in body.folios.items())
+    return printed
 
 
 def _lay_out_chapters(parts: BookParts, workers: "_Workers") -> _Chapters:
