@@ -9,7 +9,7 @@ column of the line stays where it was: a private-use character naming the group,
 (newlines kept, so lines stay too). The groups alone go to the `markdown` reader (no raw HTML
 or TeX) in one pandoc run; each placeholder in the chapter's AST then becomes its group's Cite,
 marked `"cite": [path, line, col, form, text]` (form: bracket | text | note, for a notes.yaml
-`cite:`). `[@fig:x]`, `[@sec:x]`, `[@tbl:x]`, `[@eq:x]` are cross-references: left as written.
+`cite:`). `[@fig:x]`, `[@sec:x]`, `[@ch:x]`… (xref.PREFIXES) are cross-references: left as written.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any, Callable
 from .manuscript.markdown import code_ranges
 from .messages import Message, warning
 from .pandoc_ast import transform, walk
+from .xref import PREFIXES
 
 FIRST = 0xF0000  # Supplementary Private Use Area-A: the placeholder's first character names its group
 LAST = 0xFFFFD
@@ -33,7 +34,8 @@ KEY_IN_GROUP = re.compile(r"(?<![^\s;\[])-?@(" + KEY + ")")
 # In running text `@key` starts a citation after a space, an opening bracket or quote; never
 # inside a word, so `me@example.com` is an address. `\@` is a literal @.
 IN_TEXT = re.compile(r"(?<![^\s(\"'‘“])@(" + KEY + r")(?P<locator> \[[^\[\]@\n]*\](?![(\[]))?")
-XREF = re.compile(r"\{?(fig|sec|tbl|eq):")  # cross-references (resolve.py), never citations
+# Cross-references (xref.py: `@fig:x`, `@Sec:x`, `[p. @ch:x]`), never citations.
+XREF = re.compile(r"\{?(" + "|".join(PREFIXES) + "):", re.I)
 SKIPPED = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>\n]*>|<[a-z][a-z0-9+.-]*:[^<>\s]*>|\]\([^()\n]*\)", re.S)
 BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 MAX_GROUP = 2000  # characters: a longer "citation" is prose in brackets

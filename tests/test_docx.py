@@ -194,7 +194,7 @@ def test_a_libreoffice_docx_imports_to_a_manuscript_that_builds(word_book):
     done = run_cli("import", str(docx), "--manuscript", str(manuscript))
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("book.docx: 3 chapters, 15 notes (1 of them endnotes), 1 images, 1 comments left out")
-    assert re.search(r"book\.docx:\d+:1: warning\[X005\]: comment by Ann Editor at “A remark here\.” left out: "
+    assert re.search(r"book\.docx:\d+:1: warning\[I105\]: comment by Ann Editor at “A remark here\.” left out: "
                      r"“Check this date”", done.stdout)
     chapters = sorted((manuscript / "chapters").glob("*.md"))
     assert [c.name for c in chapters] == ["01-chapter-1-parts-title.md", "02-chapter-2-parts-title.md",
@@ -242,7 +242,7 @@ def test_unresolved_tracked_changes_are_refused_with_their_place_unless_taken(tm
                            {"t": "Para", "c": [*_s("Old text"), {"t": "Space"}, change]}, table], tmp_path / "edge.docx")
     refused = run_cli("import", str(docx), "--manuscript", str(tmp_path / "refused"))
     assert refused.returncode == 1 and not (tmp_path / "refused").exists()
-    assert "edge.docx:2:1: error[X006]: unresolved tracked change (insertion by Cy: “new words”)" in refused.stderr
+    assert "edge.docx:2:1: error[I106]: unresolved tracked change (insertion by Cy: “new words”)" in refused.stderr
     assert "Traceback" not in refused.stderr
     taken = run_cli("import", str(docx), "--manuscript", str(tmp_path / "taken"), "--changes", "accept")
     assert taken.returncode == 0, taken.stderr
@@ -255,7 +255,7 @@ def test_a_file_that_is_not_a_docx_is_an_error_not_a_traceback(tmp_path):
     bad = tmp_path / "bad.docx"
     bad.write_text("not a zip")
     done = run_cli("import", str(bad), "--manuscript", str(tmp_path / "m"))
-    assert done.returncode == 1 and "error[X002]: not a Word document" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 1 and "error[I102]: not a Word document" in done.stderr and "Traceback" not in done.stderr
 
 
 # ------------------------------------------------------------------------------ redline.docx

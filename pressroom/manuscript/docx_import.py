@@ -79,7 +79,7 @@ def import_docx(source: Path, dest: Path, *, split_style: str = "Heading 1", cha
     """Read `source` and write its chapters (and book.yaml if absent) into `dest`; refuse what cannot be carried."""
     shown = source.name
     if not source.is_file():
-        raise fail("X001", str(source), 0, 0, "DOCX file not found")
+        raise fail("I101", str(source), 0, 0, "DOCX file not found")
     package = _open(source)
     track = "all" if changes == "all" else changes
     ast = pandoc.read_docx(source, label=shown, track_changes=track, styles=True)
@@ -87,7 +87,7 @@ def import_docx(source: Path, dest: Path, *, split_style: str = "Heading 1", cha
     chapters = _split(ast["blocks"], split_style, walk)
     bodies = [(title, _clean(blocks, walk, start)) for title, start, blocks in chapters]
     walk.messages += _comments(package, shown)
-    walk.comments = sum(1 for m in walk.messages if m.code == "X005")
+    walk.comments = sum(1 for m in walk.messages if m.code == "I105")
     errors = [m for m in walk.messages if m.severity == "error"]
     if errors:
         raise BuildError(walk.messages)
@@ -116,7 +116,7 @@ def _open(source: Path) -> zipfile.ZipFile:
         package = zipfile.ZipFile(source)
         package.getinfo("word/document.xml")
     except (zipfile.BadZipFile, KeyError, OSError):
-        raise fail("X002", str(source), 0, 0, "not a Word document (no word/document.xml in a zip)") from None
+        raise fail("I102", str(source), 0, 0, "not a Word document (no word/document.xml in a zip)") from None
     return package
 
 
@@ -155,7 +155,7 @@ def _comments(package: zipfile.ZipFile, shown: str) -> list[Message]:
         text = " ".join("".join(t.text or "" for t in comment.iter(f"{W}t")).split())
         number, context = where.get(comment.get(f"{W}id"), (0, ""))
         near = f" at “{context}”" if context else ""
-        messages.append(warning("X005", shown, number, 1, f"comment by {comment.get(f'{W}author', 'someone')}"
+        messages.append(warning("I105", shown, number, 1, f"comment by {comment.get(f'{W}author', 'someone')}"
                                 f"{near} left out: “{text}”"))
     return messages
 
@@ -195,14 +195,14 @@ def _split(blocks: list, style: str, walk: _Walk) -> list[tuple[str, int, list]]
         else:
             chapters[-1][2].append(block)
     if not chapters:
-        raise fail("X003", walk.source, 0, 0, "the document holds no text")
+        raise fail("I103", walk.source, 0, 0, "the document holds no text")
     if not any(title for title, _, _ in chapters):
-        walk.messages.append(warning("X004", walk.source, 0, 0, f"no paragraph in style {style!r}: the whole "
+        walk.messages.append(warning("I104", walk.source, 0, 0, f"no paragraph in style {style!r}: the whole "
                                      "document is one chapter (name the chapter style with --split-style)"))
     if chapters[0][0] == "":
         chapters[0] = ("Opening", *chapters[0][1:])
         if len(chapters) > 1:
-            walk.messages.append(warning("X004", walk.source, chapters[0][1], 1, f"text before the first "
+            walk.messages.append(warning("I104", walk.source, chapters[0][1], 1, f"text before the first "
                                          f"{style!r} paragraph became a chapter titled 'Opening'"))
     return chapters
 
@@ -259,7 +259,7 @@ def _node(node: dict, walk: _Walk, number: int):
             return {"t": "BlockQuote", "c": node["c"][1]}
         return node["c"][1]  # a paragraph style with no Markdown form: its text stays
     if t in ("RawInline", "RawBlock"):
-        walk.messages.append(warning("X007", walk.source, number, 1, f"raw {node['c'][0]} left out: "
+        walk.messages.append(warning("I107", walk.source, number, 1, f"raw {node['c'][0]} left out: "
                                      f"{node['c'][1][:60]!r}"))
         return []
     return None
@@ -273,7 +273,7 @@ def _span(node: dict, walk: _Walk, number: int):
     kind = next((CHANGE_CLASSES[c] for c in classes if c in CHANGE_CLASSES), None)
     if kind:
         words = " ".join(stringify(inlines).split())
-        walk.messages.append(error("X006", walk.source, number, 1, f"unresolved tracked change ({kind} by "
+        walk.messages.append(error("I106", walk.source, number, 1, f"unresolved tracked change ({kind} by "
                                    f"{keys.get('author', 'someone')}: “{words}”): accept or reject it in Word, or "
                                    "import with --changes accept (or reject)"))
         return []
@@ -287,14 +287,14 @@ def _image(node: dict, walk: _Walk, number: int):
     member = walk.media.get(target)
     suffix = PurePosixPath(target).suffix.lower()
     if member is None or suffix not in IMAGE_TYPES:
-        walk.messages.append(warning("X008", walk.source, number, 1, f"image {target} left out: "
+        walk.messages.append(warning("I108", walk.source, number, 1, f"image {target} left out: "
                                      f"{'not in the package' if member is None else suffix + ' is not a web image format'}"))
         return []
     name = f"images/{PurePosixPath(member).name}"
     walk.images[name] = member
     if not stringify(alt).strip():
         alt = [{"t": "Str", "c": f"Image {PurePosixPath(member).stem} (description needed)"}]
-        walk.messages.append(warning("X009", walk.source, number, 1, f"image {name} has no description: "
+        walk.messages.append(warning("I109", walk.source, number, 1, f"image {name} has no description: "
                                      "a placeholder was written, replace it"))
     return {"t": "Image", "c": [["", [], []], alt, [name, ""]]}
 
