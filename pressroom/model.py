@@ -180,6 +180,7 @@ class Book:
     note_numbering: str = "chapter"  # or "book"
     math: str = "none"  # or "tex": $…$ and $$…$$ are TeX math
     caption_numbering: str = "chapter"  # figures and tables: "Figure 3.2", or "book": "Figure 7"
+    url: str | None = None  # where the web edition is published: its sitemap and share links need it
 
     @property
     def note_count(self) -> int:
