@@ -174,9 +174,10 @@ def mark_print_pages(html: str, starts: list[pagemap.PageStart]) -> str:
     top = body.makeelement("span", {})  # the chapter's opening: its first page's marker goes before the text
     top.tail, body.text = body.text, None
     body.insert(0, top)
+    # No role: axe refuses doc-pagebreak (deprecated in DPUB-ARIA 1.1) on a span; the "p. N" that
+    # CSS draws is read out by screen readers as it is shown.
     pagemap.mark_pages(body, top, starts, lambda label: body.makeelement("span", {
-        "class": "page-break", "id": f"page-{label}", "role": "doc-pagebreak", "aria-label": f"Page {label}",
-        "data-page": label, "data-pagefind-ignore": ""}))
+        "class": "page-break", "id": f"page-{label}", "data-page": label, "data-pagefind-ignore": ""}))
     top.drop_tag()
     return (body.text or "") + "".join(lxml.html.tostring(child, encoding="unicode", with_tail=True)
                                        for child in body)
