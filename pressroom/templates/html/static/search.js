@@ -92,14 +92,18 @@ function places(page, terms) {
   const folded = words.map(fold);
   const hits = page.locations.filter((at) => terms.some((term) => matches(folded[at] || "", term)));
   const every = terms.every((term) => hits.some((at) => matches(folded[at], term)));
+  // Where the words follow one another as typed (a phrase), those places alone: "and" or "party"
+  // elsewhere in the chapter is not what was asked for.
+  const phrases = hits.filter((at) => terms.every((term, k) => matches(folded[at + k] || "", term)));
+  const wanted = terms.length > 1 && phrases.length ? phrases : hits;
   const found = [];
   const seen = new Set();
-  for (const at of every ? [...hits].sort((a, b) => a - b) : []) {
+  for (const at of every ? [...wanted].sort((a, b) => a - b) : []) {
     const anchor = passageAnchor(page, at);
     const key = anchor ? anchor.id : "";
     if (seen.has(key)) continue;
     seen.add(key);
-    found.push({ at, anchor, excerpt: excerpt(words, folded, at, terms) });
+    found.push({ at, anchor, excerpt: excerpt(words, folded, at, terms, wanted === phrases) });
     if (found.length === PLACES_PER_CHAPTER) break;
   }
   return { page, places: found, terms };
@@ -116,13 +120,15 @@ function passageAnchor(page, at) {
   return best;
 }
 
-function excerpt(words, folded, at, terms) {
+function excerpt(words, folded, at, terms, phrase) {
   const from = Math.max(0, at - EXCERPT_WORDS);
   const to = Math.min(words.length, at + EXCERPT_WORDS + 1);
   const parts = [];
   if (from > 0) parts.push({ text: "… " });
   for (let index = from; index < to; index += 1) {
-    const hit = terms.some((term) => matches(folded[index], term));
+    // In a phrase's place, its words are marked, not every "and" around it.
+    const hit = phrase ? index >= at && index < at + terms.length
+      : terms.some((term) => matches(folded[index], term));
     parts.push({ text: words[index], hit });
     if (index + 1 < to) parts.push({ text: " " });
   }
