@@ -54,8 +54,9 @@ $(OUT)/.make-%: $(SOURCES) $(BUILD_NEEDS)
 check: all $(NODE_READY)
 	$(PY) build.py check --manuscript $(MANUSCRIPT) --out $(OUT)
 
-# Every page of the built PDFs in spreads, the pages check flags marked: build/proof/index.html.
-proof: all
+# Every page of the built PDFs in spreads, the pages check flags marked: build/proof/index.html; beside
+# them the EPUB in epub.js at 360x640 and the web edition at 360 and 1280 px, light and dark (node, Chromium).
+proof: all $(NODE_READY)
 	$(PY) build.py proof --manuscript $(MANUSCRIPT) --out $(OUT)
 
 test: $(READY) system-check test-system-check $(NODE_READY)

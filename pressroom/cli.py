@@ -211,7 +211,14 @@ def _proof(args: argparse.Namespace, report: Report) -> None:
     if missing:
         raise BuildError([*report.messages, *not_built(missing)])
     target = args.out / "proof"
-    pages, flagged = write_proof(book, check_outputs(built, book, chapters), target, _progress)
+    from .editions import output_path
+
+    # The EPUB and the web edition, if built, drawn as readers see them beside the PDFs' pages.
+    epub, site = (next((output_path(book, e, args.out) for e in book.editions if e.kind == kind), None)
+                  for kind in ("epub", "html"))
+    pages, flagged = write_proof(book, check_outputs(built, book, chapters), target, _progress,
+                                 epub=epub if epub and epub.is_file() else None,
+                                 site=site if site and site.is_dir() else None)
     _progress(f"proof: wrote {target / 'index.html'} ({pages} pages, {flagged} flagged)")
 
 

@@ -223,6 +223,7 @@ class Book:
     math: str = "none"  # or "tex": $…$ and $$…$$ are TeX math
     caption_numbering: str = "chapter"  # figures and tables: "Figure 3.2", or "book": "Figure 7"
     bibliography: Bibliography = Bibliography()
+    url: str | None = None  # where the web edition is published: its sitemap and share links need it
 
     @property
     def note_count(self) -> int:

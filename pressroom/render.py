@@ -25,6 +25,7 @@ def book_context(book: Book, edition: Edition) -> dict:
             "title": book.title, "subtitle": book.subtitle, "authors": list(book.authors),
             "language": book.language, "slug": book.slug, "version": book.version,
             "publisher": book.publisher, "rights": book.rights, "description": book.description,
+            "url": book.url,
         },
         "edition": {"kind": edition.kind, "name": edition.name, "isbn": edition.isbn,
                     "trim": list(edition.trim)},

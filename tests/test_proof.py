@@ -122,7 +122,7 @@ def proof_view(browser, sample_proof: Path):
 def test_the_proof_loads_in_chromium_with_every_image_and_no_error(proof_view):
     page = proof_view.open("index.html")
     images = page.locator("img")
-    assert images.count() == 32
+    assert images.count() == 32 + 12  # the PDF's pages, then the EPUB's 4 and the web edition's 8 screenshots
     # Thumbnails load lazily, as the reader scrolls; here every one is asked for at once.
     page.evaluate("() => Promise.all([...document.images].map(i => { i.loading = 'eager'; return i.decode(); }))")
     assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")

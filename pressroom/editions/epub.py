@@ -131,8 +131,18 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     page_links.sort(key=lambda link: int(link["label"]))
 
     contents, spine, body_start = _reading_order(trees)
+    epoch = git.source_date_epoch(book.root)
+    book_id = identifier(book, edition)
+    # The book closes on a colophon, as hand-made ebooks do, unless the manuscript has its own.
+    colophon = not any(c.role == "colophon" for c in chapters)
+    if colophon:
+        texts.append(("colophon.xhtml", render_page(env, "colophon.xhtml", {
+            **values, "css": css, "identifier": book_id, "date": _iso(epoch)[:10],
+            "page_source": page_source(book) if page_links else None, "pages": len(page_links),
+            "page_edition": "reader's PDF edition"})))
+        spine.append("colophon")
     pages = {
-        "text/cover.xhtml": render_page(env, "cover.xhtml", {**values, "css": css, "cover": cover}),
+        "text/cover.xhtml": render_page(env, "cover.xhtml", {**values, "css": css, "cover": _cover_view(cover)}),
         "text/title_page.xhtml": render_page(env, "title.xhtml", {**values, "css": css}),
         "nav.xhtml": render_page(env, "nav.xhtml", {**values, "css": "styles/book.css", "contents": contents,
                                                     "body_start": body_start, "pages": page_links}),
@@ -141,9 +151,8 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     for name, text in pages.items():
         _check_well_formed(name, text)
     items = _items(book, pages, images, cover, [name for name, _ in texts], context.store)
-    epoch = git.source_date_epoch(book.root)
     opf = render_page(env, "content.opf", {
-        **values, "identifier": identifier(book, edition), "modified": _iso(epoch), "date": _iso(epoch)[:10],
+        **values, "identifier": book_id, "modified": _iso(epoch), "date": _iso(epoch)[:10],
         "a11y": accessibility(book, images, bool(page_links), any(MATHML.search(text) for _, text in texts)),
         "page_source": page_source(book) if page_links else None,
         "manifest": items, "spine": spine,
@@ -163,6 +172,15 @@ SEMANTICS = {"chapter": ("chapter", "doc-chapter"), "appendix": ("appendix", "do
              "dedication": ("dedication", "doc-dedication"), "epigraph": ("epigraph", "doc-epigraph"),
              "glossary": ("glossary", "doc-glossary"), "bibliography": ("bibliography", "doc-bibliography"),
              "index": ("index", "doc-index"), "colophon": ("colophon", "doc-colophon")}
+
+
+def _cover_view(cover) -> dict:
+    """The cover's name, alt text and pixel size: the SVG box that scales it takes its shape."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(cover.data)) as image:
+        width, height = image.size
+    return {"name": cover.name, "alt": cover.alt, "width": width, "height": height}
 
 
 def _part_file(part) -> str:
@@ -429,7 +447,7 @@ def _items(book: Book, pages: dict[str, str], images: BookImages, cover, chapter
     css = "\n".join([_css(theme, book.math == "tex"), *(f.css for f in fallbacks)])
     items = [
         Item("nav", "nav.xhtml", "application/xhtml+xml", pages["nav.xhtml"].encode(), "nav"),
-        Item("cover", "text/cover.xhtml", "application/xhtml+xml", pages["text/cover.xhtml"].encode()),
+        Item("cover", "text/cover.xhtml", "application/xhtml+xml", pages["text/cover.xhtml"].encode(), "svg"),
         Item("title", "text/title_page.xhtml", "application/xhtml+xml", pages["text/title_page.xhtml"].encode()),
         *(Item(name[:-6], f"text/{name}", "application/xhtml+xml", pages[f"text/{name}"].encode(),
                "mathml" if MATHML.search(pages[f"text/{name}"]) else "")

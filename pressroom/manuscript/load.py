@@ -20,7 +20,7 @@ from .sources import MAX_TEXT_BYTES, Node, load_yaml, read_text
 
 BOOK_KEYS = {"title", "subtitle", "authors", "language", "slug", "version", "rights",
              "publisher", "description", "chapters", "editions", "note-numbering", "math", "caption-numbering",
-             "subjects", "territories", "bibliography", "csl"}
+             "subjects", "territories", "bibliography", "csl", "url"}
 REQUIRED_BOOK_KEYS = ("title", "language", "slug", "version")
 EDITION_KEYS = {"kind", "name", "trim", "isbn", "bleed", "marks", "opening", "tagged", "price", "paper", "cover-bleed"}
 PRINT_ONLY_KEYS = ("paper", "cover-bleed")  # they shape the print cover, which only print editions have
@@ -42,6 +42,8 @@ CITE_KEY = re.compile(r"[\w](?:[\w]|[:.#$%&+?<>~/-]+(?=\w))*")  # Pandoc's citat
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+# The web edition's published address (`url:`): absolute, so a sitemap and share cards can name pages from it.
+BASE_URL = re.compile(r"https?://[^\s/\"<>]+(/[^\s\"<>]*)?/")
 LENGTH = re.compile(r"\d+(\.\d+)?(in|mm|cm|pt)")
 # A chapter id names a web page and anchors: a safe file name, and never the title page.
 CHAPTER_ID = re.compile(r"[^\W_][\w-]{0,99}")
@@ -75,6 +77,8 @@ def load_book(root: Path, report: Report) -> Book:
     caption_numbering = _choice(meta, "caption-numbering", NUMBERINGS, shown, report)
     _check_pattern(meta, "slug", SLUG, "lower-case letters, digits and hyphens", shown, report)
     _check_pattern(meta, "language", LANGUAGE, "a BCP 47 tag such as en-US", shown, report)
+    _check_pattern(meta, "url", BASE_URL, "an http(s) address ending in / (where the web edition is published)",
+                   shown, report)
     chapters = _chapters(root, meta, shown, report)
     read_notes = _notes(root, report)
     notes = read_notes or {}
@@ -95,7 +99,7 @@ def load_book(root: Path, report: Report) -> Book:
         subtitle=fields["subtitle"], authors=authors, publisher=fields["publisher"],
         rights=fields["rights"], description=fields["description"], note_numbering=numbering, math=math,
         caption_numbering=caption_numbering, subjects=subjects, territories=territories,
-        bibliography=bibliography,
+        bibliography=bibliography, url=fields["url"],
     )
 
 

@@ -360,16 +360,23 @@ def root_element(document):
     return None
 
 
+REPLACED = ("BlockReplacedBox", "InlineReplacedBox")  # an <img>'s box, laid out whole on one page
+
+
 def main_flow_text(document) -> list[list[TextRun]]:
-    """Per page, the text boxes of its main flow in order: not its margins, not its page-foot notes."""
+    """Per page, the text boxes of its main flow in order: not its margins, not its page-foot notes.
+
+    An image is a run with no text (tag "img"): a page may begin with a figure (pagemap marks it there).
+    """
     pages = []
     for page in document.pages:
         runs = []
         for child in page._page_box.children:
             if type(child).__name__ in ("MarginBox", "FootnoteAreaBox"):
                 continue
-            runs += [TextRun(box.element, box.text or "", box.element_tag or "")
-                     for box in child.descendants() if type(box).__name__ == "TextBox"]
+            runs += [TextRun(box.element, box.text or "", box.element_tag or "") if type(box).__name__ == "TextBox"
+                     else TextRun(box.element, "", "img")
+                     for box in child.descendants() if type(box).__name__ in ("TextBox", *REPLACED)]
         pages.append(runs)
     return pages
 
