@@ -44,7 +44,7 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
     # The commit's time, never the clock, for any tool that timestamps (G6 in RELIABILITY.md);
     # pinned before the first worker process starts, so every worker inherits it.
     with git.pinned_source_date_epoch(book.root):
-        context = BuildContext(book, report, Store(cache or out / ".cache"), progress, single_flow)
+        context = BuildContext(book, report, Store(cache or out / ".cache", report), progress, single_flow)
         # Every edition's chapters are checked before any edition is written: an error that only
         # one edition's Jinja shows must not leave the editions before it replaced.
         for edition in editions:
