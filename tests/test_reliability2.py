@@ -1,0 +1,211 @@
+"""RELIABILITY.md group I (issue 17): a cache that cannot be poisoned, layout that cannot hang,
+one build per folder, and a message, never a traceback, for every case that once gave one.
+
+Every build here is real (tests/fixtures/mini, or a book the test writes); the cache is
+damaged by hand between builds, never mocked.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, copy_manuscript, run_cli
+from hardening import MESSAGE, refused, write_chapter
+
+CH1 = "manuscript/chapters/01-one.md"
+KINDS = ("pdf", "epub")
+EDITIONS = ("small-book.pdf", "small-book.epub")
+
+
+def _build(manuscript: Path, out: Path, *kinds: str) -> subprocess.CompletedProcess:
+    """`build` run beside the manuscript, as `make` runs it: messages name build/… and manuscript/…."""
+    return run_cli("build", *(kinds or KINDS), "--manuscript", manuscript.name,
+                   "--out", os.path.relpath(out, manuscript.parent), cwd=manuscript.parent)
+
+
+def _editions(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in EDITIONS}
+
+
+def _entries(out: Path) -> list[Path]:
+    return sorted(p for p in (out / ".cache").rglob("*") if p.is_file() and not p.name.endswith(".tmp"))
+
+
+def _no_traceback(done: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr
+    assert all(MESSAGE.match(line) for line in done.stderr.splitlines() if "error[" in line or "warning[" in line)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> tuple[Path, dict[str, bytes]]:
+    """The mini book built once from nothing: the bytes every later build must equal."""
+    base = tmp_path_factory.mktemp("clean")
+    manuscript = copy_manuscript("mini", base)
+    done = _build(manuscript, base / "build")
+    assert done.returncode == 0, done.stderr
+    return base / "build", _editions(base / "build")
+
+
+def _warm(clean: tuple[Path, dict[str, bytes]], tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the clean build, cache included, beside its own copy of the manuscript."""
+    manuscript = copy_manuscript("mini", tmp_path)
+    out = tmp_path / "build"
+    shutil.copytree(clean[0], out)
+    return manuscript, out
+
+
+# --- I1. the cache is checked on every read ------------------------------------------------------
+
+
+def test_I1_words_forged_in_the_cache_are_never_published(clean, tmp_path: Path):
+    """Edit the words of every cache entry that holds them: the rebuild names each entry it
+    discards and publishes the manuscript's words, byte for byte the clean build."""
+    manuscript, out = _warm(clean, tmp_path)
+    forged = []
+    for entry in _entries(out):
+        data = entry.read_bytes()
+        if b"dark" in data:
+            entry.write_bytes(data.replace(b"dark", b"DRAGON"))
+            forged.append(entry)
+    assert forged
+    done = _build(manuscript, out)
+    assert done.returncode == 0, done.stderr
+    _no_traceback(done)
+    discarded = {line.split(": warning")[0] for line in done.stderr.splitlines() if "warning[X001]" in line}
+    assert discarded == {str(p.relative_to(manuscript.parent)) for p in forged}
+    assert _editions(out) == clean[1]
+    assert b"DRAGON" not in b"".join(p.read_bytes() for p in _entries(out))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "random", "empty"])
+def test_I1_a_damaged_cache_entry_is_discarded_and_made_again(clean, tmp_path: Path, damage: str):
+    manuscript, out = _warm(clean, tmp_path)
+    chance = random.Random(damage)
+    for entry in _entries(out):
+        size = entry.stat().st_size
+        entry.write_bytes({"truncated": entry.read_bytes()[: size // 2], "empty": b"",
+                           "random": chance.randbytes(size)}[damage])
+    done = _build(manuscript, out)
+    assert done.returncode == 0, done.stderr
+    _no_traceback(done)
+    assert "warning[X001]: build cache entry does not match its seal" in done.stderr
+    assert _editions(out) == clean[1]
+    again = _build(manuscript, out)  # every entry made again: nothing left to warn about
+    assert again.returncode == 0 and "X001" not in again.stderr, again.stderr
+
+
+def test_I1_the_cache_serves_another_clone_in_another_folder(clean, tmp_path: Path):
+    """No key holds where the book lies: a clone elsewhere lays nothing out again, same bytes."""
+    manuscript, out = _warm(clean, tmp_path / "elsewhere" / "deeper")
+    done = _build(manuscript, out)
+    assert done.returncode == 0, done.stderr
+    assert "pdf: merged 2 chapters into" in done.stdout and "(0 laid out, 2 from the cache;" in done.stdout, done.stdout
+    assert "X001" not in done.stderr
+    assert _editions(out) == clean[1]
+
+
+def test_I1_the_layout_key_names_the_font_subsetter():
+    """WeasyPrint cuts fonts with HarfBuzz-Subset or fontTools, which write different bytes."""
+    from pressroom.editions.typeset import _tool_versions
+    from pressroom.tools.weasyprint import font_subsetter
+
+    assert font_subsetter() in ("harfbuzz-subset", "fonttools")
+    assert f"subsetter={font_subsetter()}" in _tool_versions()
+
+
+def test_I1_fuzz_corrupt_truncate_and_swap_entries_between_builds(clean, tmp_path: Path):
+    """Seeded: before each build, damage a few random entries (flip bytes, truncate, swap two of
+    a kind). Every build must equal the clean build byte for byte, or fail with messages only."""
+    manuscript, out = _warm(clean, tmp_path)
+    chance = random.Random(17)
+    for round_ in range(5):
+        entries = _entries(out)
+        for entry in chance.sample(entries, min(4, len(entries))):
+            data = bytearray(entry.read_bytes())
+            how = chance.choice(["flip", "truncate", "swap"])
+            if how == "flip" and data:
+                for _ in range(chance.randint(1, 8)):
+                    data[chance.randrange(len(data))] ^= 1 << chance.randrange(8)
+                entry.write_bytes(bytes(data))
+            elif how == "truncate":
+                entry.write_bytes(bytes(data[: chance.randrange(len(data) + 1)]))
+            else:
+                kin = [e for e in entries if e.parent == entry.parent and e.suffix == entry.suffix and e != entry]
+                if kin:
+                    other = chance.choice(kin)
+                    a, b = entry.read_bytes(), other.read_bytes()
+                    entry.write_bytes(b)
+                    other.write_bytes(a)
+        done = _build(manuscript, out)
+        _no_traceback(done)
+        if done.returncode == 0:
+            assert _editions(out) == clean[1], f"round {round_}"
+        else:
+            assert re.search(r"error\[[A-Z]\d{3}\]", done.stderr), done.stderr
+
+
+# --- I3. no traceback on a read-only or busy output folder ------------------------------------------
+
+
+def _read_only(folder: Path, command: list[str]) -> subprocess.CompletedProcess | None:
+    """Run `command` with `folder` mounted read-only (a private mount namespace); None where the
+    system allows no such namespace."""
+    script = f'mount --bind "{folder}" "{folder}" && mount -o remount,bind,ro "{folder}" && exec "$@"'
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "1700000000"}
+    probe = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", "true"], capture_output=True)
+    if probe.returncode != 0:
+        return None
+    return subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", *command], capture_output=True,
+                          text=True, env=env, cwd=folder.parent, timeout=600)
+
+
+def test_I3_a_read_only_output_folder_is_a_message_naming_it(clean, tmp_path: Path):
+    manuscript, out = _warm(clean, tmp_path)
+    before = _editions(out)
+    done = _read_only(out, [sys.executable, str(ROOT / "build.py"), "build", *KINDS, "--manuscript",
+                            str(manuscript), "--out", "build"])
+    if done is None:
+        pytest.skip("no user and mount namespaces here (unshare -rm) to mount a folder read-only")
+    assert done.returncode == 1
+    _no_traceback(done)
+    assert "build/.lock: error[O001]: cannot write the output folder: Read-only file system" in done.stderr.splitlines()
+    assert _editions(out) == before
+
+
+def test_I3_a_read_only_cache_only_costs_time(clean, tmp_path: Path):
+    """The cache alone read-only (shared, or on a full disk): entries are read, none written."""
+    manuscript, out = _warm(clean, tmp_path)
+    write_chapter(manuscript, "It was a night -- the first of a few.[^dark]\n")
+    done = _read_only(out / ".cache", [sys.executable, str(ROOT / "build.py"), "build", "epub", "--manuscript",
+                                       str(manuscript), "--out", "build"])
+    if done is None:
+        pytest.skip("no user and mount namespaces here (unshare -rm) to mount a folder read-only")
+    _no_traceback(done)
+    assert done.returncode == 0, done.stderr
+
+
+def test_I4_a_second_build_into_a_busy_folder_names_the_first(clean, tmp_path: Path):
+    """The lock is real: this test holds it as a running build does, pid and all."""
+    manuscript, out = _warm(clean, tmp_path)
+    before = _editions(out)
+    with open(out / ".lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.truncate(0)
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        done = _build(manuscript, out)
+    assert done.returncode == 1
+    _no_traceback(done)
+    assert (f"build: error[O003]: another build is writing build/ (pid {os.getpid()}); wait for it to finish, "
+            "or build into another --out") in done.stderr.splitlines()
+    assert _editions(out) == before
+    assert _build(manuscript, out).returncode == 0  # released with the holder: the next build goes ahead
