@@ -209,3 +209,73 @@ def test_I4_a_second_build_into_a_busy_folder_names_the_first(clean, tmp_path: P
             "or build into another --out") in done.stderr.splitlines()
     assert _editions(out) == before
     assert _build(manuscript, out).returncode == 0  # released with the holder: the next build goes ahead
+
+
+# --- I2. layout that cannot hang -------------------------------------------------------------------
+# bench/bench_limits.py times these chapters; here only what the build says of them.
+
+WORDS = ("alpha", "beta", "gamma", "delta", "night", "river", "stone", "house")
+
+
+def pathological(kind: str) -> str:
+    """The body of a chapter that once ran past 180 s of layout with no message."""
+    chance = random.Random(kind)
+    if kind == "notes":  # 5,000 notes in one chapter
+        calls = "\n\n".join(f"Sentence {i} with a note.[^n{i}]" for i in range(5000))
+        return f"Start.[^dark]\n\n{calls}\n\n" + "\n".join(f"[^n{i}]: Note {i}." for i in range(5000)) + "\n"
+    if kind == "paragraph":  # one paragraph of a megabyte
+        return " ".join(chance.choice(WORDS) for _ in range(180_000)) + ".[^dark]\n"
+    return "A long word: " + "".join(chance.choice("acgt") for _ in range(100_000)) + " ends here.[^dark]\n"
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("notes", [f"{CH1}:404:26: error[R012]: 5,001 notes in one chapter (limit 200; each page-foot note makes "
+               "WeasyPrint lay its page out again): split the chapter; this is the first call past the limit"]),
+    ("paragraph", [f"{CH1}:4:1: error[R010]: a paragraph of 1,057,532 characters (limit 20,000: WeasyPrint's "
+                   "line breaking slows with the square of a paragraph's length): split it into paragraphs"]),
+    ("word", [f"{CH1}:4:1: error[R010]: a paragraph of 100,031 characters (limit 20,000: WeasyPrint's line "
+              "breaking slows with the square of a paragraph's length): split it into paragraphs",
+              f"{CH1}:4:14: error[R011]: a word of 100,000 characters with no space in it (limit 1,000: WeasyPrint "
+              "cannot break it into lines in any useful time): break it with spaces"]),
+])
+def test_I2_a_chapter_layout_would_stall_on_is_refused_before_layout(tmp_path: Path, kind: str, expected: list[str]):
+    """Refused while the manuscript is read (in seconds: `make bench` times it), naming the place."""
+    refused(tmp_path, None, expected, prepare=lambda m: write_chapter(m, pathological(kind)), kinds=KINDS)
+
+
+def test_I2_the_parsed_text_is_held_to_the_same_limits():
+    """What Jinja writes is checked again on pandoc's AST (a word made by a loop has no source)."""
+    import json
+
+    from pressroom import limits
+    from pressroom.tools import pandoc
+
+    text = "Short.\n\n" + "x" * 1_500 + "\n\n" + "tiny words " * 2_000 + "\n"
+    ast = json.loads(pandoc.read_markdown(text, label="ch.md"))
+    found = sorted(str(m) for m in limits.check_shapes(ast["blocks"], "ch.md", 3))
+    assert found == [
+        "ch.md:6:1: error[R011]: a word of 1,500 characters with no space in it (limit 1,000: WeasyPrint cannot "
+        "break it into lines in any useful time): break it with spaces",
+        "ch.md:8:1: error[R010]: a paragraph of 21,999 characters (limit 20,000: WeasyPrint's line breaking "
+        "slows with the square of a paragraph's length): split it into paragraphs",
+    ]
+    cjk = json.loads(pandoc.read_markdown("中文" * 900 + "\n", label="ch.md"))  # lines break between ideographs
+    assert limits.check_shapes(cjk["blocks"], "ch.md") == []
+
+
+def test_I2_a_chapter_laid_out_past_its_time_is_stopped_naming_it(monkeypatch, tmp_path: Path):
+    """The worker pool's own clock: past limits.PART_SECONDS the workers are killed and the
+    chapter named (here a 1 s limit on a chapter of 150 notes, which takes several seconds)."""
+    from pressroom import limits
+    from pressroom.messages import BuildError, Report
+    from pressroom.pipeline import build
+
+    manuscript = copy_manuscript("mini", tmp_path)
+    write_chapter(manuscript, "Start.[^dark]\n\n" + "\n\n".join(f"Text {i}.[^n{i}]" for i in range(150)) + "\n\n"
+                  + "\n".join(f"[^n{i}]: Note {i}." for i in range(150)) + "\n")
+    monkeypatch.setattr(limits, "PART_SECONDS", 1)
+    with pytest.raises(BuildError) as caught:
+        build(manuscript, tmp_path / "build", {"pdf"}, lambda _line: None, Report())
+    assert [str(m) for m in caught.value.messages] == [
+        f"{CH1}: error[W009]: laying it out took longer than 1 s, so its worker was "
+        "stopped (a very long paragraph, word, table or many notes?); nothing was replaced"]

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import cache as cache_store
-from .. import pagemap, workers
+from .. import limits, pagemap, workers
 from ..images import KIND as IMAGES
 from ..messages import ERROR, BuildError, Message, Report, error, fail
 from ..model import Book, Edition
@@ -42,6 +42,7 @@ from .parts import BookParts, Part
 from .pdf import report_once, resource_roots
 
 KIND = "typeset"
+POLL_SECONDS = 1.0  # how often the parts being laid out are held to limits.PART_SECONDS
 ENDING_WORDS = 3  # widows: 2 keeps at least two lines of a paragraph on a page, so these share it
 
 
@@ -250,8 +251,10 @@ class _Workers:
                                          part.label, target, part.chapter is not None, key)
             pending[future] = (part, key)
         count, total = 0, len(pending)
+        running: dict = {}  # future → when it was first seen running: each part's own clock
         while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finished, _ = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            self._stop_overdue(pending, running)
             for future in finished:
                 part, key = pending.pop(future)
                 try:
@@ -268,6 +271,22 @@ class _Workers:
                         self.progress(f"{self.edition}: [{count}/{total}] {part.label}: "
                                       f"{laid.pages} pages, {laid.seconds:.1f} s")
         return done
+
+    def _stop_overdue(self, pending: dict, running: dict) -> None:
+        """Kill the workers when a part has been laid out for longer than limits.PART_SECONDS,
+        naming it: WeasyPrint stuck in Pango's C code hears no Python timer, a killed process stops."""
+        now = time.monotonic()
+        for future in pending:
+            if future.running():
+                running.setdefault(future, now)
+        overdue = [f for f in running if f in pending and now - running[f] > limits.PART_SECONDS]
+        if not overdue:
+            return
+        part = pending[min(overdue, key=running.get)][0]
+        self.pool.stop()
+        self.pool = None
+        raise fail("W009", part.label, 0, 0, f"laying it out took longer than {limits.PART_SECONDS} s, so its "
+                   "worker was stopped (a very long paragraph, word, table or many notes?); nothing was replaced")
 
     def _cached(self, key: str) -> LaidOut | None:
         """The part as laid out before, if its entry and its PDF both hold (cache.Store.file)."""

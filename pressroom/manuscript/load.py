@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from ..editions import KINDS, default_kinds
-from ..limits import file_problem
+from ..limits import check_source_shapes, file_problem
 from ..messages import BuildError, Report, error, warning
 from ..model import ROLES, Book, Chapter, Edition, Epigraph, Note, NoteRef, Pos
 from ..theme import Theme
@@ -270,6 +270,8 @@ def _chapter(root: Path, path: Path, listed_at: Pos, index: int, report: Report)
     chapter_id = _string(front, "id", shown, report) or re.sub(r"^\d+-", "", resolved.stem)
     _check_chapter_id(chapter_id, front.value.get("id"), shown, report)
     refs, inline = scan_notes(body, body_line, shown)
+    # Before pandoc and the AST passes, which would take minutes over a pathological chapter.
+    report.extend(check_source_shapes(body, body_line, shown, refs))
     return Chapter(
         id=chapter_id, title=title or "", path=resolved, shown=shown, body=body, body_line=body_line,
         refs=refs, inline_notes=inline, part=_string(front, "part", shown, report),
