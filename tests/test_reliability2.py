@@ -279,3 +279,33 @@ def test_I2_a_chapter_laid_out_past_its_time_is_stopped_naming_it(monkeypatch, t
     assert [str(m) for m in caught.value.messages] == [
         f"{CH1}: error[W009]: laying it out took longer than 1 s, so its worker was "
         "stopped (a very long paragraph, word, table or many notes?); nothing was replaced"]
+
+
+# --- I5. messages that say what is wrong, where -------------------------------------------------------
+
+
+def test_I5_a_yaml_tag_in_front_matter_is_named_at_its_line_and_nothing_else(tmp_path: Path):
+    def prepare(manuscript: Path) -> None:
+        (manuscript / "chapters" / "01-one.md").write_text(
+            "---\ntitle: !!python/object/apply:os.system ['id']\n---\nA night.[^dark]\n", "utf-8")
+
+    refused(tmp_path, None, [f"{CH1}:2:8: error[Y003]: YAML tag tag:yaml.org,2002:python/object/apply:os.system "
+                             "is not allowed"], prepare=prepare)
+
+
+def test_I5_a_chapter_listed_twice_is_named_with_both_lines(tmp_path: Path):
+    def prepare(manuscript: Path) -> None:
+        book = manuscript / "book.yaml"
+        book.write_text(book.read_text().replace("  - chapters/02-two.md\n",
+                                                 "  - chapters/02-two.md\n  - chapters/01-one.md\n"))
+
+    refused(tmp_path, None, ["manuscript/book.yaml:11:5: error[B009]: chapter manuscript/chapters/01-one.md is "
+                             "listed twice in 'chapters' (lines 9 and 11)"], prepare=prepare)
+
+
+@pytest.mark.parametrize("character, name", [("🐉", "U+1F409 DRAGON"), ("\U00010000", "U+10000 LINEAR B SYLLABLE B008 A")])
+def test_I5_a_character_no_font_holds_stops_the_build_at_its_place(tmp_path: Path, character: str, name: str):
+    box = ("is in no font the editions embed (the book face or a bundled fallback: "
+           "see pressroom/styles/fonts/fallback/README.md); it would print as an empty box")
+    refused(tmp_path, None, [f"{CH1}:4:22: error[K001]: {name} '{character}' {box}"],
+            prepare=lambda m: write_chapter(m, f"A night.[^dark] Here {character} it is.\n"), kinds=KINDS)
