@@ -309,3 +309,48 @@ def test_I5_a_character_no_font_holds_stops_the_build_at_its_place(tmp_path: Pat
            "see pressroom/styles/fonts/fallback/README.md); it would print as an empty box")
     refused(tmp_path, None, [f"{CH1}:4:22: error[K001]: {name} '{character}' {box}"],
             prepare=lambda m: write_chapter(m, f"A night.[^dark] Here {character} it is.\n"), kinds=KINDS)
+
+
+# --- I6. the chapter sandbox bounds what passes the operator ban --------------------------------------
+
+SANDBOX = {
+    "{{ range(999999999) | join }}": "ch.md:4:1: error[J002]: undefined variable: 'range' is undefined",
+    "{{ lipsum(999999) }}": "ch.md:4:1: error[J002]: undefined variable: 'lipsum' is undefined",
+    "{{ 'A' * 999999999 }}": "ch.md:4:1: error[J004]: not allowed in a chapter's template: repeating a text "
+                             "more than 10000 characters long is not allowed",
+    "{{ ('A' * 9999) * 2 }}": "ch.md:4:1: error[J004]: not allowed in a chapter's template: repeating a text "
+                              "more than 10000 characters long is not allowed",
+    "x\n{{ ('%999999999s' % 'A') | length }}": "ch.md:5:1: error[J004]: not allowed in a chapter's template: "
+                                                "a '%' format wider than 10000 characters is not allowed",
+    "{{ ('%.99999999f' % 1) | length }}": "ch.md:4:1: error[J004]: not allowed in a chapter's template: a '%' "
+                                          "format wider than 10000 characters is not allowed",
+    "{{ '%*s' % (999999999, 'A') }}": "ch.md:4:1: error[J004]: not allowed in a chapter's template: a '%' "
+                                      "format wider than 10000 characters is not allowed",
+    "{{ 'A' | center(999999999) }}": "ch.md:4:1: error[J001]: template syntax: No filter named 'center'.",
+    "{{ ('A' * 9999) | list | join('B' * 9999) }}": "ch.md:4:1: error[J004]: not allowed in a chapter's "
+                                                     "template: joining into a text more than 10000 characters "
+                                                     "long is not allowed",
+    "{{ 1 | length }}": "ch.md:4:1: error[J002]: template error: TypeError: object of type 'int' has no len()",
+    "{{ 1 / 0 }}": "ch.md:4:1: error[J002]: template error: ZeroDivisionError: division by zero",
+}
+
+
+@pytest.mark.parametrize("source", sorted(SANDBOX))
+def test_I6_the_chapter_sandbox_bounds_ranges_formats_and_joins(tmp_path: Path, source: str):
+    from pressroom.messages import BuildError
+    from pressroom.model import Chapter
+    from pressroom.render import render_chapter
+
+    chapter = Chapter(id="x", title="t", path=tmp_path / "x.md", shown="ch.md", body=source, body_line=4)
+    with pytest.raises(BuildError) as caught:
+        render_chapter(chapter, {"book": {"title": "T"}, "edition": {}})
+    assert str(caught.value) == SANDBOX[source]
+
+
+def test_I6_small_formats_and_joins_still_work(tmp_path: Path):
+    from pressroom.model import Chapter
+    from pressroom.render import render_chapter
+
+    body = "{{ '%s and %5s' % ('a', 'b') }} {{ 7 % 3 }} {{ book.authors | join(', ') }}"
+    chapter = Chapter(id="x", title="t", path=tmp_path / "x.md", shown="ch.md", body=body, body_line=4)
+    assert render_chapter(chapter, {"book": {"authors": ["A", "B"]}, "edition": {}}) == "a and     b 1 A, B"
