@@ -32,6 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing under build/ was replaced", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # The last guard: a disk that fails where no stage expected it (read-only, full, gone) is
+        # a message naming the file, never a traceback.
+        print_messages([*report.messages, error("O001", str(exc.filename or "build"), 0, 0,
+                                                f"cannot read or write it: {exc.strerror or exc}")])
+        print("1 error(s); nothing under build/ was replaced", file=sys.stderr)
+        return EXIT_MANUSCRIPT
     print_messages(report.messages)
     return 0
 

@@ -316,9 +316,9 @@ def cached_subset(store, path: Path, chars: str, flavor: str | None = None) -> b
 
     key = digest(code_digest(), metadata.version("fonttools"), flavor or "", path.read_bytes(),
                  "".join(sorted(set(chars))))
-    found = store.path(SUBSETS, key, ".font")
-    if found.is_file():
-        return found.read_bytes()
+    found = store.read_bytes(SUBSETS, key, ".font")
+    if found is not None:
+        return found
     data = subset_face(path, chars, flavor)
     store.write_bytes(SUBSETS, key, ".font", data)
     store.prune(SUBSETS, limit=100)

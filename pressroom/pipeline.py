@@ -14,6 +14,7 @@ from .editions import Written, output_path, writer
 from .manuscript.load import load_book
 from .messages import BuildError, Report, error
 from .model import Book, Edition
+from .output import output_lock
 from .tools import git
 
 
@@ -42,10 +43,12 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
     check_outputs(book, editions, out)
     progress(f"load: {book.title!r}: {len(book.chapters)} chapters, {book.note_count} notes "
              f"({time.monotonic() - started:.1f} s)")
+    # One build at a time into a folder: two would race on the same temporaries and cache entries.
     # The commit's time, never the clock, for any tool that timestamps (G6 in RELIABILITY.md);
     # pinned before the first worker process starts, so every worker inherits it.
-    with git.pinned_source_date_epoch(book.root):
-        context = BuildContext(book, report, Store(cache or out / ".cache"), progress, single_flow, layout=layout)
+    with output_lock(out), git.pinned_source_date_epoch(book.root):
+        context = BuildContext(book, report, Store(cache or out / ".cache", report), progress, single_flow,
+                               layout=layout)
         # Every edition's chapters are checked before any edition is written: an error that only
         # one edition's Jinja shows must not leave the editions before it replaced.
         for edition in editions:

@@ -96,5 +96,5 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def editions_in(out: Path) -> list[str]:
-    """What a build left in `out`, its cache (`.cache/`, kept even by a failed build) aside."""
-    return sorted(p.name for p in out.iterdir() if p.name != ".cache") if out.exists() else []
+    """What a build left in `out`, its cache (`.cache/`, kept even by a failed build) and lock aside."""
+    return sorted(p.name for p in out.iterdir() if p.name not in (".cache", ".lock")) if out.exists() else []

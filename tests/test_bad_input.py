@@ -39,7 +39,7 @@ def test_bad_manuscript_is_refused_with_its_location(case: str, tmp_path: Path):
     lines = [re.sub(r"\(allowed: authors, .*\)$", "(allowed: authors, …)", line) for line in done.stderr.splitlines()]
     assert CASES[case] in lines
     assert "Traceback" not in done.stderr + done.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["small-book.pdf"]
+    assert sorted(p.name for p in out.iterdir() if p.name != ".lock") == ["small-book.pdf"]
     assert previous.read_bytes() == b"the previous edition"
     assert {p: p.read_bytes() for p in manuscript.rglob("*") if p.is_file()} == sources
 

@@ -484,9 +484,9 @@ def _subset_cached(path: Path, text: str, store: Store | None) -> bytes:
     if store is None:
         return subset_font(path, text)
     key = digest(code_digest(), metadata.version("fonttools"), path.read_bytes(), _characters(text))
-    found = store.path(SUBSETS, key, ".otf")
-    if found.is_file():
-        return found.read_bytes()
+    found = store.read_bytes(SUBSETS, key, ".otf")
+    if found is not None:
+        return found
     data = subset_font(path, text)
     store.write_bytes(SUBSETS, key, ".otf", data)
     store.prune(SUBSETS, limit=200)

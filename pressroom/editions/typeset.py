@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import cache as cache_store
-from .. import pagemap, pagerefs, workers
+from .. import limits, pagemap, pagerefs, workers
 from ..images import KIND as IMAGES
 from ..messages import ERROR, BuildError, Message, Report, error, fail
 from ..model import Book, Edition
@@ -44,6 +44,7 @@ from .pdf import report_once, resource_roots
 
 KIND = "typeset"
 PASSES = 4  # layouts of the parts before page references must have settled (two, nearly always)
+POLL_SECONDS = 1.0  # how often the parts being laid out are held to limits.PART_SECONDS
 ENDING_WORDS = 3  # widows: 2 keeps at least two lines of a paragraph on a page, so these share it
 
 
@@ -61,6 +62,7 @@ class LaidOut:
     cached: bool = False
     messages: tuple[Message, ...] = ()  # its errors (nothing laid out), or WeasyPrint's warnings
     peak_mb: float = 0.0  # the worker's peak resident memory when it was done (0: from the cache)
+    sealed: str = ""  # the PDF's seal in the cache (cache.seal): checked before it is merged
 
 
 @dataclass
@@ -271,6 +273,7 @@ class _Workers:
         # A PDF/X part differs from a plain one laid out from the same HTML: its profile is in the key.
         profile_bytes = output_profile.read_bytes() if output_profile else b""
         self.salt = cache_store.digest(_salt(book), self.profile or "", hashlib.sha256(profile_bytes).hexdigest())
+        self.places = _places(book, store)
         self.jobs = jobs
         self.progress, self.edition = progress, edition
         self.report = report if report is not None else Report()
@@ -290,7 +293,7 @@ class _Workers:
         done: dict[str, LaidOut] = {}
         pending = {}
         for part in sorted(parts, key=lambda p: -len(p.html)):
-            key = cache_store.digest(self.salt, part.html)
+            key = cache_store.digest(self.salt, _portable(part.html, self.places))
             found = self._cached(key)
             if found is not None:
                 done[part.name] = found
@@ -298,11 +301,13 @@ class _Workers:
                 continue
             target = str(self.store.path(KIND, key, ".pdf"))
             future = self._pool().submit(_lay_out, part.html, str(self.book.root), self.roots,
-                                         part.label, target, part.chapter is not None, self.profile)
+                                         part.label, target, part.chapter is not None, key, self.profile)
             pending[future] = (part, key)
         count, total = 0, len(pending)
+        running: dict = {}  # future → when it was first seen running: each part's own clock
         while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finished, _ = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            self._stop_overdue(pending, running)
             for future in finished:
                 part, key = pending.pop(future)
                 try:
@@ -320,12 +325,32 @@ class _Workers:
                                       f"{laid.pages} pages, {laid.seconds:.1f} s")
         return done
 
+    def _stop_overdue(self, pending: dict, running: dict) -> None:
+        """Kill the workers when a part has been laid out for longer than limits.PART_SECONDS,
+        naming it: WeasyPrint stuck in Pango's C code hears no Python timer, a killed process stops."""
+        now = time.monotonic()
+        for future in pending:
+            if future.running():
+                running.setdefault(future, now)
+        overdue = [f for f in running if f in pending and now - running[f] > limits.PART_SECONDS]
+        if not overdue:
+            return
+        part = pending[min(overdue, key=running.get)][0]
+        if self.pool is not None:  # a cluster's (Dask's) workers are the cluster's to stop
+            self.pool.stop()
+            self.pool = None
+        raise fail("W009", part.label, 0, 0, f"laying it out took longer than {limits.PART_SECONDS} s, so its "
+                   "worker was stopped (a very long paragraph, word, table or many notes?); nothing was replaced")
+
     def _cached(self, key: str) -> LaidOut | None:
+        """The part as laid out before, if its entry and its PDF both hold (cache.Store.file)."""
         value = self.store.read_json(KIND, key)
-        if value is None or not Path(value["path"]).is_file():
+        if value is None:
             return None
-        os.utime(value["path"])
-        return _from_json(value)
+        pdf = self.store.file(KIND, key, ".pdf", value.get("sealed"))
+        if pdf is None:
+            return None
+        return _from_json(value, pdf)
 
     def _pool(self) -> Executor:
         if self.executor is not None:
@@ -337,7 +362,7 @@ class _Workers:
 
 
 def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, target: str, chapter: bool,
-             profile: str | None = None) -> LaidOut:
+             key: str, profile: str | None = None) -> LaidOut:
     """In a worker: lay the part out, read its notes and page starts, write its PDF into the cache."""
     started = time.monotonic()
     warnings: list[Message] = []
@@ -358,6 +383,7 @@ def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, targ
             Path(target).parent.mkdir(parents=True, exist_ok=True)
             weasyprint.write_pdf(document, temporary, identifier=label.encode() if profile else None, label=label,
                                  output_profile=Path(profile) if profile else None)
+            sealed = cache_store.seal(KIND, key, temporary.read_bytes())
             os.replace(temporary, target)
         except OSError as exc:
             temporary.unlink(missing_ok=True)
@@ -366,29 +392,47 @@ def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, targ
     except BuildError as exc:
         return LaidOut(target, 0, (), (), (), (), time.monotonic() - started, messages=tuple(exc.messages))
     return LaidOut(target, keep, tuple(blank[:keep]), placements, starts, anchors, time.monotonic() - started,
-                   messages=tuple(warnings), peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+                   messages=tuple(warnings), peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                   sealed=sealed)
 
 
 def _as_json(laid: LaidOut) -> dict:
-    return {"path": laid.path, "pages": laid.pages, "blank": list(laid.blank),
+    """The entry kept for a part: no path (the cache may move, or be another clone's), the PDF's seal."""
+    return {"sealed": laid.sealed, "pages": laid.pages, "blank": list(laid.blank),
             "placements": [list(p) for p in laid.placements], "starts": [list(s) for s in laid.starts],
             "anchors": [list(a) for a in laid.anchors], "seconds": laid.seconds,
             "messages": [list(astuple(m)) for m in laid.messages]}
 
 
-def _from_json(value: dict) -> LaidOut:
-    return LaidOut(value["path"], value["pages"], tuple(value["blank"]),
+def _from_json(value: dict, pdf: Path) -> LaidOut:
+    return LaidOut(str(pdf), value["pages"], tuple(value["blank"]),
                    tuple(tuple(p) for p in value["placements"]), tuple(tuple(s) for s in value["starts"]),
                    tuple(tuple(a) for a in value["anchors"]), value["seconds"], cached=True,
-                   messages=tuple(Message(*m) for m in value.get("messages", ())))
+                   messages=tuple(Message(*m) for m in value.get("messages", ())), sealed=value["sealed"])
 
 
 def _salt(book: Book) -> str:
-    """What every part's layout depends on beyond its HTML."""
+    """What every part's layout depends on beyond its HTML: never where the book lies."""
     images = book.root / "images"
-    return cache_store.digest(cache_store.code_digest(), _tool_versions(), str(book.root.resolve()),
-                              Theme(book.root).digest,
+    return cache_store.digest(cache_store.code_digest(), _tool_versions(), Theme(book.root).digest,
                               cache_store.tree_digest(images) if images.is_dir() else "")
+
+
+def _places(book: Book, store: cache_store.Store) -> tuple[tuple[str, str], ...]:
+    """The folders a part's HTML names by absolute file: URL (stylesheets, fonts, converted images),
+    longest first, each with the token that stands for it in the part's key."""
+    package = Path(cache_store.__file__).resolve().parent
+    places = {store.root.resolve().as_uri(): "pressroom-cache:", book.root.resolve().as_uri(): "pressroom-book:",
+              package.as_uri(): "pressroom-package:"}
+    return tuple(sorted(places.items(), key=lambda p: -len(p[0])))
+
+
+def _portable(html: str, places: tuple[tuple[str, str], ...]) -> str:
+    """A part's HTML as its key sees it: the same in every clone and on every machine. The files
+    those URLs name are in the key by their bytes (the theme's digest, the images' tree)."""
+    for url, token in places:
+        html = html.replace(url + "/", token)
+    return html
 
 
 @lru_cache(maxsize=1)
@@ -409,4 +453,5 @@ def _tool_versions() -> str:
             versions.append(f"{library}={function().decode()}")
         except (OSError, AttributeError):
             versions.append(f"{library}=none")
+    versions.append(f"subsetter={weasyprint.font_subsetter()}")
     return ";".join(versions)

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from ..editions import KINDS, default_kinds
-from ..limits import file_problem
+from ..limits import check_source_shapes, file_problem
 from ..messages import BuildError, Report, error, warning
 from ..model import (ROLES, Bibliography, Book, Chapter, CoverData, Edition, Epigraph, Note, NoteRef, Paper, Pos,
                      Price)
@@ -386,16 +386,32 @@ def _manuscript_file(root: Path, name: str, node: Node, shown: str, what: str, r
 def _chapters(root: Path, meta: Node, shown: str, report: Report) -> list[Chapter]:
     listed = meta.value.get("chapters")
     if listed is None:
-        paths = [(p, Pos(shown)) for p in sorted((root / "chapters").glob("*.md"), key=_natural)]
+        paths = [(p, Pos(shown), i) for i, p in enumerate(sorted((root / "chapters").glob("*.md"), key=_natural))]
     elif not isinstance(listed.value, list) or any(not isinstance(v.value, str) for v in listed.value):
         report.add(error("B003", shown, listed.line, listed.col, "'chapters' must be a list of file names"))
         return []
     else:
-        paths = [(root / v.value, Pos(shown, v.line, v.col)) for v in listed.value]
-    chapters = [c for c in (_chapter(root, p, pos, i, report) for i, (p, pos) in enumerate(paths)) if c]
+        paths = _listed_once([(root / v.value, Pos(shown, v.line, v.col)) for v in listed.value], root, report)
+    chapters = [c for c in (_chapter(root, p, pos, i, report) for p, pos, i in paths) if c]
     _check_unique_ids(chapters, report)
     _check_order(chapters, report)
     return chapters
+
+
+def _listed_once(paths: list[tuple[Path, Pos]], root: Path, report: Report) -> list[tuple[Path, Pos, int]]:
+    """A file listed twice is an error at both listings (B009), read once: else its id would
+    clash with itself, a message that names the same file twice and says nothing of the list."""
+    first: dict[Path, Pos] = {}
+    kept = []
+    for index, (path, pos) in enumerate(paths):
+        resolved = path.resolve()
+        if resolved in first:
+            report.add(error("B009", pos.path, pos.line, pos.col, f"chapter {_shown(root, resolved)} is listed "
+                             f"twice in 'chapters' (lines {first[resolved].line} and {pos.line})"))
+            continue
+        first[resolved] = pos
+        kept.append((path, pos, index))
+    return kept
 
 
 def _check_order(chapters: list[Chapter], report: Report) -> None:
@@ -438,11 +454,13 @@ def _chapter(root: Path, path: Path, listed_at: Pos, index: int, report: Report)
     _check_keys(front, FRONT_MATTER_KEYS, shown, "front matter", report)
     _check_pattern(front, "lang", LANGUAGE, "a BCP 47 tag such as ko or zh-Hant", shown, report)
     title = _string(front, "title", shown, report)
-    if not title:
+    if not title and front is not UNREAD:  # front matter that could not be read has its own error
         report.add(error("C001", shown, 1, 1, "chapter front matter needs a 'title'"))
     chapter_id = _string(front, "id", shown, report) or re.sub(r"^\d+-", "", resolved.stem)
     _check_chapter_id(chapter_id, front.value.get("id"), shown, report)
     refs, inline = scan_notes(body, body_line, shown)
+    # Before pandoc and the AST passes, which would take minutes over a pathological chapter.
+    report.extend(check_source_shapes(body, body_line, shown, refs))
     return Chapter(
         id=chapter_id, title=title or "", path=resolved, shown=shown, body=body, body_line=body_line,
         refs=refs, inline_notes=inline, part=_string(front, "part", shown, report),
@@ -489,6 +507,9 @@ def _short_title(front: Node, title: str, shown: str, report: Report) -> str | N
     return short
 
 
+UNREAD = Node({}, 1, 1)  # front matter whose YAML was refused (a tag, an alias): nothing else is asked of it
+
+
 def _front_matter(text: str, shown: str, report: Report) -> tuple[Node, str, int]:
     """Split `---` YAML front matter from the body; pandoc never sees it."""
     lines = text.splitlines(keepends=True)
@@ -500,7 +521,7 @@ def _front_matter(text: str, shown: str, report: Report) -> tuple[Node, str, int
                 front = _node(load_yaml("".join(lines[1:end]), shown, first_line=2))
             except BuildError as exc:
                 report.extend(exc.messages)
-                front = Node({}, 1, 1)
+                front = UNREAD
             return front, "".join(lines[end + 1:]), end + 2
     report.add(error("C002", shown, 1, 1, "front matter opened with '---' is never closed"))
     return Node({}, 1, 1), text, 1

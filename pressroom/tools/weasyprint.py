@@ -491,3 +491,22 @@ class SmallDocuments:
         if errors:
             raise fail("W002", self._label, 0, 0, "WeasyPrint: " + "; ".join(errors))
         return data
+
+
+@lru_cache(maxsize=1)
+def font_subsetter() -> str:
+    """Which subsetter WeasyPrint will cut the embedded fonts with, as it chooses (pdf/fonts.py):
+    HarfBuzz-Subset 4.1 or later when its library loads, else fontTools. The two write different
+    bytes, so a layout cached by one machine must never be merged into another's PDF."""
+    import ctypes
+
+    for name in ("libharfbuzz-subset.so.0", "libharfbuzz-subset-0", "libharfbuzz-subset.0.dylib"):
+        try:
+            subset = ctypes.CDLL(name)
+            harfbuzz = ctypes.CDLL(name.replace("-subset", ""))
+        except OSError:
+            continue
+        harfbuzz.hb_version_atleast.restype = ctypes.c_int
+        if getattr(subset, "hb_subset_or_fail", None) and harfbuzz.hb_version_atleast(4, 1, 0):
+            return "harfbuzz-subset"
+    return "fonttools"
