@@ -89,3 +89,14 @@ def test_figures_and_tables_are_numbered_per_chapter_with_their_ids(book_at):
     tables = nodes(first.blocks, "Table")
     assert stringify(tables[0]["c"][1][1]) == "Table\u00a01.1. Border crossings"
     assert not [p for p in nodes(first.blocks, "Para") if stringify(p).startswith("Table")]
+
+
+def test_a_link_to_a_notes_id_goes_to_that_note_as_printed(book_at):
+    # Standard Ebooks' endnotes say "see [note 94](#note-94)": a note's id names the note
+    one = "---\ntitle: One\n---\nFirst[^a] and second.[^1]\n\n[^1]: Own note; see [the other](#far).\n"
+    two = "---\ntitle: Two\n---\nThird.[^far] Back to [the first](#a).\n"
+    notes = {"a": {"text": "A."}, "far": {"text": "Far."}}
+    first, second = chapters_of(book_at({"01-one.md": one, "02-two.md": two}, notes))
+    in_notes = [b for c in (first, second) for n in c.notes for b in n.blocks]
+    links = [l["c"][2][0] for l in nodes(in_notes + second.blocks, "Link")]
+    assert links == ["#note-3", "#note-1"]
