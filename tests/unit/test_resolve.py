@@ -57,6 +57,17 @@ def test_callouts_get_a_title_line(book_at):
     assert stringify(divs[1]) == "NoteAn alert."
 
 
+def test_githubs_bold_note_quotation_is_a_callout(book_at):
+    # JavaScript Primer writes GitHub's first callout form; a bold word that is no kind stays a quotation
+    one = ("---\ntitle: One\n---\n> **Note** 変数名を数字から。\n\n> **Warning**\n> Mind.\n\n"
+           "> **Nota bene** a quotation.\n")
+    [chapter] = chapters_of(book_at({"01-one.md": one}))
+    divs = [d for d in nodes(chapter.blocks, "Div") if "admonition" in d["c"][0][1]]
+    assert [(d["c"][0][1], stringify(d)) for d in divs] == [
+        (["admonition", "note"], "Note変数名を数字から。"), (["admonition", "warning"], "WarningMind.")]
+    assert len(nodes(chapter.blocks, "BlockQuote")) == 1
+
+
 def test_html_comments_are_dropped_and_raw_links_held_to_the_link_rules(book_at):
     one = ('---\ntitle: One\n---\nText <!-- an editor\'s remark --> goes on.\n\n'
            'A <a href="https://example.org/" target="_blank">raw link</a>.\n')
