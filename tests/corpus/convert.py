@@ -496,6 +496,8 @@ def honkit(args) -> Book:
     chapter_of = dict(zip(args.files, names))
     variables = config.get("variables", {})
     dropped: dict[str, int] = {}
+    # where links to what was not taken go: the book's site and its repository at this commit
+    site, repo, commit = args.site.rstrip("/"), args.repo.rstrip("/"), args.commit
     for rel, name in zip(args.files, names):
         source_front, text = split_front_matter((base / rel).read_text(encoding="utf-8"))
         # HonKit expands {{book.x}} from book.json's variables everywhere, code included
@@ -515,11 +517,13 @@ def honkit(args) -> Book:
                 book.copy(base / resolved, "images/" + resolved)
                 return "images/" + resolved + ("#" + frag if frag else "")
             if (base / resolved).is_file() and not resolved.endswith(".md"):
-                # a file the chapter imports ([import, …](src/x.js)) or links to: kept
-                # beside the chapters, under code/<chapter>/, at the same relative path
-                dest = f"code/{name.removesuffix('.md')}/{posixpath.relpath(resolved, here)}"
-                book.copy(base / resolved, dest)
-                return "../" + dest + ("#" + frag if frag else "")
+                # a source file the chapter links to (imports are inlined before): a link to
+                # it in the source repository at the converted commit
+                return f"{repo}/blob/{commit}/{root}/{resolved}" + ("#" + frag if frag else "")
+            if resolved.endswith(("README.md", "/")) or (base / resolved).is_dir():
+                # a chapter not taken: its page on the book's site (HonKit: dir/README.md → dir/)
+                page = re.sub(r"(^|/)README\.md$", r"\1", resolved).rstrip("/")
+                return f"{site}/{page}/" + ("#" + frag if frag else "")
             return t
 
         body = honkit_imports(body, base, here)  # before links: it reads the source's paths
@@ -613,6 +617,9 @@ def main(argv=None) -> int:
         p.add_argument("--subtitle", default=None)
         p.add_argument("--author", action="append", default=[])
         p.add_argument("--licence-files", nargs="*", default=[])
+        p.add_argument("--site", default="", help="honkit: the book's web site (links to chapters not taken)")
+        p.add_argument("--repo", default="", help="honkit: the source repository's web address (links to files)")
+        p.add_argument("--commit", default="main", help="honkit: the source's commit (links to files)")
     p = sub.add_parser("stats", help="print the README's counts for converted manuscripts")
     p.add_argument("folders", nargs="+")
     args = parser.parse_args(argv)
