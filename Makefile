@@ -106,6 +106,7 @@ bench: $(READY) system-check
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_diff.py
 	$(PY) bench/bench_stamp.py
+	$(PY) bench/bench_corpus.py
 
 # A release: every edition into dist/<slug>-<version>/ with manifest.json, SHA256SUMS and
 # CHANGES.md (since the previous v* tag); per-reader copies: `python build.py stamp --readers CSV`.
