@@ -433,6 +433,8 @@ def d2l(args) -> Book:
         for group in re.findall(r":cite[tp]?:`([^`]+)`", body):
             cited += [k.strip() for k in group.split(",")]
         body = d2l_roles(body, known)
+        # a notebook cell's execution count (```{.python .input n=4}) is Jupyter's, no reader's
+        body = re.sub(r"(?m)^(```\{[^}\n]*?)\s+n=\d+([^}\n]*\})", r"\1\2", body)
         front = {"title": title} | ({"id": ident} if ident else {})
         book.chapters.append((name, front_matter(front) + body.lstrip("\n")))
     bib = bib_entries(src / "d2l.bib")
