@@ -5,6 +5,7 @@
   chapter's own anchor when no place is named); a file that is no chapter is an error.
 - An element id used by an earlier chapter gets a suffix in a later one (`#method-2`), so every
   id names one place in the PDF; the chapter's own links follow it.
+- A link to a chapter's `id:` (`#history`) goes to the chapter's opening, as its file's does.
 - A link to a note's id (`[note 94](#note-94)`, a notes.yaml key or a chapter's `[^label]`)
   goes to that note as every edition prints it (its first call's number); an element id wins.
 - A link to an anchor that exists nowhere in the book is an error at the link's place.
@@ -59,6 +60,8 @@ def resolve_links(chapters: list[Chapter], blocks: list[list]) -> tuple[list[lis
     settled = []
     for chapter, chapter_blocks, chapter_notes in zip(chapters, blocks, notes):
         own = renamed[chapter.id] | {n: a for n, a in (notes[-1] | chapter_notes).items() if n not in owners}
+        # a chapter's `id:` names the chapter: `#history` goes to its opening (an element id wins)
+        own = {c.id: f"chapter-{c.id}" for c in chapters if c.id not in owners} | own
 
         def settle(node: dict, chapter=chapter, own=own):
             attr = attr_of(node)

@@ -33,6 +33,14 @@ def test_links_to_other_chapter_files_go_to_their_place_in_the_book(book_at):
     assert all("at" not in l for l in nodes(first.blocks + second.blocks, "Link"))
 
 
+def test_a_link_to_a_chapters_id_goes_to_its_opening(book_at):
+    # d2l's :numref:`sec_x` names a chapter by the label its front matter's id: holds
+    one = "---\ntitle: One\nid: sec_one\n---\nText.\n"
+    two = "---\ntitle: Two\n---\nAs in [](#sec_one).\n"
+    _, second = chapters_of(book_at({"01-one.md": one, "02-two.md": two}))
+    assert [l["c"][2][0] for l in nodes(second.blocks, "Link")] == ["#chapter-sec_one"]
+
+
 def test_links_to_nothing_are_errors_at_their_place(book_at):
     one = "---\ntitle: One\n---\nA [lost](#no-such-id) anchor,\nand [a file](notes/other.md) and [x](02-two.md#none).\n"
     two = "---\ntitle: Two\n---\nText.\n"
