@@ -109,6 +109,7 @@ bench: $(READY) system-check
 	$(PY) bench/bench_stamp.py
 	$(PY) bench/bench_catalogue.py
 	$(PY) bench/bench_limits.py
+	$(PY) bench/bench_corpus.py
 
 # A press's whole list on Dask: `make catalogue [PRESS=press.yaml] [SCHEDULER=tcp://host:8786]`
 # (without SCHEDULER a LocalCluster on this machine) → build/catalogue/<book>/.

@@ -55,6 +55,9 @@ FALLBACKS = (
     Face("Noto Serif Armenian", "fonts/fallback/NotoSerifArmenian-Regular.ttf", "Armenian"),
     Face("Noto Serif Georgian", "fonts/fallback/NotoSerifGeorgian-Regular.ttf", "Georgian"),
     Face("Noto Serif Ethiopic", "fonts/fallback/NotoSerifEthiopic-Regular.ttf", "Ethiopic"),
+    # The two- and three-em dashes ("Mr. ⸻"), which no face above holds: Libertine's em
+    # dash drawn twice and three times over (scripts/make-dash-font).
+    Face("Pressroom Dashes", "fonts/fallback/PressroomDashes-Regular.otf", "two- and three-em dashes"),
 )
 FACES = (BOOK_FACE, *FALLBACKS)
 STACK = ", ".join(f'"{face.family}"' for face in FACES) + ", serif"

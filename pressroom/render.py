@@ -11,7 +11,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from . import limits
-from .manuscript.markdown import code_ranges
+from .manuscript.markdown import code_ranges, literal_backticks_in_raw_code
 from .messages import fail
 from .model import Book, Chapter, Edition
 from .theme import Theme
@@ -118,6 +118,11 @@ TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%")
 
 
 def render_chapter(chapter: Chapter, context: dict) -> str:
+    """The chapter's Markdown as pandoc reads it: its Jinja run, a lone backtick in raw `<code>` literal."""
+    return literal_backticks_in_raw_code(_render_template(chapter, context))
+
+
+def _render_template(chapter: Chapter, context: dict) -> str:
     """Run a chapter's Jinja (edition switches, book variables) in a sandbox; errors name file:line.
 
     The context holds only `book` and `edition` (plain values); the chapter cannot include,
