@@ -21,7 +21,7 @@ export PYTHONHASHSEED := 0
 # It imports nothing but the standard library, so the system Python reads it before .venv exists.
 KINDS := $(shell $(PYTHON) -c 'import pressroom.editions as e; print(*e.KINDS)')
 
-.PHONY: all $(KINDS) check proof test test-fast clean system-check test-system-check
+.PHONY: all $(KINDS) check proof test test-fast test-slow clean system-check test-system-check
 
 # The book to build and where: `make MANUSCRIPT=path/to/book OUT=path/to/out`.
 MANUSCRIPT ?= manuscript
@@ -59,8 +59,12 @@ check: all $(NODE_READY)
 proof: all $(NODE_READY)
 	$(PY) build.py proof --manuscript $(MANUSCRIPT) --out $(OUT)
 
+# The suite, but the real books of tests/corpus/ (minutes each: `make test-slow`).
 test: $(READY) system-check test-system-check $(NODE_READY)
-	$(PY) -m pytest -q -p no:cacheprovider tests
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow" tests
+
+test-slow: $(READY) system-check test-system-check $(NODE_READY)
+	$(PY) -m pytest -q -p no:cacheprovider -m slow tests
 
 # The edit-test loop: one stage at a time, in process, no layout and no browser (under a minute).
 test-fast: $(READY)
