@@ -67,10 +67,6 @@ def write_cover(context: BuildContext, edition: Edition, interior: Path, target:
     width, height = (_inches(v) for v in edition.trim)
     geometry = Geometry(width, height, spine_width(pages, edition.paper.ppi), _inches(edition.cover_bleed))
     spine_size = _spine_text_size(geometry.spine)
-    if spine_size is None:
-        context.report.add(warning("V001", str(target), 0, 0, f"the spine is {geometry.spine:.3f} in wide "
-                                   f"({pages} pages on {edition.paper.name}): too narrow for lettering, so "
-                                   "the title and author are not printed on it"))
     code = _barcode(context, edition, target)
     html = render_page(page_environment("pdf", Theme(book.root)), "cover.html",
                        _context(book, edition, geometry, spine_size, code))
@@ -80,7 +76,10 @@ def write_cover(context: BuildContext, edition: Edition, interior: Path, target:
         weasyprint.write_pdf(document, temporary, identifier=f"{edition.isbn or book.slug} cover".encode(),
                              output_profile=profile)
     context.progress(f"{edition.name}: cover: spine {geometry.spine:.3f} in ({geometry.spine * 25.4:.2f} mm) = "
-                     f"{pages} pages ÷ {edition.paper.ppi:g} PPI ({edition.paper.name})")
+                     f"{pages} pages ÷ {edition.paper.ppi:g} PPI ({edition.paper.name})"
+                     # A pamphlet's spine is too thin for any lettering: said here, not warned on
+                     # every build of a short book, where no printer could letter it either.
+                     + ("; too narrow for lettering, left blank" if spine_size is None else ""))
     return (f"cover {target.name}: {geometry.sheet[0]:.3f} × {geometry.sheet[1]:.3f} in, "
             f"spine {geometry.spine:.3f} in, bleed {edition.cover_bleed}")
 
