@@ -139,7 +139,7 @@ def test_outline_holds_every_chapter(sample):
     outline = PdfReader(sample["reader"]).outline
     assert [item.title for item in outline if not isinstance(item, list)] == [
         "Introduction", "The Tortured PRC-DPRK Relationship",
-        "Political Influence vs. Material Leverage and Implications for US Policy"]
+        "Political Influence vs. Material Leverage and Implications for US Policy", "Bibliography"]
 
 
 @pytest.mark.parametrize("name", sorted(TRIMS))

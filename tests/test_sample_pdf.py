@@ -75,7 +75,9 @@ def test_all_fonts_are_embedded_and_are_the_book_face(pdf: Path):
             descriptor = descriptor.get_object()
             fonts[str(font["/BaseFont"])] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
     assert fonts and all(fonts.values()), fonts
-    assert all("Libertine" in name for name in fonts), fonts
+    # The book face, and the bundled CJK face for the names given in Hangul and Hanzi.
+    assert {name.split("+")[1].split("-")[0] for name in fonts} == {"Libertine", "Noto"}, fonts
+    assert all("Libertine" in name or "Noto-Serif-CJK" in name for name in fonts), fonts
 
 
 def test_metadata_title_language_and_bookmarks(pdf: Path):
