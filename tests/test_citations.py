@@ -8,6 +8,7 @@ edition."""
 from __future__ import annotations
 
 import json
+import html
 import re
 import zipfile
 from pathlib import Path
@@ -181,10 +182,13 @@ def test_xrefs_addresses_code_and_escapes_are_not_citations(tmp_path):
     root = tmp_path / "manuscript"
     _book(root)
     chapter = root / "chapters" / "01-ch1.md"
-    chapter.write_text(chapter.read_text() + "\nWrite to me@example.org, see [@fig:map], `[@w00]`, \\@w00, "
-                       "and <!-- [@nobody] --> @handle.\n")
+    # The cross-reference is xref.py's: it names a table the chapter holds (below the line).
+    chapter.write_text(chapter.read_text() + "\nWrite to me@example.org, see [@tbl:map], `[@w00]`, \\@w00, "
+                       "and <!-- [@nobody] --> @handle.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+                       "Table: A map. {#tbl:map}\n")
     done = run_cli("build", "html", "--manuscript", str(root), "--out", str(tmp_path / "build"))
     assert done.returncode == 0, done.stderr
     assert re.search(r"01-ch1\.md:61:82: warning\[A005\]: '@handle' is no reference key", done.stderr)
-    text = squeeze(re.sub(r"<[^>]+>", " ", (tmp_path / "build" / "html" / "ch1.html").read_text()))
-    assert squeeze("Write to me@example.org, see [@fig:map], [@w00], @w00, and @handle.") in text
+    text = squeeze(html.unescape(re.sub(r"<[^>]+>", " ", (tmp_path / "build" / "html" / "ch1.html").read_text())))
+    assert re.search(re.escape(squeeze("Write to me@example.org, see Table ")) + r"\d+(\.\d+)?"
+                     + re.escape(squeeze(", [@w00], @w00, and @handle.")), text)
