@@ -133,6 +133,8 @@ def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
              for anchor in ELEMENT_ID.findall(fragments.chapters[c.id])}
     # Notes and their calls are filled in later; a reference to a note (xref.py) finds its page.
     homes.update((f"{kind}-{n.number}", page_name(c)) for c in chapters for n in c.notes for kind in ("note", "call"))
+    # The print pages' markers are added below, page by page: a "p. 42" links to the page holding its marker.
+    homes.update((f"page-{s.label}", page_name(c)) for c in chapters for s in by_chapter.get(c.anchor, []))
     for index, chapter in enumerate(chapters):
         page = {**book_context(book, edition), **shared, "current": page_name(chapter)}
         html = mark_print_pages(fragments.chapters[chapter.id], by_chapter.get(f"chapter-{chapter.id}", []))
