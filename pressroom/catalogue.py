@@ -381,8 +381,8 @@ def _restore(manifest: dict, out: Path, store) -> bool:
     contents: dict[str, list[tuple[str, bytes]]] = {}
     try:
         for relative, sha, top in manifest["files"]:
-            data = store.path(BLOBS, sha, ".bin").read_bytes()
-            if hashlib.sha256(data).hexdigest() != sha:
+            data = store.read_bytes(BLOBS, sha, ".bin")  # sealed entries: checked as they are read
+            if data is None or hashlib.sha256(data).hexdigest() != sha:
                 return False
             contents.setdefault(top, []).append((relative, data))
     except (OSError, ValueError, KeyError, TypeError):

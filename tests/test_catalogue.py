@@ -39,8 +39,15 @@ def cluster(tmp_path: Path):
         processes.append(subprocess.Popen([str(BIN / "dask"), "worker", "--scheduler-file", str(file), "--nthreads",
                                            "1", "--no-nanny", "--no-dashboard"], env=env,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    address = json.loads(file.read_text())["address"]
+    # Both workers registered before the catalogue starts: on a loaded machine the second one
+    # can take seconds, and the run would then see (and count) only one.
+    from distributed import Client
+
+    with Client(address, timeout=120) as client:
+        client.wait_for_workers(2, timeout=300)
     try:
-        yield json.loads(file.read_text())["address"], processes[1:]
+        yield address, processes[1:]
     finally:
         for process in processes:
             process.kill()
@@ -101,6 +108,6 @@ def test_catalogue_on_a_cluster_survives_a_lost_worker(tmp_path: Path, cluster):
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` but the build cache, by relative path."""
+    """Every file under `folder` but the build cache and the lock (it holds a pid), by relative path."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and ".cache" not in p.relative_to(folder).parts}
+            if p.is_file() and ".cache" not in p.relative_to(folder).parts and p.name != ".lock"}

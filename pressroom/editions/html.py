@@ -160,8 +160,7 @@ def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
 def with_print_pages(context: BuildContext, edition: Edition,
                      fragments: Fragments) -> tuple[Fragments, list[pagemap.PageStart]]:
     """The fragments with their page references' numbers filled in, and where the reader's PDF's
-    pages start (render_pages marks them). A book with page references or an index has its PDF
-    laid out for them if need be; any other shows page numbers only when this build laid it out."""
+    pages start (render_pages marks them)."""
     from . import epub
 
     printed = epub.reference_pages(context, fragments)
@@ -173,11 +172,9 @@ def with_print_pages(context: BuildContext, edition: Edition,
 
 
 def print_page_starts(context: BuildContext, edition: Edition) -> list[pagemap.PageStart]:
-    """The reader's PDF's page starts, when this build laid it out: never a layout of its own, so
-    `build html` alone and `make watch` stay fast and simply show no page numbers."""
-    reader = next((e for e in context.book.editions if e.kind == "pdf"), None)
-    if reader is None or reader.name not in context.page_starts:
-        return []
+    """The reader's PDF's page starts, as the EPUB's page list has them: from this run's layout or
+    the layout cache, else laid out now. Always, so `build html` alone makes the same pages as
+    `make` (a first web-only build of a book pays for its PDF's layout once)."""
     from .epub import print_pages, with_blank_pages_placed
 
     return with_blank_pages_placed(print_pages(context, edition))
