@@ -215,6 +215,16 @@ def print_box(edition: Edition, design: Design) -> PrintBox:
                     design.image_resolution, edition.name)
 
 
+# A run of Hangul syllables: a Korean word, which Korean typesetting keeps whole on its line
+# (word-break: keep-all, which WeasyPrint ignores); a tag, whose attributes are left alone.
+HANGUL_WORD = re.compile(r"(<[^>]*>)|([\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]{2,})")
+
+
+def keep_hangul_words(html: str) -> str:
+    """Each Korean word of the HTML's text in a span the PDF never breaks inside (styles/pdf.css)."""
+    return HANGUL_WORD.sub(lambda m: m.group(1) or f'<span class="hangul-word">{m.group(2)}</span>', html)
+
+
 def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
                  folios: bool = True, pages: dict[str, str] | None = None) -> dict:
     """What templates/pdf/book.html needs to lay out the whole book; parts.py narrows it to a part
@@ -225,7 +235,8 @@ def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
     linked = edition.kind == "pdf"  # the printer's PDF carries no links
 
     def numbered(html: str) -> str:
-        return pagerefs.fill(html, pages or {}, lambda anchor, text: _link("page-ref", None, f"#{anchor}", text, linked))
+        html = pagerefs.fill(html, pages or {}, lambda anchor, text: _link("page-ref", None, f"#{anchor}", text, linked))
+        return keep_hangul_words(html)
 
     def footnote(number: int) -> str:
         label = notes[number].label
