@@ -16,7 +16,7 @@ import pytest
 import zxingcpp
 from lxml import etree
 
-from conftest import ROOT, copy_manuscript, run_cli
+from conftest import ROOT, copy_manuscript, run_cli, with_editions
 
 PT_PER_IN = 72
 MM = PT_PER_IN / 25.4
@@ -50,8 +50,7 @@ def release(tmp_path_factory) -> dict:
     """The mini book with a priced print edition, released for real with `build.py dist`."""
     base = tmp_path_factory.mktemp("printer")
     book = copy_manuscript("mini", base)
-    text = (book / "book.yaml").read_text()
-    (book / "book.yaml").write_text(text[: text.index("editions:")] + PRINTER_YAML)
+    with_editions(book, PRINTER_YAML)
     _git(base, "init", "-q")
     _git(base, "add", "-A")
     _git(base, "commit", "-qm", "the book")
