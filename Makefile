@@ -21,7 +21,7 @@ export PYTHONHASHSEED := 0
 # It imports nothing but the standard library, so the system Python reads it before .venv exists.
 KINDS := $(shell $(PYTHON) -c 'import pressroom.editions as e; print(*e.KINDS)')
 
-.PHONY: all $(KINDS) check proof test test-fast clean system-check test-system-check
+.PHONY: all $(KINDS) check proof test test-fast test-slow clean system-check test-system-check
 
 # The book to build and where: `make MANUSCRIPT=path/to/book OUT=path/to/out`.
 MANUSCRIPT ?= manuscript
@@ -54,12 +54,17 @@ $(OUT)/.make-%: $(SOURCES) $(BUILD_NEEDS)
 check: all $(NODE_READY)
 	$(PY) build.py check --manuscript $(MANUSCRIPT) --out $(OUT)
 
-# Every page of the built PDFs in spreads, the pages check flags marked: build/proof/index.html.
-proof: all
+# Every page of the built PDFs in spreads, the pages check flags marked: build/proof/index.html; beside
+# them the EPUB in epub.js at 360x640 and the web edition at 360 and 1280 px, light and dark (node, Chromium).
+proof: all $(NODE_READY)
 	$(PY) build.py proof --manuscript $(MANUSCRIPT) --out $(OUT)
 
+# The suite, but the real books of tests/corpus/ (minutes each: `make test-slow`).
 test: $(READY) system-check test-system-check $(NODE_READY)
-	$(PY) -m pytest -q -p no:cacheprovider tests
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow" tests
+
+test-slow: $(READY) system-check test-system-check $(NODE_READY)
+	$(PY) -m pytest -q -p no:cacheprovider -m slow tests
 
 # The edit-test loop: one stage at a time, in process, no layout and no browser (under a minute).
 test-fast: $(READY)
@@ -107,6 +112,16 @@ bench: $(READY) system-check $(NODE_READY)
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_diff.py
 	$(PY) bench/bench_stamp.py
+	$(PY) bench/bench_catalogue.py
+	$(PY) bench/bench_limits.py
+	$(PY) bench/bench_corpus.py
+
+# A press's whole list on Dask: `make catalogue [PRESS=press.yaml] [SCHEDULER=tcp://host:8786]`
+# (without SCHEDULER a LocalCluster on this machine) → build/catalogue/<book>/.
+PRESS ?= press.yaml
+.PHONY: catalogue
+catalogue: $(READY) system-check
+	$(PY) build.py catalogue $(PRESS) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 # A release: every edition into dist/<slug>-<version>/ with manifest.json, SHA256SUMS and
 # CHANGES.md (since the previous v* tag); per-reader copies: `python build.py stamp --readers CSV`.

@@ -32,6 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing under build/ was replaced", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # The last guard: a disk that fails where no stage expected it (read-only, full, gone) is
+        # a message naming the file, never a traceback.
+        print_messages([*report.messages, error("O001", str(exc.filename or "build"), 0, 0,
+                                                f"cannot read or write it: {exc.strerror or exc}")])
+        print("1 error(s); nothing under build/ was replaced", file=sys.stderr)
+        return EXIT_MANUSCRIPT
     print_messages(report.messages)
     return 0
 
@@ -61,9 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     _common(proof)
     proof.set_defaults(verb="proof", run=_proof)
 
-    importer = verbs.add_parser("import", help="import a damaged plain-text essay as a manuscript")
-    importer.add_argument("source", type=Path, help="the text file as received")
+    importer = verbs.add_parser("import", help="import a Word file (.docx) or a damaged plain-text essay as a manuscript")
+    importer.add_argument("source", type=Path, help="the .docx, or the text file as received")
     importer.add_argument("--manuscript", type=Path, default=Path("manuscript"), help="folder to write")
+    importer.add_argument("--split-style", default="Heading 1", metavar="STYLE",
+                          help="DOCX: the paragraph style that starts a chapter (default: Heading 1)")
+    importer.add_argument("--changes", choices=("refuse", "accept", "reject"), default="refuse",
+                          help="DOCX: tracked changes still in the file are refused (default), or taken as accepted or rejected")
     importer.set_defaults(verb="import", run=_import)
 
     dist = verbs.add_parser("dist", help="build every edition into dist/<slug>-<version>/ with "
@@ -80,8 +91,23 @@ def _parser() -> argparse.ArgumentParser:
                        help="which release files to stamp: pdf, print, epub, comma-separated (default: pdf,epub)")
     stamp.add_argument("--jobs", type=int, default=0, metavar="N",
                        help="worker processes (default: one per CPU)")
+    stamp.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="stamp on this Dask scheduler's workers (the release folder on a filesystem they share)")
     _release_options(stamp)
     stamp.set_defaults(verb="stamp", run=_stamp)
+
+    catalogue = verbs.add_parser("catalogue", help="build every book of a press.yaml on a Dask cluster "
+                                 "(a local one unless --scheduler), the build cache shared")
+    catalogue.add_argument("press", type=Path, help="press.yaml: the books (folders or git URLs) and editions")
+    catalogue.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                           help="a running Dask scheduler (default: start a LocalCluster on this machine)")
+    catalogue.add_argument("--out", type=Path, default=Path("build") / "catalogue",
+                           help="output folder, a folder per book (default: build/catalogue/)")
+    catalogue.add_argument("--cache", type=Path, default=Path("build") / ".cache", metavar="DIR",
+                           help="the build cache every worker shares: a folder they all see (default: build/.cache)")
+    catalogue.add_argument("--workers", type=int, default=0, metavar="N",
+                           help="LocalCluster worker processes (default: one per CPU)")
+    catalogue.set_defaults(verb="catalogue", run=_catalogue)
 
     diff = verbs.add_parser("diff", help="redline of the manuscript between two git revisions into build/diff/")
     diff.add_argument("revisions", nargs="*", metavar="REV", help="FROM [TO]: git revisions (TO: the working tree)")
@@ -140,7 +166,8 @@ def _build(args: argparse.Namespace, report: Report) -> None:
     if args.stamp:
         from .output import write_bytes
 
-        write_bytes(args.stamp, "".join(f"{b.path}\n" for b in built).encode("utf-8"))
+        files = [path for b in built for path in (b.path, b.written.cover) if path is not None]
+        write_bytes(args.stamp, "".join(f"{path}\n" for path in files).encode("utf-8"))
 
 
 def _unchanged(args: argparse.Namespace, kinds: set[str], report: Report, started: float) -> bool:
@@ -151,7 +178,7 @@ def _unchanged(args: argparse.Namespace, kinds: set[str], report: Report, starte
     from .tools import git
 
     key = run_key(args.manuscript, args.out, kinds, args.single_flow, str(git.source_date_epoch(args.manuscript)))
-    found = unchanged(Store(args.out / ".cache"), key)
+    found = unchanged(Store(args.out / ".cache", report), key)
     if found is None:
         return False
     outputs, messages = found
@@ -217,7 +244,14 @@ def _proof(args: argparse.Namespace, report: Report) -> None:
     if missing:
         raise BuildError([*report.messages, *not_built(missing)])
     target = args.out / "proof"
-    pages, flagged = write_proof(book, check_outputs(built, book, chapters), target, _progress)
+    from .editions import output_path
+
+    # The EPUB and the web edition, if built, drawn as readers see them beside the PDFs' pages.
+    epub, site = (next((output_path(book, e, args.out) for e in book.editions if e.kind == kind), None)
+                  for kind in ("epub", "html"))
+    pages, flagged = write_proof(book, check_outputs(built, book, chapters), target, _progress,
+                                 epub=epub if epub and epub.is_file() else None,
+                                 site=site if site and site.is_dir() else None)
     _progress(f"proof: wrote {target / 'index.html'} ({pages} pages, {flagged} flagged)")
 
 
@@ -236,6 +270,13 @@ def _watch(args: argparse.Namespace, report: Report) -> None:
 
 
 def _import(args: argparse.Namespace, report: Report) -> None:
+    if args.source.suffix.lower() == ".docx":
+        from .manuscript.docx_import import format_docx_report, import_docx
+
+        changes = "all" if args.changes == "refuse" else args.changes
+        print(format_docx_report(import_docx(args.source, args.manuscript, split_style=args.split_style,
+                                             changes=changes)))
+        return
     from .manuscript.importer import format_report, import_essay
 
     result = import_essay(args.source, args.manuscript)
@@ -259,12 +300,25 @@ def _stamp(args: argparse.Namespace, report: Report) -> None:
     from .stamp import stamp_release
 
     result = stamp_release(args.manuscript, args.dist, args.readers, args.edition.split(","),
-                           args.jobs, _progress, report)
+                           args.jobs, _progress, report, scheduler=args.scheduler)
     _progress(result.summary())
     if report.errors:
         # Not a BuildError: the good rows' copies were written, and that must not read as "nothing".
         print_messages(report.messages)
         print(f"{len(report.errors)} error(s); the other readers' copies were written", file=sys.stderr)
+        raise SystemExit(EXIT_MANUSCRIPT)
+
+
+def _catalogue(args: argparse.Namespace, report: Report) -> None:
+    """Every book of press.yaml; one book's failure never stops the others, and the exit status says."""
+    from .catalogue import build_catalogue, messages_text, table
+
+    results = build_catalogue(args.press, args.out, args.cache, args.scheduler, _progress, args.workers or None)
+    print(table(results))
+    sys.stderr.write(messages_text(results))
+    failed = [r.name for r in results if r.failed]
+    if failed:
+        print(f"{len(failed)} of {len(results)} book(s) failed: {', '.join(failed)}", file=sys.stderr)
         raise SystemExit(EXIT_MANUSCRIPT)
 
 

@@ -6,6 +6,7 @@
       .fragments(edition)  the HTML of those chapters and notes: one pandoc run per parse
       .images(edition)     the images those chapters use: real type, size, the file each edition ships
       .page_starts         where each page of a laid-out edition begins (the EPUB's page list)
+      .printed_pages       the folio each anchor of a laid-out edition is printed on (page references)
 
 Every command that needs a book's chapters (build, check, proof, watch, diff) goes through
 `prepare`/`BuildContext`, so they all see the manuscript the same way.
@@ -19,11 +20,14 @@ from typing import TYPE_CHECKING, Callable
 from .cache import Store
 from .messages import BuildError, Report
 from .model import Book, Edition
+from .bibliography import cite_book
 from .parse import parse_book
 from .render import book_context, render_chapter
 from .resolve import ResolvedChapter, resolve
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from .editions.fragments import Fragments
     from .images import BookImages
     from .pagemap import PageStart
@@ -46,7 +50,8 @@ def render_texts(book: Book, edition: Edition, report: Report) -> dict[str, str]
 
 def prepare(book: Book, texts: dict[str, str], report: Report, store: Store | None = None) -> list[ResolvedChapter]:
     """Chapters from their rendered texts: parsed, checked against the policy, notes numbered."""
-    return resolve(parse_book(book, texts, report, store), book.note_numbering, book.caption_numbering)
+    parsed = cite_book(book, parse_book(book, texts, report, store), report, store)
+    return resolve(parsed, book.note_numbering, book.caption_numbering, book.language)
 
 
 @dataclass
@@ -59,7 +64,9 @@ class BuildContext:
     store: Store | None = None
     progress: Progress = field(default=lambda _line: None)
     single_flow: bool = False  # PDFs laid out as one document instead of chapter by chapter
+    layout: "Executor | None" = None  # where PDF parts are laid out when not in a local pool (a Dask cluster)
     page_starts: dict[str, tuple["PageStart", ...]] = field(default_factory=dict)  # edition name → starts
+    printed_pages: dict[str, dict[str, str]] = field(default_factory=dict)  # edition name → anchor → folio
     _texts: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     _prepared: dict[tuple, list[ResolvedChapter]] = field(default_factory=dict)
     _fragments: dict[tuple, "Fragments"] = field(default_factory=dict)

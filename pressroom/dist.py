@@ -6,6 +6,8 @@
       <slug>-<version>.epub         the EPUB
       <slug>-<version>-html.zip     the web edition, one folder in a zip
       CHANGES.md                    what changed since the previous `v*` tag (when there is one)
+      <slug>-<version>-cover.pdf    the print edition's cover (back, spine, front, with bleed)
+      onix.xml                      ONIX for Books 3.0: a Product per edition, for distributors
       manifest.json                 per edition: kind, ISBN, pages, bytes, sha256; source commit, build date
       SHA256SUMS                    `sha256sum -c SHA256SUMS` checks every file above
       readers/                      per-reader copies (`build.py stamp`), left as they are here
@@ -28,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .editions import KINDS, release_file
+from . import onix
+from .editions import KINDS, cover_release_file, release_file
 from .manuscript.load import load_book
 from .messages import BuildError, Report, fail, warning
 from .model import Book, Edition
@@ -41,6 +44,7 @@ VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+-]{0,39}")
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01: the earliest time a zip entry can hold
 ZIP_FILE_MODE = 0o100644 << 16  # a regular file, rw-r--r--: never the builder's umask
 SUMS = "SHA256SUMS"
+ONIX = "onix.xml"
 MANIFEST = "manifest.json"
 CHANGES = "CHANGES.md"
 
@@ -54,10 +58,11 @@ class Artifact:
     pages: int | None
     bytes: int
     sha256: str
+    part: str = "edition"  # or "cover": a print edition's cover
 
     def entry(self) -> dict:
         """The manifest's record of this file."""
-        return {"name": self.edition.name, "kind": self.edition.kind, "file": self.file,
+        return {"name": self.edition.name, "kind": self.edition.kind, "part": self.part, "file": self.file,
                 "isbn": self.edition.isbn, "pages": self.pages, "bytes": self.bytes, "sha256": self.sha256}
 
 
@@ -96,7 +101,10 @@ def make_release(manuscript: Path, dist_root: Path, progress: Progress, report: 
     _write_changes(release, since, changes, progress)
     source = _source(book, report)
     write_bytes(release / MANIFEST, build_manifest(book, artifacts, epoch, source, since))
-    files = [a.file for a in artifacts] + [MANIFEST] + ([CHANGES] if changes else [])
+    products = [onix.Product(a.edition, a.pages) for a in artifacts if a.part == "edition"]
+    write_bytes(release / ONIX, onix.message(book, products, epoch))
+    progress(f"dist: {ONIX}: {len(products)} products")
+    files = [a.file for a in artifacts] + [MANIFEST, ONIX] + ([CHANGES] if changes else [])
     write_bytes(release / SUMS, sha256sums(release, files))
     progress(f"dist: {release} ({len(artifacts)} editions, commit {(source['commit'] or 'none')[:12]}, "
              f"dated {iso_date(epoch)})")
@@ -114,7 +122,12 @@ def _build_editions(manuscript: Path, book: Book, dist_root: Path, release: Path
     try:
         with git.pinned_source_date_epoch(book.root) as epoch:
             built = build(manuscript, staging, set(KINDS), progress, report, cache=cache)
-            return [_place(book, b.edition, b.path, release, epoch) for b in built], epoch
+            placed = []
+            for b in built:
+                placed.append(_place(book, b.edition, b.path, release, epoch))
+                if b.written.cover is not None:
+                    placed.append(_place(book, b.edition, b.written.cover, release, epoch, cover=True))
+            return placed, epoch
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         JANITOR.untrack(staging)
@@ -137,8 +150,13 @@ def _source(book: Book, report: Report) -> dict:
     return {"commit": commit, "uncommitted_changes": dirty}
 
 
-def _place(book: Book, edition: Edition, built: Path, release: Path, epoch: int) -> Artifact:
-    """Move (or zip) a built edition into the release; measure it for the manifest."""
+def _place(book: Book, edition: Edition, built: Path, release: Path, epoch: int, cover: bool = False) -> Artifact:
+    """Move (or zip) a built edition (or its cover) into the release; measure it for the manifest."""
+    if cover:
+        name = cover_release_file(release_name(book), edition)
+        data = built.read_bytes()
+        write_bytes(release / name, data)
+        return Artifact(edition, name, _pages(data, name), len(data), hashlib.sha256(data).hexdigest(), "cover")
     name = file_name(book, edition)
     if KINDS[edition.kind].folder:
         data = zip_folder(built, top=Path(name).stem, epoch=epoch)

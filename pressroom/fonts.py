@@ -55,6 +55,9 @@ FALLBACKS = (
     Face("Noto Serif Armenian", "fonts/fallback/NotoSerifArmenian-Regular.ttf", "Armenian"),
     Face("Noto Serif Georgian", "fonts/fallback/NotoSerifGeorgian-Regular.ttf", "Georgian"),
     Face("Noto Serif Ethiopic", "fonts/fallback/NotoSerifEthiopic-Regular.ttf", "Ethiopic"),
+    # The two- and three-em dashes ("Mr. ⸻"), which no face above holds: Libertine's em
+    # dash drawn twice and three times over (scripts/make-dash-font).
+    Face("Pressroom Dashes", "fonts/fallback/PressroomDashes-Regular.otf", "two- and three-em dashes"),
 )
 FACES = (BOOK_FACE, *FALLBACKS)
 STACK = ", ".join(f'"{face.family}"' for face in FACES) + ", serif"
@@ -242,6 +245,11 @@ def check_book(context: "BuildContext", editions: Iterable["Edition"]) -> None:
     if book.notes and notes_file.is_file():
         messages += scan_yaml(notes_file.read_text(encoding="utf-8").removeprefix("\ufeff"),
                               _shown(book, notes_file), coverage, None)
+    # The reference files: citeproc prints their titles and names in notes and the bibliography.
+    for path, _named in book.bibliography.files:
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+        shown = _shown(book, path)
+        messages += _scan(text, coverage, _locator(text, shown))
     seen_texts = set()
     for edition in editions:
         texts = context.texts(edition)
@@ -312,9 +320,9 @@ def cached_subset(store, path: Path, chars: str, flavor: str | None = None) -> b
 
     key = digest(code_digest(), metadata.version("fonttools"), flavor or "", path.read_bytes(),
                  "".join(sorted(set(chars))))
-    found = store.path(SUBSETS, key, ".font")
-    if found.is_file():
-        return found.read_bytes()
+    found = store.read_bytes(SUBSETS, key, ".font")
+    if found is not None:
+        return found
     data = subset_face(path, chars, flavor)
     store.write_bytes(SUBSETS, key, ".font", data)
     store.prune(SUBSETS, limit=100)

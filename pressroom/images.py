@@ -32,7 +32,7 @@ from typing import Callable, Iterator
 from urllib.parse import quote, unquote, urlsplit
 
 from . import limits
-from .cache import Store, digest
+from .cache import Store, digest, seal
 from .messages import BuildError, Message, error, warning
 from .model import Book, Pos
 from .pandoc_ast import line_col, transform, walk
@@ -317,17 +317,19 @@ def _prepare(root: Path, source: str, store: Store, taken: set[str]) -> tuple[Bo
         file = real
     elif facts["copy"]:
         file = store.path(KIND, key, shipped)
-    else:  # the bytes are fine, the name is not: a copy under the right suffix
-        file = store.path(KIND, key, shipped)
-        if not file.is_file():
-            store.write_bytes(KIND, key, shipped, data)
+    else:  # the bytes are fine, the name is not: a copy under the right suffix, checked like any other
+        file = store.file(KIND, key, shipped, seal(KIND, key, data))
+        if file is None:
+            store.write_file(KIND, key, shipped, data)
+            file = store.path(KIND, key, shipped)
     image = BookImage(source, kind or "", file, name, MEDIA_TYPES[facts["type"]], facts["width"], facts["height"],
                       facts.get("fixed", True))
     return image, as_is
 
 
 def _have_copy(store: Store, key: str, facts: dict) -> bool:
-    return not facts["copy"] or store.path(KIND, key, SUFFIXES[facts["type"]]).is_file()
+    """A converted copy is used only while its bytes hold the seal its facts keep."""
+    return not facts["copy"] or store.file(KIND, key, SUFFIXES[facts["type"]], facts.get("sealed")) is not None
 
 
 def _suffix_type(source: str) -> str | None:
@@ -367,8 +369,8 @@ def _convert(data: bytes, kind: str | None, source: str, store: Store, key: str)
         return _raster_facts(data, kind, source)
     out = io.BytesIO()
     picture.save(out, format="PNG", optimize=True)
-    store.write_bytes(KIND, key, ".png", out.getvalue())
-    return {"type": "PNG", "width": picture.width, "height": picture.height, "copy": True}
+    sealed = store.write_file(KIND, key, ".png", out.getvalue())
+    return {"type": "PNG", "width": picture.width, "height": picture.height, "copy": True, "sealed": sealed}
 
 
 def _decode(data: bytes, kind: str | None):
@@ -443,7 +445,7 @@ def _svg_facts(data: bytes, store: Store, key: str) -> dict:
     cleaned, count = limits.SVG_DOCTYPE.subn("", data.decode("utf-8", "replace") if _utf8(data) else "", count=1)
     facts = {"type": "SVG", "width": width or 0, "height": height or 0, "fixed": fixed, "copy": bool(count)}
     if count:
-        store.write_bytes(KIND, key, ".svg", cleaned.encode("utf-8"))
+        facts["sealed"] = store.write_file(KIND, key, ".svg", cleaned.encode("utf-8"))
     return facts
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from .cache import Store, code_digest, digest, tree_digest
 from .messages import Message
 from .theme import STYLES, TEMPLATES
+from .tools import weasyprint
 
 RUNS = "runs"  # cache kind: a whole build's inputs → its outputs' hashes
 # Packages whose versions shape an edition's bytes, besides our own code.
@@ -116,4 +117,7 @@ def tool_versions() -> str:
             versions.append(f"{library}={function().decode()}")
         except (OSError, AttributeError):
             versions.append(f"{library}=none")
+    # HarfBuzz-Subset and fontTools cut the embedded faces to different bytes: a layout cached
+    # on one machine must never be merged into another's PDF (the catalogue shares the cache)
+    versions.append(f"subsetter={weasyprint.font_subsetter()}")
     return ";".join(versions)

@@ -14,6 +14,7 @@ than we will decode, or whose bytes are no image we read.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import resource
@@ -22,14 +23,16 @@ import stat
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
+from .manuscript.markdown import code_ranges
 from .messages import BuildError, Message, error, fail
 from .pandoc_ast import attr_of, line_col
 
 # Time, per stage (seconds): pandoc's own is tools/pandoc.py's TIMEOUT.
 JINJA_SECONDS = 10          # one chapter's template
 LAYOUT_SECONDS = 300        # WeasyPrint laying out a whole edition (a 300-page book takes ~40 s)
+PART_SECONDS = 120          # one chapter in a layout worker: past it the worker is killed (a sample chapter takes ~3 s)
 # Memory: the build process's address space (a 300-page book peaks near 0.7 GiB of it).
 MEMORY_BYTES = 4 << 30
 CPU_SECONDS = 1800          # the kernel's backstop: no build of ours uses that much CPU
@@ -44,6 +47,13 @@ MAX_SPAN = 50               # colspan / rowspan in raw HTML tables
 MAX_IMAGE_PIXELS = 40_000_000
 MAX_IMAGE_BYTES = 20 << 20
 MAX_SVG_ELEMENTS = 20_000
+# What WeasyPrint lays out in time (bench/bench_limits.py): its line breaking re-shapes the rest of
+# a paragraph for every line, so a paragraph's cost grows with the square of its length (20,000
+# characters: ~15 s); a word with no break opportunity is worse (3,000 characters: ~60 s); and
+# each page-foot note re-lays its page (300 notes in a chapter: ~45 s). Checked before layout.
+MAX_PARAGRAPH_CHARS = 20_000   # the longest paragraphs of real books run to a few thousand
+MAX_WORD_CHARS = 1_000         # a long URL or identifier (~7 s); beyond it, break it with spaces
+MAX_NOTES_PER_CHAPTER = 200     # ~25 s; the corpus's most is 55
 
 BLOCK_CONTAINERS = {"BlockQuote", "BulletList", "OrderedList", "DefinitionList", "Div", "Note",
                     "Table", "Figure", "LineBlock"}
@@ -207,11 +217,13 @@ def _deep_position(open_nodes: list[list]) -> tuple[int, int]:
 
 
 def check_shapes(blocks: list, shown: str, line_offset: int = 0) -> list[Message]:
-    """Nesting depth (R001) and table size (R002), walked without recursion.
+    """Nesting depth (R001), table size (R002), paragraph length (R010), word length (R011) and
+    notes per chapter (R012), walked without recursion: what would stack-overflow or stall layout.
 
-    The first problem of each depth kind, and every table too large.
+    The first problem of each depth kind, every table too large, every paragraph too long.
     """
     messages: dict[str, Message] = {}
+    notes = 0
     stack: list[tuple[object, int, int, str]] = [(blocks, 0, 0, "")]
     while stack:
         value, blocks_deep, inlines_deep, pos = stack.pop()
@@ -240,10 +252,123 @@ def check_shapes(blocks: list, shown: str, line_offset: int = 0) -> list[Message
             problem = _table_problem(value)
             if problem:
                 messages.setdefault(f"table{len(messages)}", error("R002", *where, problem))
+        if t in TEXT_BLOCKS:
+            for problem in _text_problems(value, shown, pos, line_offset):
+                messages.setdefault(f"text{len(messages)}", problem)
+        if t == "Note":
+            notes += 1
+            if notes == MAX_NOTES_PER_CHAPTER + 1:
+                messages["notes"] = error("R012", *where, f"more than {MAX_NOTES_PER_CHAPTER} notes in one "
+                                          "chapter (each page-foot note makes WeasyPrint lay its page out "
+                                          "again): split the chapter; this is the first call past the limit")
         if "block" in messages and "inline" in messages:
             break
         stack.append((value.get("c"), blocks_deep, inlines_deep, pos))
     return list(messages.values())
+
+
+TEXT_BLOCKS = {"Para", "Plain", "Header", "LineBlock"}
+BREAKS = {"Space", "SoftBreak", "LineBreak"}
+# A run of text a line may not break inside: spaces, hyphens and dashes, a zero-width space or a
+# soft hyphen end it, and so does every character of a script set without spaces (Han, kana,
+# Hangul, Thai, Lao, Myanmar, Khmer), where lines break between characters.
+UNBREAKABLE = re.compile("[^\\s|\\-\u2010-\u2014\u200b\u00ad\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+                         "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]+")
+
+
+# What a reader never sees of a paragraph's source: link and image targets, attribute braces.
+NOT_PRINTED = re.compile(r"\]\([^)]*\)|\]?\{[^}\n]*\}")
+# A line that opens a block of its own: a note's definition, a table row, a heading, a quotation,
+# a definition, a list item (each is laid out as a paragraph of its own).
+BLOCK_START = re.compile(r"[ \t]*(?:\[\^[^\]]+\]:|[|#>:]|[-+*][ \t]|\d{1,9}[.)][ \t])")
+
+
+def _source_paragraphs(text: str, first_line: int) -> Iterator[tuple[int, str]]:
+    """(line, text) of each run of lines that would be laid out as one paragraph."""
+    start, lines = first_line, []
+    for number, line in enumerate(text.split("\n"), start=first_line):
+        if not line.strip() or BLOCK_START.match(line):
+            if lines:
+                yield start, "\n".join(lines)
+            start, lines = number, ([line] if line.strip() else [])
+        else:
+            lines.append(line)
+    if lines:
+        yield start, "\n".join(lines)
+
+
+def check_source_shapes(body: str, first_line: int, shown: str, calls: Sequence) -> list[Message]:
+    """The layout limits, on a chapter's Markdown before any pass reads it: a megabyte paragraph
+    takes pandoc and our AST passes minutes, so it is refused here in a second. Paragraphs are
+    runs of lines between blank ones, code left out; `calls` are the note calls (their `pos`).
+    check_shapes holds the parsed text (Jinja's output) to the same limits."""
+    problems = []
+    if len(calls) > MAX_NOTES_PER_CHAPTER:
+        pos = calls[MAX_NOTES_PER_CHAPTER].pos
+        problems.append(error("R012", pos.path, pos.line, pos.col, f"{len(calls):,} notes in one chapter (limit "
+                              f"{MAX_NOTES_PER_CHAPTER}; each page-foot note makes WeasyPrint lay its page out "
+                              "again): split the chapter; this is the first call past the limit"))
+    visible = body
+    if "`" in body or "~~~" in body or "    " in body:
+        chars = list(body)
+        for start, end in code_ranges(body):
+            chars[start:end] = [c if c == "\n" else " " for c in body[start:end]]
+        visible = "".join(chars)
+    for line, text in _source_paragraphs(visible, first_line):
+        if len(text) <= MAX_WORD_CHARS:
+            continue
+        printed = NOT_PRINTED.sub(" ", text)
+        if len(printed) > MAX_PARAGRAPH_CHARS:
+            problems.append(error("R010", shown, line, 1, f"a paragraph of {len(printed):,} characters (limit "
+                                  f"{MAX_PARAGRAPH_CHARS:,}: WeasyPrint's line breaking slows with the square of a "
+                                  "paragraph's length): split it into paragraphs"))
+        longest = max(UNBREAKABLE.finditer(text), key=lambda m: m.end() - m.start(), default=None)
+        size = longest.end() - longest.start() if longest else 0
+        if size > MAX_WORD_CHARS and len(max(UNBREAKABLE.findall(printed), key=len)) > MAX_WORD_CHARS:
+            before = text[: longest.start()]
+            problems.append(error("R011", shown, line + before.count("\n"), longest.start() - before.rfind("\n"),
+                                  f"a word of {size:,} characters with no space in it (limit {MAX_WORD_CHARS:,}: "
+                                  "WeasyPrint cannot break it into lines in any useful time): break it with spaces"))
+    return problems
+
+
+def _text_problems(block: dict, shown: str, pos: str, line_offset: int) -> list[Message]:
+    """A paragraph longer than MAX_PARAGRAPH_CHARS, or a word in it longer than MAX_WORD_CHARS:
+    its text read without its notes (each is a paragraph of its own), walked without recursion."""
+    pieces: list[str] = []
+    starts: list[tuple[int, str]] = []  # (offset in the paragraph's text, the source position there)
+    length = 0
+    stack: list[tuple[object, str]] = [(block.get("c"), pos)]
+    while stack:
+        value, here = stack.pop()
+        if isinstance(value, list):
+            stack.extend((item, here) for item in reversed(value))
+            continue
+        if not (isinstance(value, dict) and "t" in value) or value["t"] == "Note":
+            continue
+        t = value["t"]
+        attr = attr_of(value) if t not in BREAKS else None
+        here = dict(attr[2]).get("data-pos", here) if attr else here
+        text = " " if t in BREAKS else value["c"] if t == "Str" else value["c"][-1] if t in ("Code", "Math") else None
+        if isinstance(text, str):
+            starts.append((length, here))
+            pieces.append(text)
+            length += len(text)
+        elif t not in BREAKS:
+            stack.append((value.get("c"), here))
+    problems = []
+    if length > MAX_PARAGRAPH_CHARS:
+        problems.append(error("R010", *_where(shown, pos, line_offset), f"a paragraph of {length:,} characters "
+                              f"(limit {MAX_PARAGRAPH_CHARS:,}: WeasyPrint's line breaking slows with the square "
+                              "of a paragraph's length): split it into paragraphs"))
+    longest = max(UNBREAKABLE.finditer("".join(pieces)), key=lambda m: m.end() - m.start(), default=None)
+    if longest and longest.end() - longest.start() > MAX_WORD_CHARS:
+        where = starts[bisect.bisect_right([offset for offset, _ in starts], longest.start()) - 1][1]
+        problems.append(error("R011", *_where(shown, where, line_offset), f"a word of "
+                              f"{longest.end() - longest.start():,} characters with no space in it (limit "
+                              f"{MAX_WORD_CHARS:,}: WeasyPrint cannot break it into lines in any useful time): "
+                              "break it with spaces"))
+    return problems
 
 
 def _where(shown: str, pos: str, line_offset: int) -> tuple[str, int, int]:

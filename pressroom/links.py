@@ -5,6 +5,9 @@
   chapter's own anchor when no place is named); a file that is no chapter is an error.
 - An element id used by an earlier chapter gets a suffix in a later one (`#method-2`), so every
   id names one place in the PDF; the chapter's own links follow it.
+- A link to a chapter's `id:` (`#history`) goes to the chapter's opening, as its file's does.
+- A link to a note's id (`[note 94](#note-94)`, a notes.yaml key or a chapter's `[^label]`)
+  goes to that note as every edition prints it (its first call's number); an element id wins.
 - A link to an anchor that exists nowhere in the book is an error at the link's place.
 
 Each Link node comes from parse.py marked `"at": [line, col]` in its chapter's source file (or
@@ -19,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from .messages import Message, error
 from .model import Chapter
+from .notes import INLINE_NOTE_ID
 from .pandoc_ast import attr_of, line_col, transform, walk
 
 CHAPTER_FILES = ("index.md", "README.md", "readme.md")
@@ -50,21 +54,26 @@ def resolve_links(chapters: list[Chapter], blocks: list[list]) -> tuple[list[lis
     the problems found (links to no chapter, to no anchor)."""
     renamed, owners = _unique_ids(chapters, blocks)
     anchors = set(owners) | {f"chapter-{c.id}" for c in chapters}
+    notes = _note_anchors(blocks)
     files = {c.path.resolve(): c for c in chapters}
     problems: list[Message] = []
     settled = []
-    for chapter, chapter_blocks in zip(chapters, blocks):
-        own = renamed[chapter.id]
+    for chapter, chapter_blocks, chapter_notes in zip(chapters, blocks, notes):
+        own = renamed[chapter.id] | {n: a for n, a in (notes[-1] | chapter_notes).items() if n not in owners}
+        # a chapter's `id:` names the chapter: `#history` goes to its opening (an element id wins)
+        own = {c.id: f"chapter-{c.id}" for c in chapters if c.id not in owners} | own
 
         def settle(node: dict, chapter=chapter, own=own):
             attr = attr_of(node)
             if attr and attr[0] in own:
                 node = _with_id(node, own[attr[0]])
+            if "xref" in node and node["xref"]["id"] in own:  # a reference (xref.py) follows its id too
+                node = {**node, "xref": {**node["xref"], "id": own[node["xref"]["id"]]}}
             if node["t"] != "Link":
                 return node
             line, col, *path = node.pop("at", [0, 0])
             target = node["c"][2][0]
-            fixed, problem = _settle(target, chapter, own, renamed, files, anchors)
+            fixed, problem = _settle(target, chapter, own, renamed, files, anchors | set(own.values()))
             if problem:
                 problems.append(error("P008", path[0] if path else chapter.shown, line, col, problem))
             elif fixed != target:
@@ -97,6 +106,29 @@ def _settle(target: str, chapter: Chapter, own: dict, renamed: dict, files: dict
     if anchor not in anchors:
         return target, f"link to {target!r}: {other.shown} has no element with the id '{parts.fragment}'"
     return f"#{anchor}", None
+
+
+def _note_anchors(blocks: list[list]) -> list[dict[str, str]]:
+    """Per chapter, each note id it calls → `note-N`, the id every edition gives the note (N
+    counts calls through the book, as resolve.py numbers them); last, the book's first calls."""
+    per_chapter: list[dict[str, str]] = []
+    book: dict[str, str] = {}
+    count = 0
+    for chapter_blocks in blocks:
+        found: dict[str, str] = {}
+
+        def collect(node: dict, _pos: str) -> None:
+            nonlocal count
+            if node["t"] == "Note":
+                count += 1
+                note_id = (node.get("note") or [""])[0]
+                if note_id and note_id != INLINE_NOTE_ID:  # an inline note has no id of its own
+                    found.setdefault(note_id, f"note-{count}")
+                    book.setdefault(note_id, f"note-{count}")
+
+        walk(chapter_blocks, collect)
+        per_chapter.append(found)
+    return per_chapter + [book]
 
 
 def _chapter_file(chapter: Chapter, path: str, files: dict) -> Chapter | None:

@@ -22,12 +22,13 @@ class Pos:
 
 @dataclass(frozen=True)
 class Note:
-    """A footnote: its Markdown text and, optionally, structured source fields."""
+    """A footnote: its Markdown text and, optionally, the source it cites (`cite:`, printed first)."""
 
     id: str
     text: str
     pos: Pos
-    fields: tuple[tuple[str, str], ...] = ()
+    cite: str | None = None  # Pandoc's citation syntax without brackets: "see @key, p. 12"
+    cite_pos: Pos | None = None
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,42 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class Price:
+    """A price of an edition: a decimal amount as written ("24.95") and its ISO 4217 currency."""
+
+    amount: str
+    currency: str
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A print edition's paper: its name (a stock of styles/cover.yaml, or "432ppi") and pages per inch."""
+
+    name: str
+    ppi: float
+
+
+@dataclass(frozen=True)
+class CoverData:
+    """styles/cover.yaml: paper stocks, the default cover bleed, languages lettering spines upwards."""
+
+    papers: dict[str, float]
+    default_paper: str
+    bleed: str
+    spine_upwards: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Edition:
     """One product built from the book: a reader's or printer's PDF, an EPUB or an HTML site."""
 
     name: str
     kind: str  # a kind of pressroom/editions' registry: pdf | print | epub | html
     trim: tuple[str, str] = ("6in", "9in")
-    isbn: str | None = None
+    isbn: str | None = None  # ISBN-13, checked and hyphenated by the ISBN ranges
+    price: tuple[Price, ...] = ()
+    paper: Paper | None = None  # print editions: the spine's width follows it
+    cover_bleed: str = "3mm"  # print editions: the cover's bleed
     bleed: str = "0in"  # print editions default to 0.125in
     marks: bool = False  # crop marks, print editions
     opening: frozenset[str] = frozenset()  # chapter openings: {"small-caps", "drop-cap"}
@@ -160,6 +190,16 @@ class Design:
 
 
 @dataclass(frozen=True)
+class Bibliography:
+    """The book's reference files and citation style (book.yaml `bibliography:`, `csl:`), each with
+    where book.yaml names it; `style` None means the bundled default (Chicago notes)."""
+
+    files: tuple[tuple[Path, Pos], ...] = ()
+    style: Path | None = None
+    style_pos: Pos | None = None
+
+
+@dataclass(frozen=True)
 class Book:
     """The whole validated manuscript."""
 
@@ -177,9 +217,13 @@ class Book:
     publisher: str | None = None
     rights: str | None = None
     description: str | None = None
+    subjects: tuple[tuple[str, str], ...] = ()  # (scheme, code): ("bisac", "POL011000")
+    territories: tuple[str, ...] = ()  # where it may be sold: ISO 3166-1 codes, or WORLD
     note_numbering: str = "chapter"  # or "book"
     math: str = "none"  # or "tex": $…$ and $$…$$ are TeX math
     caption_numbering: str = "chapter"  # figures and tables: "Figure 3.2", or "book": "Figure 7"
+    bibliography: Bibliography = Bibliography()
+    url: str | None = None  # where the web edition is published: its sitemap and share links need it
 
     @property
     def note_count(self) -> int:

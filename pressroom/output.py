@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import fcntl
 import json
 import os
 import shutil
@@ -47,6 +48,40 @@ def atomic_path(target: Path) -> Iterator[Path]:
     finally:
         _remove(temporary)
         JANITOR.untrack(temporary)
+
+
+LOCK_NAME = ".lock"  # in the output folder; kept, so no build can unlink a lock another holds
+
+
+@contextmanager
+def output_lock(folder: Path) -> Iterator[None]:
+    """Hold the output folder for one build: a second build into it stops at once, naming the first.
+
+    An flock on `folder/.lock`, released by the kernel however the holder ends (even SIGKILL),
+    so a killed build never leaves the folder locked. The holder writes its pid into the file
+    for the message.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise fail("O001", str(exc.filename or folder), 0, 0,
+                   f"cannot write the output folder: {exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(handle, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise fail("O003", str(folder), 0, 0, f"another build is writing {folder}/ (pid {holder}); "
+                       "wait for it to finish, or build into another --out") from None
+        try:
+            os.ftruncate(handle, 0)
+            os.pwrite(handle, f"{os.getpid()}\n".encode(), 0)
+        except OSError:  # the pid is only for the message: the lock is held all the same
+            pass
+        yield
+    finally:
+        os.close(handle)  # releases the lock
 
 
 def write_bytes(target: Path, data: bytes) -> None:

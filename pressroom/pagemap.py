@@ -23,8 +23,11 @@ from typing import Callable, Iterator
 
 from .tools import weasyprint
 
+# A figure is a block of its own: a page may begin with its image, before any text of it.
 BLOCKS = frozenset({"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "pre",
-                    "blockquote", "figcaption", "caption"})
+                    "blockquote", "figure", "figcaption", "caption"})
+# A table's head and foot rows are printed again on each page the table runs onto: not a page's start.
+REPEATED = frozenset({"thead", "tfoot"})
 # Not counted: notes and their calls, page markers, and a chapter's opening (number, title,
 # subtitle, ornament: each edition sets it its own way; the title is the TITLE place).
 SKIPPED = frozenset({"footnote", "call", "call-sep", "note-back", "noteref", "pagebreak", "chapter-opening"})
@@ -53,6 +56,8 @@ def page_starts(document) -> list[PageStart]:
     places: dict[int, tuple[str, int] | None] = {}
     blocks = _chapter_blocks(root, parents)
     seen: dict[tuple[str, int], int] = {}
+    first_page: dict[tuple[str, int], int] = {}  # the page a block's text first shows on
+    repeated = _repeated_blocks(root, blocks)
     starts: list[PageStart] = []
     first_body = None
     for number, runs in enumerate(weasyprint.main_flow_text(document)):
@@ -61,8 +66,15 @@ def page_starts(document) -> list[PageStart]:
             place = places.get(id(run.element), ...) if run.element is not None else None
             if place is ...:
                 place = places[id(run.element)] = _place(run.element, parents, blocks)
+            if place is None or "::" in run.tag:
+                continue
+            if place in repeated and first_page.setdefault(place, number) != number:
+                continue  # a table's head row again at the top of its next page
+            if run.tag == "img":  # an image before any text: the page starts at its block (a figure's top)
+                start = start or (place, seen.get(place, 0))
+                continue
             count = sum(ch.isalnum() for ch in run.text)
-            if place is None or "::" in run.tag or count == 0:
+            if count == 0:
                 continue
             if start is None:
                 start = (place, seen.get(place, 0))
@@ -97,6 +109,12 @@ def _chapter_blocks(root, parents) -> dict[int, tuple[str, int]]:
             found[id(element)] = (anchor, index)
             index += 1
     return found
+
+
+def _repeated_blocks(root, blocks) -> set[tuple[str, int]]:
+    """The blocks (header and footer cells) of table rows that WeasyPrint repeats on every page."""
+    return {blocks[id(cell)] for group in root.iter() if group.tag in REPEATED
+            for cell in group.iter() if id(cell) in blocks}
 
 
 def _place(element, parents, blocks) -> tuple[str, int] | None:

@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-from . import images, limits, sanitize, workers
+from . import citations, images, limits, sanitize, workers
 from .cache import Store, code_digest, digest, tree_digest
 from .formulas import Formula, check_formulas, formulas_in, stray_dollars
 from .messages import BuildError, Message, Report, error, warning
 from .model import Book, Chapter, Note
+from .index import KEYS as INDEX_KEYS
+from .index import mark_index
 from .links import is_file_link, mark_links
 from .notes import SourceLines, identify_notes, inline_notes_as_spans
 from .pandoc_ast import attr_of, line_col, strip_sourcepos, transform, walk
 from .tools import pandoc
+from .xref import mark_references
 
 PLACEHOLDER = "PRESSROOMNOTE{}"
 PLACEHOLDER_RE = re.compile(r"PRESSROOMNOTE(\d+)")
 # Markdown attributes beyond #id and .class: only the text's direction and language.
 ATTRIBUTE_VALUES = {"dir": re.compile(r"ltr|rtl|auto"), "lang": re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")}
+# Index marks (index.py): an entry's words; they never reach an edition's HTML as attributes.
+ATTRIBUTE_VALUES.update((key, re.compile(r"[^\n]{1,500}")) for key in INDEX_KEYS)
 SOURCEPOS_KEYS = {"data-pos", "wrapper"}
 NOTES_FENCE = ":" * 12
 EPIGRAPH_FENCE = ":" * 13
@@ -51,16 +57,22 @@ def parse_book(book: Book, texts: dict[str, str], report: Report, store: Store |
     One pandoc process reads every text not found in the cache `store` (by the text's hash).
     """
     notes = list(book.notes.values())
-    notes_source = "\n\n".join(f"{NOTES_FENCE} {{#n{i}}}\n{n.text}\n{NOTES_FENCE}" for i, n in enumerate(notes))
-    sources = [(chapter, _chapter_source(chapter, texts[chapter.id], book.notes)) for chapter in book.chapters]
+    notes_source, whole, note_starts = _notes_source(notes)
+    # Citations: each text's groups found before pandoc reads it (citations.py).
+    groups = {chapter.id: citations.find(texts[chapter.id]) for chapter in book.chapters}
+    note_groups = citations.find(notes_source)
+    sources = [(chapter, _chapter_source(chapter, texts[chapter.id], book.notes, groups[chapter.id]))
+               for chapter in book.chapters]
+    notes_text, notes_source = notes_source, citations.mask(notes_source, note_groups)
     salt = _salt(book) if store is not None else ""
     # The source body too: messages and note calls are placed through it (Jinja may move lines).
-    keys = [digest(salt, chapter.shown, str(chapter.body_line), text, chapter.body)
-            for chapter, (text, _) in sources]
+    # The citation groups too: masked texts differing only in a citation look the same.
+    keys = [digest(salt, chapter.shown, str(chapter.body_line), text, chapter.body,
+                   *(g.text for g in groups[chapter.id])) for chapter, (text, _) in sources]
     # A chapter checked before with the same text (and images, code, pandoc) is not read again.
     done = [_cached_chapter(store, key) for key in keys]
     items = [(text + "\n", chapter.shown) for (chapter, (text, _)), known in zip(sources, done) if known is None]
-    notes_key = digest(salt, notes_source, *(f"{n.pos.path}:{n.pos.line}:{n.pos.col}" for n in notes))
+    notes_key = digest(salt, notes_text, *(f"{n.pos.path}:{n.pos.line}:{n.pos.col}:{n.cite_pos}" for n in notes))
     notes_known = store.read_json(CHECKED, notes_key) if store is not None and notes else None
     if notes and notes_known is None:
         items.append((notes_source + "\n", notes[0].pos.path))
@@ -74,11 +86,14 @@ def parse_book(book: Book, texts: dict[str, str], report: Report, store: Store |
             raws = iter(_read_all(items, store, math))
         fresh = [None if known is not None else next(raws) for known in done]
         jobs = [(i, chapter, raw) for i, ((chapter, _), raw) in enumerate(zip(sources, fresh)) if done[i] is None]
+        cites = _read_citations([groups[chapter.id] for _, chapter, _ in jobs]
+                                + ([note_groups] if notes and notes_known is None else []), str(book.root))
         notes_job = None
         if notes and notes_known is None:
-            notes_job = _submit(pool, _parse_notes, book, notes, next(raws))
-        checked = {i: _submit(pool, _checked, chapter, sources[i][1][0], raw, book.root, math)
-                   for i, chapter, raw in jobs}
+            notes_job = _submit(pool, _parse_notes, book, notes, next(raws), (note_groups, cites[-1], whole, note_starts))
+        checked = {i: _submit(pool, _checked, chapter, sources[i][1][0], raw, book.root, math,
+                              (groups[chapter.id], cites[n]))
+                   for n, (i, chapter, raw) in enumerate(jobs)}
         checked = {i: job() for i, job in checked.items()}
         notes_done = notes_job() if notes_job is not None else None
         # Every fresh formula of the book through texmath at once; errors join their chapter's.
@@ -129,7 +144,7 @@ def _submit(pool, function, *args) -> Callable[[], object]:
 
 
 def _checked(chapter: Chapter, text: str, raw: str | BuildError, root: Path,
-             math: bool = False) -> tuple[list | None, list[Message], list[Formula]]:
+             math: bool = False, cited: tuple = ([], [])) -> tuple[list | None, list[Message], list[Formula]]:
     """The chapter's checked blocks, its messages and its formulas (texmath judges them with the
     book's, in parse_book), every position in the chapter's source file."""
     found = Report()
@@ -137,7 +152,7 @@ def _checked(chapter: Chapter, text: str, raw: str | BuildError, root: Path,
     formulas: list[Formula] = []
     try:
         with limits.stage(chapter.shown, "parsing"):
-            blocks = _check_chapter(chapter, text, raw, found, root, lines, formulas if math else None)
+            blocks = _check_chapter(chapter, text, raw, found, root, lines, formulas if math else None, cited)
             placed = [Formula(f.tex, f.display, lines.placed([f.place])[0]) for f in formulas]
             return blocks, lines.placed(found.messages), placed
     except BuildError as exc:
@@ -189,15 +204,46 @@ def _read_all(items: list[tuple[str, str]], store: Store | None, math: bool) -> 
     return found
 
 
-def _chapter_source(chapter: Chapter, text: str, notes: dict[str, Note]) -> tuple[str, list[str]]:
-    """What pandoc reads of a chapter: its Markdown with inline notes `^[…]` as marked spans and
-    its notes.yaml notes defined as placeholders; and the order of those placeholders."""
+def _chapter_source(chapter: Chapter, text: str, notes: dict[str, Note],
+                    groups: list[citations.Group] = ()) -> tuple[str, list[str]]:
+    """What pandoc reads of a chapter: its Markdown with citation groups masked, inline notes `^[…]`
+    as marked spans and its notes.yaml notes defined as placeholders; and the order of those placeholders."""
     inline = {d.id for d in chapter.inline_notes}
     called = [ref.id for ref in chapter.refs if ref.id in notes and ref.id not in inline]
     order = list(dict.fromkeys(called))
     # notes.yaml notes enter as placeholders so pandoc pairs calls and notes as it always does.
     definitions = "".join(f"\n\n[^{note_id}]: {PLACEHOLDER.format(i)}" for i, note_id in enumerate(order))
+    text = citations.mask(text, list(groups))
     return inline_notes_as_spans(text) + _epigraph_source(chapter) + "\n" + definitions, order
+
+
+# --- citations: the groups read by pandoc's markdown reader, placed into the parsed AST ---
+def _notes_source(notes: list[Note]) -> tuple[str, set[int], list[int]]:
+    """All notes.yaml notes in one text, each fenced in a Div carrying its index, a note's `cite:`
+    written as a citation group first; where those groups start, and where each note starts."""
+    pieces, whole, offset, starts = [], set(), 0, []
+    for i, note in enumerate(notes):
+        starts.append(offset)
+        opening = f"{NOTES_FENCE} {{#n{i}}}\n"
+        cite = f"[{' '.join(note.cite.split())}]" if note.cite else ""
+        if cite:
+            whole.add(offset + len(opening))
+        piece = f"{opening}{cite}{' ' if cite and note.text else ''}{note.text}\n{NOTES_FENCE}"
+        pieces.append(piece)
+        offset += len(piece) + 2
+    return "\n\n".join(pieces), whole, starts
+
+
+def _read_citations(texts_groups: list[list[citations.Group]], label: str) -> list[list[dict | None]]:
+    """Each text's groups as Cite nodes (None: not a citation), one pandoc run for the whole book."""
+    flat = [citations.read_source(g) for groups in texts_groups for g in groups]
+    raws = iter(pandoc.read_citations(flat, label) if flat else [])
+    return [[citations.cite_of(next(raws)) for _ in groups] for groups in texts_groups]
+
+
+def _policy_of_affixes(root: Path | None) -> Callable[[list], list[Message]]:
+    return lambda blocks: check_policy(blocks, "", root=root)
+
 
 
 def _epigraph_source(chapter: Chapter) -> str:
@@ -211,16 +257,30 @@ def _epigraph_source(chapter: Chapter) -> str:
 
 
 def _check_chapter(chapter: Chapter, text: str, raw: str | BuildError, report: Report, root: Path | None,
-                   lines: "SourceLines", formulas: list[Formula] | None = None) -> list:
+                   lines: "SourceLines", formulas: list[Formula] | None = None, cited: tuple = ([], [])) -> list:
     """The chapter's blocks once checked and cleaned (notes not yet filled in, each call identified);
     in a math book its formulas are added to `formulas`, their places still in the text read."""
     ast = read_checked(raw, chapter.shown, chapter.body_line - 1, report)
+    offset = chapter.body_line - 1
+    ast["blocks"], problems = citations.place(
+        ast["blocks"], *cited, lambda g: (chapter.shown, lines.line(g.line) + offset, g.col),
+        check=_policy_of_affixes(root))
+    report.extend(problems)
     report.extend(check_policy(ast["blocks"], chapter.shown, line_offset=chapter.body_line - 1, root=root))
     if formulas is not None:
         formulas.extend(formulas_in(ast["blocks"], chapter.shown, chapter.body_line - 1))
         report.extend(stray_dollars(ast["blocks"], text, chapter.shown, chapter.body_line - 1))
-    blocks = images.mark_images(mark_links(identify_notes(ast["blocks"], text, lines), lines), lines)
+    blocks = _marked(identify_notes(ast["blocks"], text, lines), lines, report)
+    blocks = images.mark_images(mark_links(blocks, lines), lines)
     return sanitize.clean_blocks(strip_sourcepos(blocks))
+
+
+def _marked(blocks: list, lines, report: Report, place: list | None = None) -> list:
+    """Cross-references (xref.py) and index marks (index.py) found while positions are known."""
+    blocks, problems = mark_references(blocks, lines, place)
+    blocks, more = mark_index(blocks, lines, place)
+    report.extend(problems + more)
+    return blocks
 
 
 def read_checked(raw: str | BuildError, shown: str, line_offset: int, report: Report) -> dict:
@@ -240,8 +300,8 @@ def read_checked(raw: str | BuildError, shown: str, line_offset: int, report: Re
     return ast
 
 
-def _parse_notes(book: Book, notes: list[Note],
-                 raw: str | BuildError) -> tuple[dict[str, list], list[Message], list[Formula]]:
+def _parse_notes(book: Book, notes: list[Note], raw: str | BuildError,
+                 cited: tuple = ([], [], set(), [])) -> tuple[dict[str, list], list[Message], list[Formula]]:
     """All notes.yaml notes, read in one text, each fenced in a Div carrying its index; the
     messages about them, and their formulas (placed at their note's entry)."""
     report = Report()
@@ -255,11 +315,17 @@ def _parse_notes(book: Book, notes: list[Note],
     report.extend(error(m.code, m.path, 0, 0, m.text) for m in found.messages)
     if ast is None:
         return {}, report.messages, []
+    groups, cites, whole, starts = cited
+    ast["blocks"], problems = citations.place(
+        ast["blocks"], groups, cites, lambda g: _note_place(notes, starts, g, g.start in whole),
+        forms={i: "note" for i, g in enumerate(groups) if g.start in whole}, check=_policy_of_affixes(book.root))
+    report.extend(problems)
     result: dict[str, list] = {}
     for div in sanitize.clean_blocks(strip_sourcepos(ast["blocks"])):
         note = notes[int(div["c"][0][0][1:])]
         place = [note.pos.line, note.pos.col, note.pos.path]
-        result[note.id] = images.mark_images(mark_links(div["c"][1], None, place=place), None, place=place)
+        blocks = _marked(div["c"][1], None, report, place)
+        result[note.id] = images.mark_images(mark_links(blocks, None, place=place), None, place=place)
     divs = {_div_id(b): b for b in ast["blocks"] if b["t"] == "Div"}
     formulas = []
     for i, note in enumerate(notes):
@@ -271,6 +337,14 @@ def _parse_notes(book: Book, notes: list[Note],
             report.add(message.__class__(note.pos.path, note.pos.line, note.pos.col, message.severity,
                                          message.code, f"in note '{note.id}': {message.text}"))
     return result, report.messages, formulas
+
+
+def _note_place(notes: list[Note], starts: list[int], group: citations.Group,
+                whole: bool) -> tuple[str, int, int]:
+    """Where a citation in notes.yaml is named: its note's `cite:`, else the note's entry."""
+    note = notes[bisect_right(starts, group.start) - 1]
+    pos = note.cite_pos if whole and note.cite_pos else note.pos
+    return pos.path, pos.line, pos.col
 
 
 def _div_id(block: dict) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Executor, ThreadPoolExecutor, wait
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from .editions import Written, kind, output_path, writer
 from .manuscript.load import load_book
 from .messages import ERROR, BuildError, Message, Report, error
 from .model import Book, Edition
+from .output import output_lock
 from .tools import git
 
 
@@ -30,9 +31,9 @@ class Built:
 
 
 def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, report: Report,
-          single_flow: bool = False, cache: Path | None = None) -> list[Built]:
+          single_flow: bool = False, cache: Path | None = None, layout: Executor | None = None) -> list[Built]:
     """Build the editions of `kinds` listed in book.yaml into `out`, with the build cache at
-    `cache` (default: `out`/.cache).
+    `cache` (default: `out`/.cache); PDF parts are laid out by `layout` when given (a cluster).
 
     PDFs are laid out chapter by chapter in parallel and merged, or with `single_flow` as one
     document (slower; the reference the merged PDF is tested against).
@@ -44,10 +45,12 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
     check_outputs(book, editions, out)
     progress(f"load: {book.title!r}: {len(book.chapters)} chapters, {book.note_count} notes "
              f"({time.monotonic() - started:.1f} s)")
+    # One build at a time into a folder: two would race on the same temporaries and cache entries.
     # The commit's time, never the clock, for any tool that timestamps (G6 in RELIABILITY.md);
     # pinned before the first worker process starts, so every worker inherits it.
-    with git.pinned_source_date_epoch(book.root):
-        context = BuildContext(book, report, Store(cache or out / ".cache"), progress, single_flow)
+    with output_lock(out), git.pinned_source_date_epoch(book.root):
+        context = BuildContext(book, report, Store(cache or out / ".cache", report), progress, single_flow,
+                               layout=layout)
         epoch = os.environ["SOURCE_DATE_EPOCH"]
         inputs = kept.inputs_digest(book.root, single_flow, epoch)
         keys = {e.name: cache_digest(inputs, repr(e), str(output_path(book, e, out).resolve())) for e in editions}
@@ -103,8 +106,10 @@ def _build_all(context: BuildContext, editions: list[Edition], book: Book, out: 
 
 # ------------------------------------------------------------------ finished editions
 
-# Kinds that read the reader's PDF's pages (the EPUB's page list): written after the PDFs.
-READS_PAGES = ("epub",)
+# Kinds that read the reader's PDF's pages (the EPUB's page list, the web edition's print-page
+# markers): written after the PDFs, whose layouts they then take from the cache. Beside them, in a
+# thread, they would lay the same parts out a second time at once.
+READS_PAGES = ("epub", "html")
 
 EDITIONS = "editions"  # cache kind: a written edition's output digest, by the hash of all it is made from
 

@@ -43,8 +43,10 @@ class DrawnPage:
         return f"page-{self.number:04d}"
 
 
-def write_proof(book: Book, results: CheckResults, target: Path, progress: Callable[[str], None]) -> tuple[int, int]:
-    """Draw every page of each checked PDF and write target/index.html; (pages, flagged pages)."""
+def write_proof(book: Book, results: CheckResults, target: Path, progress: Callable[[str], None],
+                epub: Path | None = None, site: Path | None = None) -> tuple[int, int]:
+    """Draw every page of each checked PDF, and the EPUB and web edition as readers see them
+    (pressroom/screens.py), and write target/index.html; (pages, flagged pages)."""
     with atomic_path(target) as folder:
         folder.mkdir()
         sections = []
@@ -53,6 +55,10 @@ def write_proof(book: Book, results: CheckResults, target: Path, progress: Calla
             pages = draw_pages(report, folder / report.path.stem)
             write_page_views(book, report, pages, folder / report.path.stem)
             sections.append(pdf_section(report, pages))
+        if epub is not None or site is not None:
+            from .screens import write_screens
+
+            sections.append(screens_section(write_screens(epub, site, folder / "screens", progress)))
         (folder / "index.html").write_text(index_html(book, results, sections), "utf-8")
     return sum(r.pages for r in results.pdfs), sum(len(r.flagged()) for r in results.pdfs)
 
@@ -167,6 +173,18 @@ def _caption(page: DrawnPage) -> str:
     return f"{page.number}" + (f' <span class="folio">folio {escape(page.folio)}</span>' if page.folio else "")
 
 
+def screens_section(shots: list) -> str:
+    """The EPUB in epub.js at phone size and the web edition at two widths, light and dark."""
+    if not shots:
+        return ""
+    figures = "".join(f'<figure class="screen"><a href="screens/{escape(s.name)}"><img src="screens/{escape(s.name)}"'
+                      f' alt="{escape(s.caption)}" loading="lazy"></a><figcaption>{escape(s.caption)}</figcaption></figure>'
+                      for s in shots)
+    return ('<section id="screens" aria-labelledby="screens-title"><h2 id="screens-title">The EPUB and the web '
+            f'edition as readers see them <span class="count">{len(shots)} screenshots</span></h2>'
+            f'<div class="screens">{figures}</div></section>')
+
+
 def index_html(book: Book, results: CheckResults, sections: list[str]) -> str:
     """The whole index page."""
     toc = "".join(
@@ -258,6 +276,10 @@ h2 .count { font-weight: normal; color: #555; font-size: 15px; margin-left: 8px;
 .problems a { margin-left: 4px; white-space: nowrap; }
 .spreads { display: flex; flex-wrap: wrap; gap: 28px 36px; padding: 12px 0 24px; }
 .spread { display: flex; gap: 1px; align-items: flex-start; }
+.screens { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
+.screen { margin: 0; width: 200px; }
+.screen img { width: 100%; height: auto; border: 1px solid #ccc; }
+.screen figcaption { font-size: 0.8em; }
 .page { margin: 0; width: 150px; }
 .page.empty { visibility: hidden; }
 .page a { display: block; line-height: 0; background: var(--paper); box-shadow: 0 1px 3px rgba(0, 0, 0, .25); }

@@ -111,6 +111,8 @@ def _collect(value, parts: list[str]) -> None:
             parts.append(" ")
 
 
+PAGE_MARKERS = ("<!--pressroom-page:", "<!--pressroom-locators:")  # pagerefs.py
+PAGE_NUMBER = "\0"  # where one prints, in the text last_sentence reads
 BLOCKS = {"Para", "Plain", "Header", "BlockQuote", "Div", "LineBlock", "BulletList", "OrderedList",
           "DefinitionList", "Table", "Figure"}
 
@@ -131,6 +133,12 @@ def last_sentence(blocks: list) -> str:
         if not running_text(block):
             continue
         text = printed_text(_printed(block))
+        if PAGE_NUMBER in text:
+            # A page number (pagerefs.py) is known only once laid out: the ending is what follows
+            # the last one; a block ending on one (an index entry) ends unknown, and is not judged.
+            text = text.rsplit(PAGE_NUMBER, 1)[1].strip()
+            if len(text) < MIN_ENDING:
+                return " "
         if text:
             sentences = SENTENCE_END.split(text)
             ending = sentences.pop()
@@ -164,6 +172,8 @@ def _printed(block: dict) -> list:
     TeX, nor code or a table inside it (a chapter may end on a figure, or a quotation holding one)."""
 
     def printed(node: dict):
+        if node["t"] == "RawInline" and node["c"][1].startswith(PAGE_MARKERS):
+            return {"t": "Str", "c": PAGE_NUMBER}
         # The PDF draws formulas (SVG): their TeX is never text there.
         if node["t"] in ("Image", "Math") or node["t"] in NOT_RUNNING_TEXT:
             return []
@@ -208,6 +218,8 @@ def _pieces(value, pieces: list[Piece]) -> None:
         _text(pieces, printed_text(value), "loose")
     elif kind == "Math":
         pieces.append(Piece("unknown", shown=content[1]))
+    elif kind == "RawInline" and content[1].startswith(PAGE_MARKERS):
+        pieces.append(Piece("unknown", shown="a page number"))  # known once laid out (pagerefs.py)
     elif kind in ("BulletList", "OrderedList"):
         for item in (content if kind == "BulletList" else content[1]):
             pieces.append(Piece("marker"))

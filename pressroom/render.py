@@ -11,7 +11,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from . import limits
-from .manuscript.markdown import code_ranges
+from .manuscript.markdown import code_ranges, literal_backticks_in_raw_code
 from .messages import fail
 from .model import Book, Chapter, Edition
 from .theme import Theme
@@ -25,6 +25,7 @@ def book_context(book: Book, edition: Edition) -> dict:
             "title": book.title, "subtitle": book.subtitle, "authors": list(book.authors),
             "language": book.language, "slug": book.slug, "version": book.version,
             "publisher": book.publisher, "rights": book.rights, "description": book.description,
+            "url": book.url,
         },
         "edition": {"kind": edition.kind, "name": edition.name, "isbn": edition.isbn,
                     "trim": list(edition.trim)},
@@ -47,12 +48,13 @@ class ChapterEnvironment(SandboxedEnvironment):
     `{{ 9**9**9 }}` would hang before any timer could fire).
     """
 
-    intercepted_binops = frozenset({"**", "*"})
+    intercepted_binops = frozenset({"**", "*", "%"})
 
     def __init__(self, **options):
         super().__init__(**options)
         self.globals.clear()
         self.filters = {name: self.filters[name] for name in CHAPTER_FILTERS}
+        self.filters["join"] = _bounded_join
 
     def is_safe_attribute(self, obj, attr, value) -> bool:
         return not callable(value) and super().is_safe_attribute(obj, attr, value)
@@ -65,12 +67,36 @@ class ChapterEnvironment(SandboxedEnvironment):
     def call_binop(self, context, operator_name: str, left, right):
         if operator_name == "**":
             raise SecurityError("the power operator '**' is not available in a chapter")
+        if operator_name == "%":
+            if isinstance(left, str):  # '%999999999s' % x would allocate a gigabyte in one step
+                widths = [int(n) for pair in FORMAT_WIDTH.findall(left) for n in pair if n]
+                if "*" in "".join(FORMAT_SPEC.findall(left)) or any(w > MAX_REPEAT for w in widths):
+                    raise SecurityError(f"a '%' format wider than {MAX_REPEAT} characters is not allowed")
+            return operator.mod(left, right)
         if isinstance(left, (str, list, tuple)) or isinstance(right, (str, list, tuple)):
             count = right if isinstance(left, (str, list, tuple)) else left
             base = left if isinstance(left, (str, list, tuple)) else right
             if not isinstance(count, int) or len(base) * max(count, 0) > MAX_REPEAT:
                 raise SecurityError(f"repeating a text more than {MAX_REPEAT} characters long is not allowed")
         return operator.mul(left, right)
+
+
+FORMAT_SPEC = re.compile(r"%[-+ #0]*[\d*]*(?:\.[\d*]*)?")  # a printf-style conversion's flags, width, precision
+FORMAT_WIDTH = re.compile(r"%[-+ #0]*(\d*)(?:\.(\d*))?")
+
+
+def _bounded_join(value, separator: str = "", attribute=None) -> str:
+    """Jinja's `join`, refused when what it would make is longer than MAX_REPEAT: a huge separator
+    between many items multiplies, as `*` does."""
+    items = [str(v) for v in (value or [])] if attribute is None else None
+    if items is None:
+        from jinja2.filters import make_attrgetter
+
+        getter = make_attrgetter(None, attribute)  # Jinja's own lookup: `join(attribute='name')`
+        items = [str(getter(v)) for v in value]
+    if sum(map(len, items)) + len(str(separator)) * max(len(items) - 1, 0) > MAX_REPEAT:
+        raise SecurityError(f"joining into a text more than {MAX_REPEAT} characters long is not allowed")
+    return str(separator).join(items)
 
 
 def check_jinja_version() -> None:
@@ -92,6 +118,11 @@ TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%")
 
 
 def render_chapter(chapter: Chapter, context: dict) -> str:
+    """The chapter's Markdown as pandoc reads it: its Jinja run, a lone backtick in raw `<code>` literal."""
+    return literal_backticks_in_raw_code(_render_template(chapter, context))
+
+
+def _render_template(chapter: Chapter, context: dict) -> str:
     """Run a chapter's Jinja (edition switches, book variables) in a sandbox; errors name file:line.
 
     The context holds only `book` and `edition` (plain values); the chapter cannot include,
@@ -137,6 +168,10 @@ def render_chapter(chapter: Chapter, context: dict) -> str:
     except RecursionError:
         raise fail("J004", chapter.shown, chapter.body_line, 1,
                    "the chapter's template recurses without end (a macro calling itself?)") from None
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:  # `1 | length`, `1 / 0`: the author's
+        line = _template_line(exc, chapter.shown)
+        raise fail("J002", chapter.shown, chapter.body_line + line - 1, 1,
+                   f"template error: {type(exc).__name__}: {exc}") from None
 
 
 def template_source(body: str) -> tuple[str, list[str]]:

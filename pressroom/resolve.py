@@ -11,6 +11,7 @@ from .messages import BuildError
 from .model import Chapter, Pos
 from .pandoc_ast import transform, walk
 from .parse import ParsedChapter
+from .xref import settle_book
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,8 @@ def heading_levels(blocks: list) -> dict[int, int]:
     return {level: min(rank + 2, 6) for rank, level in enumerate(sorted(used))}
 
 
-# Callouts: `::: note` fenced divs and GitHub's `> [!NOTE]` alerts (which pandoc reads as a div
-# with a title). Each gets a title line, so its kind is read, not only seen.
+# Callouts: `::: note` fenced divs, GitHub's `> [!NOTE]` alerts (which pandoc reads as a div
+# with a title) and its older `> **Note**` quotations. Each gets a title line, so its kind is read, not only seen.
 ADMONITIONS = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important", "info": "Information",
                "warning": "Warning", "caution": "Caution", "danger": "Danger", "attention": "Attention",
                "error": "Error", "seealso": "See also", "example": "Example", "question": "Question",
@@ -167,8 +168,30 @@ ADMONITIONS = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Impor
                "failure": "Failure", "bug": "Bug", "todo": "To do"}
 
 
+# GitHub's first callout form, `> **Note** text` (before `> [!NOTE]`), still in many books.
+BOLD_CALLOUTS = ("note", "tip", "important", "warning", "caution")
+
+
+def bold_callout(node: dict) -> dict | None:
+    """`> **Note** …` as the Div a `::: note` makes (its bold word dropped); other nodes: None."""
+    if node["t"] != "BlockQuote" or not node["c"] or node["c"][0]["t"] not in ("Para", "Plain"):
+        return None
+    first, *rest = node["c"]
+    inlines = first["c"]
+    if not inlines or inlines[0]["t"] != "Strong" or len(inlines[0]["c"]) != 1 \
+            or inlines[0]["c"][0]["t"] != "Str" or inlines[0]["c"][0]["c"].lower() not in BOLD_CALLOUTS:
+        return None
+    after = inlines[1:]
+    if after and after[0]["t"] not in ("Space", "SoftBreak", "LineBreak"):
+        return None  # "**Note**d" or "**Note**:" is emphasis in a quotation, not a callout
+    after = after[1:]
+    blocks = ([{"t": first["t"], "c": after}] if after else []) + rest
+    return {"t": "Div", "c": [["", [inlines[0]["c"][0]["c"].lower()], []], blocks]}
+
+
 def admonition(node: dict) -> dict | None:
     """A callout Div as `admonition <kind>` with an `admonition-title` first; other nodes: None."""
+    node = bold_callout(node) or node
     if node["t"] != "Div":
         return None
     (element_id, classes, keys), blocks = node["c"]
@@ -185,7 +208,7 @@ def admonition(node: dict) -> dict | None:
 
 
 def resolve(parsed: list[ParsedChapter], numbering: str = "chapter",
-            caption_numbering: str = "chapter") -> list[ResolvedChapter]:
+            caption_numbering: str = "chapter", language: str = "en") -> list[ResolvedChapter]:
     """Settle the book's structure and links, number notes in reading order (printed per chapter or
     per book), number figures and tables, set headings under the chapter title, give callouts titles."""
     blocks, problems = resolve_links([p.chapter for p in parsed], [_with_table_captions(p.blocks) for p in parsed])
@@ -220,4 +243,8 @@ def resolve(parsed: list[ParsedChapter], numbering: str = "chapter",
                                         transform(chapter_blocks, number_note), tuple(notes), tuple(captions),
                                         **place))
         next_number += len(notes)
+    # Cross-references and the index (xref.py, index.py), once every number is known.
+    chapters, problems = settle_book(chapters, language)
+    if problems:
+        raise BuildError(problems)
     return chapters

@@ -239,3 +239,25 @@ def scan_epub(path: Path) -> list[str]:
                     if re.search(rf"properties=\"[^\"]*\b{flag}\b", text):
                         problems.append(f"{name}: the package declares {flag} content")
     return problems
+
+
+# --- DOCX ---------------------------------------------------------------------------------------
+
+RELATIONSHIP = re.compile(r"<Relationship\b[^>]*>")
+
+
+def scan_docx(path: Path) -> list[str]:
+    """Macros, embedded objects and outside targets other than plain links in a Word package."""
+    problems: list[str] = []
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            lower = name.lower()
+            if lower.endswith(("vbaproject.bin", ".bin")) or "/embeddings/" in lower or "activex" in lower:
+                problems.append(f"{name}: macros, an ActiveX control or an embedded object")
+            elif lower.endswith(".rels"):
+                for rel in RELATIONSHIP.findall(archive.read(name).decode("utf-8", "replace")):
+                    target = re.search(r'Target="([^"]*)"', rel)
+                    outside = 'TargetMode="External"' in rel
+                    if outside and not (rel.find("/hyperlink\"") >= 0 and target and _allowed_link(target.group(1))):
+                        problems.append(f"{name}: an outside target {target.group(1) if target else ''!r}")
+    return problems

@@ -333,8 +333,9 @@ def job_key(reader: Reader, source: Source) -> str:
 
 
 def stamp_release(manuscript: Path, dist_root: Path, readers_csv: Path, kinds: list[str], jobs: int,
-                  progress: Progress, report: Report) -> StampResult:
-    """Write a stamped copy of each release file of `kinds` for every good row of `readers_csv`."""
+                  progress: Progress, report: Report, scheduler: str | None = None) -> StampResult:
+    """Write a stamped copy of each release file of `kinds` for every good row of `readers_csv`,
+    on the Dask cluster at `scheduler` when given (its workers see the release folder)."""
     import time
 
     from .dist import release_folder
@@ -355,7 +356,8 @@ def stamp_release(manuscript: Path, dist_root: Path, readers_csv: Path, kinds: l
         _init_worker(sources)  # here first: a release that cannot be stamped stops before any worker starts
     started = time.monotonic()
     try:
-        for done, outcome in enumerate(_run(todo, sources, jobs, progress), start=1):
+        run = _run_on_cluster(todo, sources, scheduler, progress) if scheduler else _run(todo, sources, jobs, progress)
+        for done, outcome in enumerate(run, start=1):
             _record(outcome, state, result, report)
             if done % 200 == 0:
                 _save_state(folder, state)  # an interrupted run keeps what it wrote
@@ -418,6 +420,29 @@ def _run(todo: list[Job], sources: list[Source], jobs: int, progress: Progress):
     # Each worker, forked from a fork server that holds no fonts yet, starts its own fontconfig.
     with workers.pool(count, preload=STAMP_PRELOAD, initializer=_init_worker, initargs=(sources,)) as pool:
         yield from _report_progress(pool.map(_stamp_job, todo, chunksize=8), len(todo), step, progress)
+
+
+def _run_on_cluster(todo: list[Job], sources: list[Source], scheduler: str, progress: Progress):
+    """Stamp every job on a Dask cluster, in chunks: each worker builds its stampers once per chunk."""
+    import os
+
+    from .tools import dask
+
+    chunks = [todo[i:i + CLUSTER_CHUNK] for i in range(0, len(todo), CLUSTER_CHUNK)]
+    progress(f"stamp: writing {len(todo)} copies on the cluster at {scheduler}, {len(chunks)} tasks")
+    step = max(100, len(todo) // 10)
+    with dask.executor(scheduler, workers.enter, os.environ.get("SOURCE_DATE_EPOCH")) as cluster:
+        futures = [cluster.submit(_stamp_chunk, sources, chunk) for chunk in chunks]
+        outcomes = (outcome for future in futures for outcome in future.result())
+        yield from _report_progress(outcomes, len(todo), step, progress)
+
+
+CLUSTER_CHUNK = 50  # copies a task: enough to pay for a task's round trip and the stampers' set-up
+
+
+def _stamp_chunk(sources: list[Source], jobs: list[Job]) -> list[Outcome]:
+    _init_worker(sources)
+    return [_stamp_job(job) for job in jobs]
 
 
 STAMP_PRELOAD = ("weasyprint", "pikepdf", "pressroom.stamp", "pressroom.tools.pikepdf")

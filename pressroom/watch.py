@@ -10,7 +10,9 @@
                                           reloads on a new generation, or shows the errors over itself
 
 Pages are served as built, plus one <script src="/__pressroom/live.js"> added on the way out:
-a file, so the pages' Content-Security-Policy holds. An error never stops the server; the last
+a file, so the pages' Content-Security-Policy holds; the same policy is also sent as a header (a
+<meta> policy cannot hold everything: frame-ancestors, reports), and a missing page gets the
+site's 404.html, as a static host would serve it. An error never stops the server; the last
 good build stays up until the next one.
 """
 
@@ -24,6 +26,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 
+from .editions.html import CSP
 from .messages import BuildError, Report
 from .theme import STYLES, TEMPLATES
 
@@ -69,21 +72,26 @@ class Handler(SimpleHTTPRequestHandler):
             return self._send(LIVE_JS.read_bytes(), "text/javascript; charset=utf-8")
         if path == PREFIX + "events":
             return self._events()
-        if path.endswith(("/", ".html")):
-            file = Path(self.translate_path(path))
-            file = file / "index.html" if file.is_dir() else file
-            if file.is_file():
-                html = file.read_bytes().replace(
-                    b"</head>", f'<script src="{PREFIX}live.js" defer></script>\n</head>'.encode(), 1)
-                return self._send(html, "text/html; charset=utf-8")
+        file = Path(self.translate_path(path))
+        file = file / "index.html" if file.is_dir() else file
+        if path.endswith(("/", ".html")) and file.is_file():
+            return self._send(self._live(file), "text/html; charset=utf-8")
+        if not file.exists() and Path(self.translate_path("/404.html")).is_file():
+            return self._send(self._live(Path(self.translate_path("/404.html"))), "text/html; charset=utf-8", 404)
         return super().do_GET()
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Security-Policy", f"{CSP}; frame-ancestors 'none'")
         super().end_headers()
 
-    def _send(self, body: bytes, content_type: str) -> None:
-        self.send_response(200)
+    @staticmethod
+    def _live(file: Path) -> bytes:
+        """The page with the reload script added to its head."""
+        return file.read_bytes().replace(b"</head>", f'<script src="{PREFIX}live.js" defer></script>\n</head>'.encode(), 1)
+
+    def _send(self, body: bytes, content_type: str, status: int = 200) -> None:
+        self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -77,6 +77,14 @@ def _start(starter: int, epoch: str | None, initializer: Callable | None, initar
         pass
     # The fork server keeps the environment it started with, which may be from before the build
     # pinned SOURCE_DATE_EPOCH (tools/git.pinned_source_date_epoch), or from another build.
+    enter(epoch)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def enter(epoch: str | None) -> None:
+    """Make this process a worker of a build whose SOURCE_DATE_EPOCH is `epoch`: a local pool's, or a
+    Dask worker's before each task (tools/dask.py), as that process may serve several builds."""
     if epoch is None:
         os.environ.pop("SOURCE_DATE_EPOCH", None)
     else:
@@ -84,8 +92,6 @@ def _start(starter: int, epoch: str | None, initializer: Callable | None, initar
     from .tools import weasyprint
 
     weasyprint.prepare()  # the note patch and the stylesheet tracking (tools/weasyprint.py), in every worker
-    if initializer is not None:
-        initializer(*initargs)
 
 
 def _die_with(starter: int) -> None:

@@ -39,7 +39,9 @@ class Watched:
         self.problems: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+        # A favicon still loading when the page is left is aborted by the browser itself: not a fault of the site.
+        self.page.on("requestfailed", lambda r: (r.url.endswith("/favicon.svg") and r.failure == "net::ERR_ABORTED")
+                     or self.problems.append(f"failed: {r.url} {r.failure}"))
         self.page.on("response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status}: {r.url}"))
         self.page.on("request", lambda r: r.url.startswith((base, "data:"))
                      or self.problems.append(f"off-site request: {r.url}"))

@@ -30,6 +30,12 @@ def copy_manuscript(name: str, dest: Path, overlay: str | None = None) -> Path:
     return target
 
 
+def with_editions(manuscript: Path, editions_yaml: str) -> None:
+    """Replace the book.yaml's `editions:` (its last key) with `editions_yaml`."""
+    text = (manuscript / "book.yaml").read_text()
+    (manuscript / "book.yaml").write_text(text[: text.index("editions:")] + editions_yaml)
+
+
 @pytest.fixture
 def mini(tmp_path: Path) -> Path:
     """A private copy of the small two-chapter fixture book."""
@@ -96,5 +102,5 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def editions_in(out: Path) -> list[str]:
-    """What a build left in `out`, its cache (`.cache/`, kept even by a failed build) aside."""
-    return sorted(p.name for p in out.iterdir() if p.name != ".cache") if out.exists() else []
+    """What a build left in `out`, its cache (`.cache/`, kept even by a failed build) and lock aside."""
+    return sorted(p.name for p in out.iterdir() if p.name not in (".cache", ".lock")) if out.exists() else []

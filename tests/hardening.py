@@ -26,12 +26,15 @@ PREVIOUS = b"the previous edition"
 def snapshot(folder: Path) -> dict[str, object]:
     """Every entry under `folder`: file bytes, symlink targets, and the kind of anything else.
 
-    The build cache (`.cache/`) is left out: a failed build may still keep what it checked.
+    The build cache (`.cache/`) is left out: a failed build may still keep what it checked; so is
+    the output folder's lock file (`.lock`), which stays for the next build to take.
     """
     entries: dict[str, object] = {}
     for base, dirs, files in os.walk(folder):
         if Path(base) == Path(folder) and ".cache" in dirs:
             dirs.remove(".cache")
+        if Path(base) == Path(folder) and ".lock" in files:
+            files.remove(".lock")
         for name in dirs + files:
             path = Path(base) / name
             info = path.lstat()

@@ -28,24 +28,25 @@ ROWS = {
 }
 SUMMARY = re.compile(r"check: (every rule holds|1 of 7 rules fail) for 1 PDF \((\d+) pages\) \(\d+\.\d s\)")
 
+# Three chapters and the bibliography; fonts: Libertine's two faces and the CJK face the names need.
 SAMPLE_PDF_ROWS = [
     "  notes on their call's page                         10/10  100 %  ok",
-    "  pages with nothing outside the text block          16/16  100 %  ok",
-    "  chapters opening on a recto                          3/3  100 %  ok",
-    "  contents numbers matching the pages                  3/3  100 %  ok",
-    "  chapters ending with their last sentence             3/3  100 %  ok",
-    "  fonts embedded                                       2/2  100 %  ok",
+    "  pages with nothing outside the text block          17/17  100 %  ok",
+    "  chapters opening on a recto                          4/4  100 %  ok",
+    "  contents numbers matching the pages                  4/4  100 %  ok",
+    "  chapters ending with their last sentence             4/4  100 %  ok",
+    "  fonts embedded                                       3/3  100 %  ok",
 ]
 SAMPLE_REPORT = [
     "check: 'The Limits of Influence': 3 chapters, 10 notes, 0 warning(s)",
-    "limits-of-influence.pdf: 16 pages", *SAMPLE_PDF_ROWS,
-    "limits-of-influence-print.pdf: 16 pages", *SAMPLE_PDF_ROWS,
+    "limits-of-influence.pdf: 17 pages", *SAMPLE_PDF_ROWS,
+    "limits-of-influence-print.pdf: 17 pages", *SAMPLE_PDF_ROWS,
     "limits-of-influence.epub:",
     "  EPUBCheck                                  0 errors, 0 warnings  ok",
     "  Ace by DAISY                                       0 violations  ok",
-    "  chapters ending with their last sentence             3/3  100 %  ok",
+    "  chapters ending with their last sentence             4/4  100 %  ok",
     "html:",
-    "  chapters ending with their last sentence             3/3  100 %  ok",
+    "  chapters ending with their last sentence             4/4  100 %  ok",
     "safety scan (scripts, actions, attachments, outside links):",
     "  limits-of-influence.pdf                           nothing found  ok",
     "  limits-of-influence-print.pdf                     nothing found  ok",
@@ -113,7 +114,7 @@ def test_the_sample_book_holds_every_rule(sample_build: Path, tmp_path: Path):
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[:-1] == SAMPLE_REPORT
-    assert re.fullmatch(r"check: every rule holds for 2 PDFs \(32 pages\), 1 EPUB and 1 web edition \(\d+\.\d s\)",
+    assert re.fullmatch(r"check: every rule holds for 2 PDFs \(34 pages\), 1 EPUB and 1 web edition \(\d+\.\d s\)",
                         lines[-1])
     assert done.stderr == ""
 

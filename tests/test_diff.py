@@ -140,12 +140,24 @@ def test_emphasis_alone_is_a_formatting_change(repo: Path):
 
 
 def test_a_heading_changed(repo: Path):
+    # A chapter's first heading prints one level under its title however many #s it has:
+    # only its words changed.
     edit(repo, "chapters/02-two.md", "# A Section", "## The Section")
     commit(repo)
     book = diff(repo)
     changed = [b for b in book.chapters[1].blocks if b.kind != "equal"]
-    assert [(b.kind, b.note) for b in changed] == [("changed", "heading level 2 → 3")]
+    assert [(b.kind, b.note) for b in changed] == [("changed", "")]
     assert runs(book, "two") == [("del", "A"), ("ins", "The")]
+
+
+def test_a_heading_moved_a_level_down(repo: Path):
+    edit(repo, "chapters/02-two.md", "More text.", "More text.\n\n# B Section\n\nEven more.")
+    commit(repo)
+    edit(repo, "chapters/02-two.md", "# B Section", "## B Section")
+    commit(repo, "third draft")
+    book = diff(repo)
+    changed = [b for b in book.chapters[1].blocks if b.kind != "equal"]
+    assert [(b.kind, b.note) for b in changed] == [("changed", "heading level 2 → 3")]
 
 
 def test_a_note_edited(repo: Path):
@@ -254,7 +266,8 @@ def test_a_manuscript_broken_at_one_revision_names_the_revision_and_the_line(rep
     (out / "diff" / "index.html").write_text("previous", encoding="utf-8")
     done = run_cli("diff", "HEAD~2", "HEAD~1", "--manuscript", str(repo / "manuscript"), "--out", str(out), cwd=repo)
     assert done.returncode == 1
-    assert (f"manuscript/chapters/01-one.md:4:44: error[N001]: note 'missing' is referenced but never defined "
+    assert (f"manuscript/chapters/01-one.md:4:44: error[N001]: note 'missing' is referenced but defined neither in this "
+            "chapter nor in notes.yaml "
             f"(at revision {broken})") in done.stderr.splitlines()
     assert (out / "diff" / "index.html").read_text(encoding="utf-8") == "previous"
 

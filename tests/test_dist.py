@@ -94,7 +94,7 @@ def test_two_builds_of_one_commit_are_byte_identical(two_releases):
     a, b = two_releases
     names = sorted(p.name for p in a.iterdir())
     assert names == sorted(p.name for p in b.iterdir())
-    assert names == ["CHANGES.md", "SHA256SUMS", "manifest.json", f"{RELEASE}-html.zip",
+    assert names == ["CHANGES.md", "SHA256SUMS", "manifest.json", "onix.xml", f"{RELEASE}-html.zip",
                      f"{RELEASE}.epub", f"{RELEASE}.pdf"]
     for name in names:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
@@ -116,7 +116,7 @@ def test_manifest_describes_every_file_and_its_checksums_hold(two_releases):
     with pikepdf.open(release / kinds["pdf"]["file"]) as pdf:
         assert kinds["pdf"]["pages"] == len(pdf.pages) == 9
     sums = dict(reversed(line.split("  ", 1)) for line in (release / "SHA256SUMS").read_text().splitlines())
-    assert set(sums) == {"CHANGES.md", "manifest.json", *(e["file"] for e in manifest["editions"])}
+    assert set(sums) == {"CHANGES.md", "manifest.json", "onix.xml", *(e["file"] for e in manifest["editions"])}
     for name, digest in sums.items():
         assert hashlib.sha256((release / name).read_bytes()).hexdigest() == digest, name
     if shutil.which("sha256sum"):

@@ -132,7 +132,7 @@ def test_nav_lists_the_chapters_and_their_anchors_exist(package: dict):
         [heading] = target.xpath(f"//*[@id='{anchor}']//x:h1", namespaces=NS)
         assert heading.text == a.text
     spine = opf.xpath("//opf:spine/opf:itemref/@idref", namespaces=NS)
-    assert spine == ["cover", "title", "nav", "ch001", "ch002"]  # cover, title page, contents, the chapters
+    assert spine == ["cover", "title", "nav", "ch001", "ch002", "colophon"]  # cover, title, contents, chapters, colophon
 
 
 def test_package_metadata(package: dict):
@@ -214,8 +214,13 @@ def test_landmarks_cover_and_title_page(package: dict):
                          "bodymatter": "text/ch001.xhtml#chapter-one"}
     [cover_item] = opf.xpath("//opf:item[@properties='cover-image']", namespaces=NS)
     assert cover_item.get("href") == "images/cover.png"
-    [img] = package["xml"]["EPUB/text/cover.xhtml"].xpath("//x:img", namespaces=NS)
-    assert img.get("alt") == "Cover: A Small Book: For Testing, by Ada Writer."
+    # The cover image in an SVG box scaled to the page (no blank page after it), its alt text the SVG's title.
+    svg = "{http://www.w3.org/2000/svg}"
+    [image] = package["xml"]["EPUB/text/cover.xhtml"].iter(f"{svg}image")
+    assert image.get("{http://www.w3.org/1999/xlink}href") == "../images/cover.png"
+    [box] = package["xml"]["EPUB/text/cover.xhtml"].iter(f"{svg}svg")
+    assert box.get("viewBox") == "0 0 1600 2400" and box.get("role") == "img"
+    assert box.findtext(f"{svg}title") == "Cover: A Small Book: For Testing, by Ada Writer."
     title = package["xml"]["EPUB/text/title_page.xhtml"]
     assert title.xpath("string(//x:h1)", namespaces=NS) == "A Small Book"
     assert "ISBN 978-0-00-000000-2" in "".join(title.itertext())

@@ -77,9 +77,9 @@ def watched(browser, server):
 
 def test_the_folder_holds_the_pages_one_stylesheet_and_the_fonts(site: Path):
     names = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
-    assert [n for n in names if n.endswith(".html")] == sorted(ALL_PAGES)
+    assert [n for n in names if n.endswith(".html")] == sorted([*ALL_PAGES, "404.html"])
     assert [n for n in names if n.endswith(".css")] == ["nojs.css", "style.css"]
-    assert [n for n in names if n.endswith(".js") and "/" not in n] == ["book.js", "search.js"]
+    assert [n for n in names if n.endswith(".js") and "/" not in n] == ["book.js", "prefs.js", "search.js"]
     assert {"pagefind/pagefind.js", "pagefind/pagefind-entry.json"} <= set(names)
     assert "images/wide.svg" in names
     assert {"fonts/LinLibertine_R.woff2", "fonts/OFL.txt"} <= set(names)  # WOFF2 subsets (test_lean.py)
@@ -254,12 +254,12 @@ def test_a_phrase_from_chapter_two_is_found_and_links_to_its_passage(watched):
     view = watched()
     page = view.open("search.html?q=" + "And one from notes.yaml")
     page.wait_for_selector("#search-results li")
-    links = page.locator("#search-results li a")
-    assert links.first.inner_text() == TITLES["two.html"]
-    assert links.first.get_attribute("href") == "two.html#p-1"
-    assert "<mark>" in page.locator("#search-results .search-excerpt").first.inner_html()
+    links = page.locator("#search-results .search-place")
+    assert page.locator("#search-results .search-chapter").first.inner_text() == TITLES["two.html"]
+    assert links.first.get_attribute("href") == "two.html?highlight=and+one+from+notes.yaml#p-1"
+    assert "<mark>" in links.first.inner_html()
     links.first.click()
-    page.wait_for_url(view.base + "two.html#p-1")
+    page.wait_for_url(view.base + "two.html?highlight=and+one+from+notes.yaml#p-1")
     assert page.locator(":target").inner_text().startswith("A second chapter with an inline note.")
     # A word from the notes is found too; nothing is found for a word the book does not hold.
     page = view.open("search.html?q=xylophone")

@@ -44,7 +44,7 @@ def test_pip_install_then_new_then_build_outside_the_repository(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     out = book / "build"
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == \
-        ["html", "my-book-print.pdf", "my-book.epub", "my-book.pdf"]
+        ["html", "my-book-cover.pdf", "my-book-print.pdf", "my-book.epub", "my-book.pdf"]
     # The package's templates, styles and fonts came with it: the editions hold the chapters.
     with zipfile.ZipFile(out / "my-book.epub") as epub:
         names = epub.namelist()

@@ -8,7 +8,7 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader
 
-from conftest import copy_manuscript, run_cli
+from conftest import copy_manuscript, run_cli, with_editions
 from pdfread import folio, opening_page, page_texts, read_notes
 
 PT = 72
@@ -44,8 +44,7 @@ def mini(tmp_path_factory) -> Path:
     """The mini book with a tagged reader's PDF and four print editions, built in one run."""
     base = tmp_path_factory.mktemp("print")
     manuscript = copy_manuscript("mini", base)
-    text = (manuscript / "book.yaml").read_text()
-    (manuscript / "book.yaml").write_text(text[: text.index("editions:")] + MINI_EDITIONS)
+    with_editions(manuscript, MINI_EDITIONS)
     done = run_cli("build", "pdf", "print", "--manuscript", str(manuscript), "--out", str(base / "build"))
     assert done.returncode == 0, done.stdout + done.stderr
     return base / "build"
@@ -139,7 +138,7 @@ def test_outline_holds_every_chapter(sample):
     outline = PdfReader(sample["reader"]).outline
     assert [item.title for item in outline if not isinstance(item, list)] == [
         "Introduction", "The Tortured PRC-DPRK Relationship",
-        "Political Influence vs. Material Leverage and Implications for US Policy"]
+        "Political Influence vs. Material Leverage and Implications for US Policy", "Bibliography"]
 
 
 @pytest.mark.parametrize("name", sorted(TRIMS))

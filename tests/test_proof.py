@@ -26,7 +26,8 @@ def sample_proof(sample_build: Path, tmp_path_factory) -> Path:
     shutil.copytree(sample_build, out)
     done = run_cli("proof", "--manuscript", str(sample_build.parent / "manuscript"), "--out", str(out), cwd=base)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.splitlines()[-1] == f"proof: wrote {out / 'proof' / 'index.html'} (32 pages, 0 flagged)"
+    # Two PDFs of 17 pages: the sample's bibliography is the 17th.
+    assert done.stdout.splitlines()[-1] == f"proof: wrote {out / 'proof' / 'index.html'} (34 pages, 0 flagged)"
     return out / "proof"
 
 
@@ -62,7 +63,7 @@ def test_every_page_of_each_pdf_is_a_thumbnail_in_book_order_spreads(sample_proo
     for edition in EDITIONS:
         pages = len(PdfReader(sample_build / f"{edition}.pdf").pages)
         section = doc.get_element_by_id(edition)
-        assert len(section.xpath(".//figure[contains(@class, 'page')]")) == pages == 16
+        assert len(section.xpath(".//figure[contains(@class, 'page')]")) == pages == 17
         expected = [(None, 1)] + [(n, n + 1 if n < pages else None) for n in range(2, pages + 1, 2)]
         assert spreads_of(section) == expected
         sides = {int(f.get("id").rsplit("-p", 1)[1]): f.get("class").split()[1]
@@ -81,7 +82,7 @@ def test_every_file_the_proof_references_exists_thumbnails_and_large_pages(sampl
             assert small.format == big.format == "PNG"
             assert small.width == 2 * int(figure.xpath(".//img/@width")[0])
             assert big.width > small.width
-    assert len({f.xpath(".//a/@href")[0] for f in figures}) == 32
+    assert len({f.xpath(".//a/@href")[0] for f in figures}) == 34  # two PDFs of 17 pages
     assert not doc.xpath("//figure[contains(@class, 'flagged')]")
     assert not doc.xpath("//*[contains(@class, 'flag')]")
 
@@ -122,7 +123,7 @@ def proof_view(browser, sample_proof: Path):
 def test_the_proof_loads_in_chromium_with_every_image_and_no_error(proof_view):
     page = proof_view.open("index.html")
     images = page.locator("img")
-    assert images.count() == 32
+    assert images.count() == 34 + 12  # the PDFs's pages, then the EPUB's 4 and the web edition's 8 screenshots
     # Thumbnails load lazily, as the reader scrolls; here every one is asked for at once.
     page.evaluate("() => Promise.all([...document.images].map(i => { i.loading = 'eager'; return i.decode(); }))")
     assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")

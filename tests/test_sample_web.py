@@ -60,9 +60,9 @@ def test_a_phrase_from_chapter_two_is_found_at_its_passage(browser, base):
     view = Watched(browser, base)
     page = view.open(f"search.html?q={PHRASE}")
     page.wait_for_selector("#search-results li")
-    first = page.locator("#search-results li a").first
+    first = page.locator("#search-results .search-place").first
     href = first.get_attribute("href")
-    assert href.startswith(CHAPTER_TWO + "#p-")
+    assert href.startswith(CHAPTER_TWO + "?highlight=") and "#p-" in href
     first.click()
     page.wait_for_url(base + href)
     assert PHRASE in page.locator(":target").inner_text()

@@ -198,6 +198,8 @@ def test_justified_cjk_lines_spread_between_characters_not_at_spaces(built):
         else:
             lines.append([char])
     lines = [sorted(line, key=lambda c: c["x0"]) for line in lines if len(line) > 3]
+    # From the paragraph's first line on (the chapter's opening, its number and title, is centred).
+    lines = lines[next(i for i, line in enumerate(lines) if "".join(c["text"] for c in line).startswith("In the spring")):]
     body = [line for line in lines if any(CJK.match(c["text"]) for c in line)]
     assert len(body) >= 6
     word_space = next(c["width"] for line in lines for c in line if c["text"] == " ")
@@ -284,3 +286,19 @@ def test_the_generated_cover_draws_each_script_in_a_face_that_holds_it():
         assert [c for c in piece if not c.isspace() and ord(c) not in codes] == [], (piece, font.path)
     assert {Path(font.path).name for _, font in runs} == {
         "LinLibertine_RI.otf", "NotoSerifCJK-Regular.subset.otf", "NotoNaskhArabic-Regular.ttf"}
+
+
+def test_the_two_and_three_em_dashes_are_held_and_drawn(tmp_path):
+    # Standard Ebooks write "Mr. ⸻" (U+2E3B); no Noto face holds it, so a face drawn from
+    # Libertine's em dash does: the build accepts it and the PDF draws a glyph, no .notdef
+    import weasyprint
+
+    coverage = fonts.Coverage.of(Theme())
+    assert coverage.missing("Mr. \u2e3b and \u2e3a.") == []
+    assert coverage.face("\u2e3b").family == "Pressroom Dashes"
+    pdf = tmp_path / "dashes.pdf"
+    book = fonts.face_path(Theme(), fonts.BOOK_FACE).as_uri()
+    css = f'@font-face {{ font-family: "Libertine"; src: url("{book}"); }} {fonts.font_face_css(Theme())}'
+    weasyprint.HTML(string=f"<style>{css} body {{ font-family: {fonts.STACK}; }}</style>"
+                    "<p>Mr. \u2e3b and \u2e3a.</p>").write_pdf(pdf)
+    assert fonts.missing_glyphs(pdf) == {}

@@ -12,7 +12,7 @@ files it reads (a `Kind.format` of pressroom/editions) and the function that jud
 | Q006 | pdf             | fonts embedded                             | every font travels with the file |
 | Q007 | epub            | EPUBCheck                                  | no error and no warning |
 | Q008 | epub            | Ace by DAISY                               | no accessibility violation |
-| Q009 | pdf, epub, html | safety scan                                | nothing that runs, launches, carries a file or loads from outside |
+| Q009 | pdf, epub, html, docx | safety scan                          | nothing that runs, launches, carries a file or loads from outside |
 | Q010 | epub            | chapters ending with their last sentence   | no chapter cut short |
 | Q011 | html            | chapters ending with their last sentence   | no chapter cut short |
 

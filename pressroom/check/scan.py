@@ -9,15 +9,17 @@ from .rules import Finding, Outcome, Target, plural, rule
 SECTION = "safety scan (scripts, actions, attachments, outside links)"
 
 
-@rule("Q009", "scan", "safety scan", ("pdf", "epub", "html"), section=SECTION)
+@rule("Q009", "scan", "safety scan", ("pdf", "epub", "html", "docx"), section=SECTION)
 def rule_scan(target: Target) -> Outcome:
     """Nothing active, attached or loading from outside in the file (or the web edition's folder)."""
-    from ..scan import scan_epub, scan_html, scan_pdf
+    from ..scan import scan_docx, scan_epub, scan_html, scan_pdf
 
     if target.format == "pdf":
         problems = scan_pdf(target.path)
     elif target.format == "epub":
         problems = scan_epub(target.path)
+    elif target.format == "docx":
+        problems = scan_docx(target.path)
     else:
         problems = scan_html(target.path, allowed_scripts=own_scripts())
     figure = plural(len(problems), "problem") if problems else "nothing found"

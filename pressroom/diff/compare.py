@@ -47,7 +47,7 @@ class Plan:
     matches: tuple[Match, ...]
     parse_old: dict = field(hash=False)  # chapter id → block indices to parse (None: all of it)
     parse_new: dict = field(hash=False)
-    changed_notes: frozenset[str] = frozenset()  # notes.yaml ids whose text or fields differ
+    changed_notes: frozenset[str] = frozenset()  # notes.yaml ids whose text or citation differ
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class NoteChange:
     old_label: int | None
     new_label: int | None
     pieces: tuple[Piece, ...]
-    fields: tuple[str, ...] = ()  # structured source fields that changed
+    fields: tuple[str, ...] = ()  # the note's keys beside its text that changed (`cite`)
     was: str = ""  # the old id of a renamed note
     detail: str = ""
 
@@ -268,7 +268,7 @@ def _moved(matches: list[Match], old: Snapshot, new: Snapshot) -> list[Match]:
 def _changed_notes(old: Snapshot, new: Snapshot) -> set[str]:
     a, b = old.book.notes, new.book.notes
     return {k for k in a.keys() | b.keys() if k not in a or k not in b
-            or (a[k].text, a[k].fields) != (b[k].text, b[k].fields)}
+            or (a[k].text, a[k].cite) != (b[k].text, b[k].cite)}
 
 
 def _differs(match: Match, old: Snapshot, new: Snapshot, notes: set[str]) -> bool:
@@ -415,8 +415,7 @@ def _kept_note(note_id: str, a: _NoteSide, b: _NoteSide, old: Snapshot, new: Sna
 def _field_changes(a, b) -> tuple[str, ...]:
     if a is None or b is None:
         return ()
-    old, new = dict(a.fields), dict(b.fields)
-    return tuple(k for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k))
+    return ("cite",) if a.cite != b.cite else ()
 
 
 def _gained_or_lost(note_id: str, a: _NoteSide | None, b: _NoteSide | None) -> NoteChange:

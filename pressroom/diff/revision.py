@@ -175,7 +175,9 @@ def _partial(chapter: Chapter, text: str, keep: frozenset | None) -> Chapter:
         spans = chunks(text)
         skipped: list[tuple[int, int]] = []
         for index, span in enumerate(spans + [None]):
-            if span is not None and index not in keep:
+            # Headings are always parsed: their printed levels depend on every heading in the
+            # chapter (resolve.heading_levels), so a level change must see the ones around it.
+            if span is not None and index not in keep and not _is_heading(lines, span):
                 skipped.append(span)
                 continue
             if skipped:
@@ -186,6 +188,13 @@ def _partial(chapter: Chapter, text: str, keep: frozenset | None) -> Chapter:
         text = "\n".join(lines)
     refs, inline = scan_notes(text, chapter.body_line, chapter.shown)
     return replace(chapter, body=text, refs=refs, inline_notes=inline)
+
+
+def _is_heading(lines: list[str], span: tuple[int, int]) -> bool:
+    """Whether a block is an ATX (`## x`) or setext (`x` over `===`) heading."""
+    first = lines[span[0]]
+    return bool(re.match(r" {0,3}#{1,6}(\s|$)", first)) or (
+        span[1] - span[0] == 2 and bool(re.fullmatch(r" {0,3}(=+|-+)\s*", lines[span[0] + 1])))
 
 
 def gap_size(block: dict) -> int:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..output import atomic_path
+from ..tools import git
 from . import compare
 from .parallel import both
 from .revision import Snapshot, load_snapshot, parse_chapters
@@ -44,7 +45,8 @@ def run_diff(manuscript: Path, old_rev: str, new_rev: str | None, out: Path, *, 
         target = out / "diff"
         with atomic_path(target) as folder:
             folder.mkdir()
-            write_outputs(result, old, new, page_report, folder, pdf, progress)
+            write_outputs(result, old, new, page_report, folder, pdf, progress,
+                          git.authorship(manuscript, new_rev))
     return DiffResult(result, target, page_report, time.monotonic() - started)
 
 
@@ -62,13 +64,17 @@ def compare_sides(old: Snapshot, new: Snapshot) -> tuple[Snapshot, Snapshot, com
 
 
 def write_outputs(result: compare.BookDiff, old: Snapshot, new: Snapshot, page_report, folder: Path,
-                  pdf: bool, progress: Progress) -> None:
-    """index.html (and page images), then redline.pdf, into `folder`."""
+                  pdf: bool, progress: Progress, who: tuple[str, str] = ("Pressroom", "1970-01-01T00:00:00Z")) -> None:
+    """index.html (and page images), redline.docx (tracked changes by `who`: author, date), then
+    redline.pdf, into `folder`."""
+    from .docx import write_redline_docx
     from .markup import render_diff
     from .report import write_report
 
     shown = render_diff(result, old, new)
     write_report(result, shown, page_report, folder)
+    marks = write_redline_docx(result, old, new, folder / "redline.docx", *who)
+    progress(f"diff: redline.docx: {marks} tracked changes by {who[0]}")
     if pdf:
         from .redline import write_redline
 

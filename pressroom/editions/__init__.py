@@ -31,6 +31,7 @@ class Written:
     detail: str
     pages: int | None = None
     worker_peak_mb: float = 0.0
+    cover: Path | None = None  # a print edition's cover, written with its interior
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,18 @@ class Kind:
     writer: str  # "module:function", called as function(context, edition, target)
     output: str  # the output under build/: {slug}, {name}, {-name} ("" when the name is the kind's)
     release: str  # the file in dist/<stem>/: {stem}, {name}, {-name}
-    format: str  # pdf | epub | html | ...: how check, scan and stamp read the output back
+    format: str  # pdf | epub | html | docx | ...: how check, scan and stamp read the output back
     summary: str  # one line for --help and the README
     paged: bool = False  # laid out into pages (page counts, the EPUB's page list come from these)
     folder: bool = False  # the output is a folder (zipped into the release)
     built_by_default: bool = True  # in the editions of a book.yaml that lists none
     defaults: dict = field(default_factory=dict)  # Edition fields this kind defaults differently
+    # For a press: the interior as PDF/X, and a cover (back, spine, front) written with it, named
+    # by these patterns. The cover is a step of the edition, not a kind of its own: its spine is
+    # measured from the interior just written, so the two can never disagree.
+    printed: bool = False
+    cover: str = ""  # the cover under build/
+    cover_release: str = ""  # the cover in dist/<stem>/
 
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
@@ -54,11 +61,15 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
          "the reader's PDF", paged=True),
     Kind("print", "pressroom.editions.pdf:write", "{slug}-{name}.pdf", "{stem}-{name}.pdf", "pdf",
          "the printer's PDF (bleed, crop marks, no links)", paged=True,
-         defaults={"bleed": "0.125in", "marks": True}),
+         defaults={"bleed": "0.125in", "marks": True}, printed=True,
+         cover="{slug}{-name}-cover.pdf", cover_release="{stem}{-name}-cover.pdf"),
     Kind("epub", "pressroom.editions.epub:write", "{slug}{-name}.epub", "{stem}{-name}.epub", "epub",
          "the EPUB 3"),
     Kind("html", "pressroom.editions.html:write", "html{-name}", "{stem}-html{-name}.zip", "html",
          "the web edition (a folder)", folder=True),
+    # Not built unless book.yaml lists it: it is a working copy for copyeditors, not a product.
+    Kind("docx", "pressroom.editions.docx:write", "{slug}{-name}.docx", "{stem}{-name}.docx", "docx",
+         "the DOCX for copyeditors (Word footnotes, editors' styles)", built_by_default=False),
 )}
 
 
@@ -82,6 +93,18 @@ def _names(edition: "Edition") -> dict[str, str]:
 def output_path(book: "Book", edition: "Edition", out: Path) -> Path:
     """Where an edition lands under `out`: the slug and name are validated, so it cannot escape."""
     return out / kind(edition.kind).output.format(slug=book.slug, **_names(edition))
+
+
+def cover_path(book: "Book", edition: "Edition", out: Path) -> Path | None:
+    """Where a print edition's cover lands under `out` (None for kinds without one)."""
+    pattern = kind(edition.kind).cover
+    return out / pattern.format(slug=book.slug, **_names(edition)) if pattern else None
+
+
+def cover_release_file(stem: str, edition: "Edition") -> str | None:
+    """The cover's file name in a release folder called `stem` (None for kinds without one)."""
+    pattern = kind(edition.kind).cover_release
+    return pattern.format(stem=stem, **_names(edition)) if pattern else None
 
 
 def release_file(stem: str, edition: "Edition") -> str:

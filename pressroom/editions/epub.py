@@ -41,7 +41,7 @@ import lxml.html
 from lxml import etree
 from markupsafe import Markup
 
-from .. import fonts, pagemap, usedfaces
+from .. import fonts, pagemap, pagerefs, usedfaces
 from ..bidi import direction
 from ..cache import Store, code_digest, digest
 from ..context import BuildContext
@@ -85,6 +85,9 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     # Chapters are in text/, images in images/: each <img> points there, with its pixel size.
     fragments = Fragments(*screen_fragments(images, fragments.chapters, fragments.notes, prefix="../"))
     starts = print_pages(context, edition)
+    # Before the page breaks are marked: the numbers a page reference prints are letters the
+    # PDF's page starts count.
+    fragments = with_page_numbers(fragments, reference_pages(context, fragments), {s.label for s in starts})
     env = page_environment("epub", Theme(book.root))
     values = book_context(book, edition)
     css = "../styles/book.css"
@@ -92,7 +95,7 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
 
     texts, page_links = [], []
     by_chapter: dict[str, list[pagemap.PageStart]] = {}
-    for start in _with_blank_pages_placed(starts):
+    for start in with_blank_pages_placed(starts):
         by_chapter.setdefault(start.chapter, []).append(start)
     id_files: dict[str, str] = {}
     trees = []
@@ -106,6 +109,11 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
             if isinstance(element.tag, str) and element.get("id"):
                 id_files.setdefault(element.get("id"), name)
         trees.append((chapter, name, body))
+    for chapter, name, _ in trees:  # the template's section, notes and calls come later: their file is known now
+        id_files.setdefault(f"chapter-{chapter.id}", name)
+        for note in chapter.notes:
+            id_files.setdefault(f"note-{note.number}", name)
+            id_files.setdefault(f"call-{note.number}", name)
     for chapter, name, body in trees:
         html = _fill_calls(_serialise(body), chapter)
         html = _cross_file_links(html, name, id_files)
@@ -123,8 +131,18 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     page_links.sort(key=lambda link: int(link["label"]))
 
     contents, spine, body_start = _reading_order(trees)
+    epoch = git.source_date_epoch(book.root)
+    book_id = identifier(book, edition)
+    # The book closes on a colophon, as hand-made ebooks do, unless the manuscript has its own.
+    colophon = not any(c.role == "colophon" for c in chapters)
+    if colophon:
+        texts.append(("colophon.xhtml", render_page(env, "colophon.xhtml", {
+            **values, "css": css, "identifier": book_id, "date": _iso(epoch)[:10],
+            "page_source": page_source(book) if page_links else None, "pages": len(page_links),
+            "page_edition": "reader's PDF edition"})))
+        spine.append("colophon")
     pages = {
-        "text/cover.xhtml": render_page(env, "cover.xhtml", {**values, "css": css, "cover": cover}),
+        "text/cover.xhtml": render_page(env, "cover.xhtml", {**values, "css": css, "cover": _cover_view(cover)}),
         "text/title_page.xhtml": render_page(env, "title.xhtml", {**values, "css": css}),
         "nav.xhtml": render_page(env, "nav.xhtml", {**values, "css": "styles/book.css", "contents": contents,
                                                     "body_start": body_start, "pages": page_links}),
@@ -133,9 +151,8 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     for name, text in pages.items():
         _check_well_formed(name, text)
     items = _items(book, pages, images, cover, [name for name, _ in texts], context.store)
-    epoch = git.source_date_epoch(book.root)
     opf = render_page(env, "content.opf", {
-        **values, "identifier": identifier(book, edition), "modified": _iso(epoch), "date": _iso(epoch)[:10],
+        **values, "identifier": book_id, "modified": _iso(epoch), "date": _iso(epoch)[:10],
         "a11y": accessibility(book, images, bool(page_links), any(MATHML.search(text) for _, text in texts)),
         "page_source": page_source(book) if page_links else None,
         "manifest": items, "spine": spine,
@@ -155,6 +172,15 @@ SEMANTICS = {"chapter": ("chapter", "doc-chapter"), "appendix": ("appendix", "do
              "dedication": ("dedication", "doc-dedication"), "epigraph": ("epigraph", "doc-epigraph"),
              "glossary": ("glossary", "doc-glossary"), "bibliography": ("bibliography", "doc-bibliography"),
              "index": ("index", "doc-index"), "colophon": ("colophon", "doc-colophon")}
+
+
+def _cover_view(cover) -> dict:
+    """The cover's name, alt text and pixel size: the SVG box that scales it takes its shape."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(cover.data)) as image:
+        width, height = image.size
+    return {"name": cover.name, "alt": cover.alt, "width": width, "height": height}
 
 
 def _part_file(part) -> str:
@@ -210,7 +236,44 @@ def print_pages(context: BuildContext, edition: Edition) -> list[pagemap.PageSta
     return [s for s in starts if s.chapter is None or s.chapter in same or s.block == pagemap.TITLE]
 
 
-def _with_blank_pages_placed(starts: list[pagemap.PageStart]) -> list[pagemap.PageStart]:
+def reference_pages(context: BuildContext, fragments: Fragments) -> dict[str, str]:
+    """The folio the reader's PDF prints each anchor on that the page references and index of
+    `fragments` name ({} when they name none); an anchor the PDF does not print is an error."""
+    from . import pdf
+
+    wanted = pagerefs.wanted([*fragments.chapters.values(), *fragments.notes.values()])
+    if not wanted:
+        return {}
+    editions = context.book.editions
+    reader = next((e for e in editions if e.kind == "pdf"), None) or \
+        next((e for e in editions if e.kind == "print"), None) or context.book.edition("pdf")
+    printed = pdf.printed_pages(context, reader)
+    missing = sorted(wanted - printed.keys())
+    if missing:
+        raise fail("F004", f"{reader.name} edition", 0, 0, "page references and index entries name places the "
+                   f"PDF does not print (its text differs by edition?): {', '.join('#' + a for a in missing[:10])}")
+    return printed
+
+
+def with_page_numbers(fragments: Fragments, printed: dict[str, str], marked: set[str]) -> Fragments:
+    """Page references as the PDF's numbers linking to the page-list marker of that page (to the
+    place itself when no marker has that number: a roman front-matter page); index locators as
+    the same numbers linking to the place they index."""
+    def page(anchor: str, text: str) -> str:
+        target = f"page-{text}" if text in marked else anchor
+        return f'<a class="page-ref" href="#{target}">{text}</a>'
+
+    def locator(anchor: str, text: str) -> str:
+        return f'<a class="page-ref" href="#{anchor}">{text}</a>'
+
+    def fill(html: str) -> str:
+        return pagerefs.fill(html, printed, page, locator)
+
+    return Fragments({k: fill(v) for k, v in fragments.chapters.items()},
+                     {k: fill(v) for k, v in fragments.notes.items()})
+
+
+def with_blank_pages_placed(starts: list[pagemap.PageStart]) -> list[pagemap.PageStart]:
     """A blank page (a verso before a chapter) is marked where the next page begins."""
     placed, waiting = [], []
     for start in starts:
@@ -394,7 +457,7 @@ def _items(book: Book, pages: dict[str, str], images: BookImages, cover, chapter
     # of the zipped EPUB, for 10 s of CPU.
     items = [
         Item("nav", "nav.xhtml", "application/xhtml+xml", pages["nav.xhtml"].encode(), "nav"),
-        Item("cover", "text/cover.xhtml", "application/xhtml+xml", pages["text/cover.xhtml"].encode()),
+        Item("cover", "text/cover.xhtml", "application/xhtml+xml", pages["text/cover.xhtml"].encode(), "svg"),
         Item("title", "text/title_page.xhtml", "application/xhtml+xml", pages["text/title_page.xhtml"].encode()),
         *(Item(name[:-6], f"text/{name}", "application/xhtml+xml", pages[f"text/{name}"].encode(),
                "mathml" if MATHML.search(pages[f"text/{name}"]) else "")
@@ -439,9 +502,9 @@ def _subset_cached(path: Path, text: str, store: Store | None) -> bytes:
     if store is None:
         return subset_font(path, text)
     key = digest(code_digest(), metadata.version("fonttools"), path.read_bytes(), _characters(text))
-    found = store.path(SUBSETS, key, ".otf")
-    if found.is_file():
-        return found.read_bytes()
+    found = store.read_bytes(SUBSETS, key, ".otf")
+    if found is not None:
+        return found
     data = subset_font(path, text)
     store.write_bytes(SUBSETS, key, ".otf", data)
     store.prune(SUBSETS, limit=200)

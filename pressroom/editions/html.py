@@ -19,28 +19,33 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import time
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import lxml.html
 from markupsafe import Markup
 
-from .. import fonts, usedfaces
+from .. import fonts, pagemap, usedfaces
 from ..cache import Store, code_digest, digest
 from ..bidi import direction
 from ..context import BuildContext
+from ..cover import Cover, cover_for
 from ..images import screen_fragments
 from ..model import Book, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
 from ..resolve import ResolvedChapter
 from ..theme import STYLES, TEMPLATES, Theme
-from ..tools import pagefind
+from ..tools import git, pagefind
 from . import Written
 from .fragments import Fragments, fill_note_calls
 
 STATIC = TEMPLATES / "html" / "static"
 STYLESHEETS = ("fonts.css", "base.css", "html.css")
-STATIC_FILES = ("book.js", "search.js", "nojs.css")
+STATIC_FILES = ("book.js", "prefs.js", "search.js", "nojs.css", "favicon.svg")
 FONT_FILES = ("*.otf", "OFL.txt")
 MATH_FONT = "latinmodern-math.otf"  # only a `math: tex` book's site carries it (styles/math.css)
 LAST_PARAGRAPH_END = re.compile(r"</p>\s*\Z")
@@ -48,9 +53,12 @@ PARAGRAPH_OPEN = re.compile(r"<p>")
 TABLE = re.compile(r"(<table\b.*?</table>)", re.S)
 ELEMENT_ID = re.compile(r'\sid="([^"]+)"')
 IN_BOOK_LINK = re.compile(r'href="#([^"]+)"')
+HEADING = re.compile(r'<(h[2-4])([^>]*?)\sid="([^"]+)"([^>]*)>(.*?)</\1>', re.S)
+TAG = re.compile(r"<[^>]+>")
+MATHML_OPEN = re.compile(r"<math\b")
 # Pagefind's search runs as WebAssembly: 'wasm-unsafe-eval' lets it compile, and nothing else.
-# `data:` images: only the empty icon (`<link rel="icon" href="data:,">`), so no browser asks for /favicon.ico.
-CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data:; object-src 'none'; "
+# Images only from the site itself (the icon is favicon.svg). `make watch` sends the same policy as a header.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self'; object-src 'none'; "
        "base-uri 'none'; form-action 'self'")
 
 
@@ -60,7 +68,10 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     context.progress(f"{edition.name}: writing the web edition")
     images = context.images(edition)  # every image checked, each with alt text, converted where need be
     fragments = Fragments(*screen_fragments(images, fragments.chapters, fragments.notes))
-    pages = render_pages(book, edition, chapters, fragments)
+    fragments, starts = with_print_pages(context, edition, fragments)
+    # Share cards show the cover; they need absolute addresses, so only a book with `url:` gets them.
+    cover = cover_for(book) if book.url else None
+    pages = render_pages(book, edition, chapters, fragments, starts, cover)
     theme = Theme(book.root)
     with atomic_path(target) as temporary:
         temporary.mkdir()
@@ -95,22 +106,37 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
             destination = temporary / image.name
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(image.file, destination)
+        if cover is not None:
+            (temporary / cover.name).write_bytes(cover.data)
+        if book.url:  # a sitemap needs absolute addresses: without `url:` there is none (README)
+            (temporary / "sitemap.xml").write_text(sitemap(book, chapters, git.source_date_epoch(book.root)),
+                                                   encoding="utf-8", newline="\n")
+            (temporary / "robots.txt").write_text(f"User-agent: *\nAllow: /\nSitemap: {book.url}sitemap.xml\n",
+                                                  encoding="utf-8", newline="\n")
         words = pagefind.index_site(temporary, label=f"{edition.name} edition")
     notes = sum(len(c.notes) for c in chapters)
     return Written(f"{len(chapters)} chapter pages, {notes} notes, {len(images)} images, {words} words indexed")
 
 
-def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments) -> dict:
-    """File name → HTML for the title page, each chapter page and the search page."""
+def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
+                 starts: list[pagemap.PageStart] = (), cover: Cover | None = None) -> dict:
+    """File name → HTML for the title page, each chapter page, the search page and the 404 page."""
     env = page_environment("html", Theme(book.root))
     contents = [{"href": page_name(c), "title": c.title, "number": c.number, "label": c.label,
                  "matter": c.matter, "part": _part(c.part) if c.opens_part else None} for c in chapters]
     home = {"href": "index.html", "title": "Title page and contents"}
-    # The regular face is fetched at once, beside the stylesheet, not after it is parsed.
-    shared = {"contents": contents, "stylesheet": "style.css", "csp": CSP, "home": home,
+    shared = {"contents": contents, "stylesheet": "style.css", "csp": CSP, "home": home, "root": "",
+              "cover": {"name": cover.name, "alt": cover.alt} if cover else None,
+              # The regular face is fetched at once, beside the stylesheet, not after it is parsed.
               "preload": [f"fonts/{_woff2(usedfaces.BOOK_FACE_FILES[(False, False)])}"]
               if _our_font_css(Theme(book.root)) else []}
+    by_chapter: dict[str, list[pagemap.PageStart]] = {}
+    for start in starts:
+        by_chapter.setdefault(start.chapter, []).append(start)
     pages = {}
+    # Served for any missing address, at any depth: its links start from the site's root path.
+    pages["404.html"] = render_page(env, "404.html", {**book_context(book, edition), **shared, "current": "404.html",
+                                                      "root": urlsplit(book.url).path if book.url else ""})
     pages["index.html"] = render_page(env, "index.html", {**book_context(book, edition), **shared,
                                                           "current": "index.html"})
     pages["search.html"] = render_page(env, "search.html", {**book_context(book, edition), **shared,
@@ -118,16 +144,22 @@ def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
     labels = {n.number: n.label for c in chapters for n in c.notes}
     homes = {anchor: page_name(c) for c in reversed(chapters)
              for anchor in ELEMENT_ID.findall(fragments.chapters[c.id])}
+    # Notes and their calls are filled in later; a reference to a note (xref.py) finds its page.
+    homes.update((f"{kind}-{n.number}", page_name(c)) for c in chapters for n in c.notes for kind in ("note", "call"))
+    # The print pages' markers are added below, page by page: a "p. 42" links to the page holding its marker.
+    homes.update((f"page-{s.label}", page_name(c)) for c in chapters for s in by_chapter.get(c.anchor, []))
     for index, chapter in enumerate(chapters):
         page = {**book_context(book, edition), **shared, "current": page_name(chapter)}
-        html = fill_note_calls(fragments.chapters[chapter.id], lambda number: note_call(number, labels[number]))
+        html = mark_print_pages(fragments.chapters[chapter.id], by_chapter.get(f"chapter-{chapter.id}", []))
+        html = fill_note_calls(html, lambda number: note_call(number, labels[number]))
         html = cross_page_links(html, page_name(chapter), homes)
         page.update(
             chapter={"id": chapter.id, "title": chapter.title, "number": chapter.number, "label": chapter.label,
                      "subtitle": chapter.subtitle, "role": chapter.role, "matter": chapter.matter,
                      "lang": chapter.lang, "dir": direction(chapter.lang),
                      "part": _part(chapter.part) if chapter.opens_part else None,
-                     "anchor": f"chapter-{chapter.id}", "html": Markup(scrolling_tables(passage_ids(html)))},
+                     "anchor": f"chapter-{chapter.id}",
+                     "html": Markup(heading_anchors(scrolling_tables(passage_ids(html))))},
             notes=[{"number": n.number, "label": n.label, "note_id": n.note_id,
                     "html": Markup(with_backlink(fragments.notes[n.number], n.number, n.label))}
                    for n in chapter.notes],
@@ -136,6 +168,69 @@ def render_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
         )
         pages[page_name(chapter)] = render_page(env, "chapter.html", page)
     return pages
+
+
+def with_print_pages(context: BuildContext, edition: Edition,
+                     fragments: Fragments) -> tuple[Fragments, list[pagemap.PageStart]]:
+    """The fragments with their page references' numbers filled in, and where the reader's PDF's
+    pages start (render_pages marks them)."""
+    from . import epub
+
+    printed = epub.reference_pages(context, fragments)
+    if not printed:
+        return fragments, print_page_starts(context, edition)
+    starts = epub.print_pages(context, edition)
+    fragments = epub.with_page_numbers(fragments, printed, {s.label for s in starts})
+    return fragments, epub.with_blank_pages_placed(starts)
+
+
+def print_page_starts(context: BuildContext, edition: Edition) -> list[pagemap.PageStart]:
+    """The reader's PDF's page starts, as the EPUB's page list has them: from this run's layout or
+    the layout cache, else laid out now. Always, so `build html` alone makes the same pages as
+    `make` (a first web-only build of a book pays for its PDF's layout once)."""
+    from .epub import print_pages, with_blank_pages_placed
+
+    return with_blank_pages_placed(print_pages(context, edition))
+
+
+def mark_print_pages(html: str, starts: list[pagemap.PageStart]) -> str:
+    """The chapter's HTML with a `p. N` marker where each print page begins (as the EPUB's page list).
+
+    A chapter with MathML is left as it is: the HTML parser would not keep its namespaced markup whole.
+    """
+    if not starts or MATHML_OPEN.search(html):
+        return html
+    body = lxml.html.fragment_fromstring(html or "", create_parent="div")
+    top = body.makeelement("span", {})  # the chapter's opening: its first page's marker goes before the text
+    top.tail, body.text = body.text, None
+    body.insert(0, top)
+    # No role: axe refuses doc-pagebreak (deprecated in DPUB-ARIA 1.1) on a span; the "p. N" that
+    # CSS draws is read out by screen readers as it is shown.
+    pagemap.mark_pages(body, top, starts, lambda label: body.makeelement("span", {
+        "class": "page-break", "id": f"page-{label}", "data-page": label, "data-pagefind-ignore": ""}))
+    top.drop_tag()
+    return (body.text or "") + "".join(lxml.html.tostring(child, encoding="unicode", with_tail=True)
+                                       for child in body)
+
+
+def heading_anchors(html: str) -> str:
+    """Each section heading ends with a link to itself (book.js copies its address when clicked)."""
+    def anchor(match: re.Match) -> str:
+        tag, before, ident, after, inner = match.groups()
+        label = "Link to this section: " + TAG.sub("", inner).strip().replace('"', "&quot;")
+        return (f'<{tag}{before} id="{ident}"{after}>{inner}<a class="heading-anchor" href="#{ident}"'
+                f' aria-label="{label}" data-label="{label}" data-pagefind-ignore></a></{tag}>')
+
+    return HEADING.sub(anchor, html)
+
+
+def sitemap(book: Book, chapters: list[ResolvedChapter], epoch: int) -> str:
+    """sitemap.xml: the title page and every chapter at the book's `url:`, dated by the sources' commit."""
+    date = time.strftime("%Y-%m-%d", time.gmtime(epoch))
+    urls = [book.url, *(book.url + page_name(c) for c in chapters)]
+    entries = "".join(f"  <url><loc>{escape(url)}</loc><lastmod>{date}</lastmod></url>\n" for url in urls)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>\n')
 
 
 def _part(part) -> dict:
@@ -284,8 +379,9 @@ def _web_subset(store: Store | None, path: Path, chars: str) -> bytes:
     from importlib import metadata
 
     key = digest(code_digest(), metadata.version("fonttools"), path.read_bytes(), chars)
-    if store is not None and store.path(WEB_SUBSETS, key, ".woff2").is_file():
-        return store.path(WEB_SUBSETS, key, ".woff2").read_bytes()
+    found = store.read_bytes(WEB_SUBSETS, key, ".woff2") if store is not None else None
+    if found is not None:
+        return found
     from fontTools import subset
 
     options = subset.Options()

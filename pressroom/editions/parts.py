@@ -44,11 +44,13 @@ class Part:
 class BookParts:
     """The parts of one edition's PDF, rendered from the same context as the whole book."""
 
-    def __init__(self, book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments):
+    def __init__(self, book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
+                 pages: dict[str, str] | None = None):
         self.book, self.edition = book, edition
         self.env = page_environment("pdf", Theme(book.root))
         # A chapter alone draws no folios: the folio sheet does, once the page numbers are known.
-        self.context = page_context(book, edition, chapters, fragments, folios=False)
+        # Page references print `pages` (anchor → folio), as far as an earlier pass knows them.
+        self.context = page_context(book, edition, chapters, fragments, folios=False, pages=pages)
         self.shown = {f"chapter-{c.id}": c.shown for c in chapters}
 
     def chapters(self) -> list[Part]:

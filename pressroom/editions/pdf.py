@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
 from markupsafe import Markup
 
-from .. import fonts, pagemap
+from .. import fonts, pagemap, pagerefs
 from ..bidi import direction
 from ..context import BuildContext
 from ..images import PrintBox, print_fragments
-from ..messages import BuildError, Message, Report, error
+from ..messages import BuildError, Message, Report, error, warning
 from ..model import BEFORE_CONTENTS, Book, Design, Edition
 from ..output import atomic_path
 from ..render import book_context, page_environment, render_page
-from ..resolve import ResolvedChapter
+from ..resolve import ResolvedChapter, roman
 from ..theme import Theme
 from ..tools import weasyprint
-from . import Written
+from . import KINDS, Written, cover_path
 from .fragments import Fragments, fill_note_calls
 
 STYLESHEETS = ("fonts.css", "base.css", "pdf.css")
@@ -27,6 +28,7 @@ STYLESHEETS = ("fonts.css", "base.css", "pdf.css")
 # A chapter's first paragraph, when it opens on plain text: quote marks and the first letter,
 # then up to four words.
 OPENING = re.compile(r"(\s*<p>)([“‘\"'(]*\w)((?:[^<\s]*\s+){0,3}[^<\s]*)(.*)", re.S)
+SETTLE_PASSES = 4  # layouts before page references must print the pages their anchors land on
 ADJACENT_CALLS = re.compile(r"(<!--pressroom-note:\d+-->)(?=<!--pressroom-note:)")
 
 
@@ -36,29 +38,68 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     Chapters are laid out in parallel and merged (editions/typeset.py) unless the context asks
     for one flow, or the PDF is tagged (a merge would break its structure tree).
     """
+    written = _write_interior(context, edition, target)
+    if not KINDS[edition.kind].printed:
+        return written
+    from .cover import write_cover
+
+    cover = cover_path(context.book, edition, target.parent)
+    detail = write_cover(context, edition, target, cover)
+    return replace(written, detail=f"{written.detail}; {detail}", cover=cover)
+
+
+def _write_interior(context: BuildContext, edition: Edition, target: Path) -> Written:
     book, chapters = context.book, context.chapters(edition)
     fragments, warnings = sized_fragments(context, edition)
     context.report.extend(warnings)
     context.progress(f"{edition.name}: typesetting with WeasyPrint")
     notes = sum(len(c.notes) for c in chapters)
+    profile = output_profile(context, edition)
+    pdfx = f", {weasyprint.PDFX_VARIANT.upper()} for {profile.name}" if profile else ""
     if context.store is not None and not context.single_flow and not edition.tagged:
         from .typeset import typeset
 
         done = typeset(book, edition, chapters, fragments, target, context.store, context.progress,
-                       check=lambda placements: check_notes(placements, chapters), report=context.report)
+                       check=lambda placements: check_notes(placements, chapters), report=context.report,
+                       output_profile=profile, executor=context.layout)
         context.page_starts[edition.name] = tuple(done.starts)
-        return Written(f"{done.pages} pages, {notes} notes on their call's page", done.pages, done.worker_peak_mb)
-    label, warnings = f"{edition.name} edition", []
-    document = weasyprint.layout(book_html(book, edition, chapters, fragments), book.root,
-                                 resource_roots(book, context.images(edition).folder), label=label, warnings=warnings, sections=chapter_labels(chapters))
-    report_once(context.report, warnings)
+        context.printed_pages[edition.name] = done.printed
+        return Written(f"{done.pages} pages, {notes} notes on their call's page{pdfx}", done.pages,
+                       done.worker_peak_mb)
+    label = f"{edition.name} edition"
+    document, starts, printed = single_flow(context, edition, fragments, label)
     check_notes(weasyprint.note_placements(document), chapters)
-    context.page_starts[edition.name] = tuple(pagemap.page_starts(document))
+    context.page_starts[edition.name] = tuple(starts)
+    context.printed_pages[edition.name] = printed
     with atomic_path(target) as temporary:
         weasyprint.write_pdf(document, temporary, identifier=(edition.isbn or book.slug).encode(),
-                             tagged=edition.tagged, label=label)
+                             tagged=edition.tagged, label=label, output_profile=profile)
     pages = len(document.pages)
-    return Written(f"{pages} pages, {notes} notes on their call's page", pages)
+    return Written(f"{pages} pages, {notes} notes on their call's page{pdfx}", pages)
+
+
+# A CMYK profile for the output intent when the book brings none: Ghostscript's (Debian's
+# libgs-common), a SWOP-like press. The printer's own profile, as styles/output-intent.icc in
+# the book's folder, is always the better one.
+OUTPUT_INTENT = "output-intent.icc"
+SYSTEM_CMYK = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+
+
+def output_profile(context: BuildContext, edition: Edition) -> Path | None:
+    """The CMYK profile a print edition's PDF/X names as its output intent; None for other kinds.
+
+    No profile at all: the PDF is written without PDF/X, and a warning says so."""
+    if not KINDS[edition.kind].printed:
+        return None
+    for folder in Theme(context.book.root).style_dirs:
+        if (folder / OUTPUT_INTENT).is_file():
+            return folder / OUTPUT_INTENT
+    if SYSTEM_CMYK.is_file():
+        return SYSTEM_CMYK
+    context.report.add(warning("W010", edition.name, 0, 0, "no CMYK profile for the output intent, so the "
+                               f"printer's PDF is not PDF/X: put the printer's ICC profile at styles/{OUTPUT_INTENT}, "
+                               "or `sudo apt-get install -y libgs-common` for Ghostscript's"))
+    return None
 
 
 def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageStart, ...]:
@@ -68,20 +109,49 @@ def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageSt
         book, chapters = context.book, context.chapters(edition)
         fragments, _warnings = sized_fragments(context, edition)  # told when the edition itself is built
         if context.store is not None and not edition.tagged:
-            from .typeset import page_starts as typeset_starts
+            from .typeset import typeset_pages
 
-            starts = typeset_starts(book, edition, chapters, fragments, context.store, progress=lambda _: None,
-                                    report=context.report)
+            starts, printed = typeset_pages(book, edition, chapters, fragments, context.store,
+                                            progress=lambda _: None, report=context.report, executor=context.layout)
         else:
-            warnings = []
-            starts = pagemap.page_starts(weasyprint.layout(
-                book_html(book, edition, chapters, fragments), book.root,
-                resource_roots(book, context.images(edition).folder),
-                label=f"{edition.name} edition (its pages, for the EPUB)", warnings=warnings,
-                sections=chapter_labels(chapters)))
-            report_once(context.report, warnings)
+            _document, starts, printed = single_flow(context, edition, fragments,
+                                                     f"{edition.name} edition (its pages, for the EPUB)")
         context.page_starts[edition.name] = tuple(starts)
+        context.printed_pages[edition.name] = printed
     return context.page_starts[edition.name]
+
+
+def printed_pages(context: BuildContext, edition: Edition) -> dict[str, str]:
+    """Each anchor of a PDF edition and the folio printed on its page (laid out if need be)."""
+    page_starts(context, edition)
+    return context.printed_pages[edition.name]
+
+
+def single_flow(context: BuildContext, edition: Edition, fragments: Fragments,
+                label: str) -> tuple[object, list[pagemap.PageStart], dict[str, str]]:
+    """The book laid out as one document, again until its page references print the folios
+    their anchors land on (typeset.py does the same part by part); its page starts and folios."""
+    book, chapters = context.book, context.chapters(edition)
+    wanted = pagerefs.wanted([*fragments.chapters.values(), *fragments.notes.values()])
+    pages: dict[str, str] = {}
+    for _attempt in range(SETTLE_PASSES):
+        warnings: list[Message] = []
+        document = weasyprint.layout(book_html(book, edition, chapters, fragments, pages), book.root,
+                                     resource_roots(book, context.images(edition).folder), label=label,
+                                     warnings=warnings, sections=chapter_labels(chapters))
+        report_once(context.report, warnings)
+        starts = pagemap.page_starts(document)
+        first_body = len(document.pages) - len(starts)  # the pages before it are the front matter's
+        printed = {name: str(page - first_body) if page > first_body else roman(page).lower()
+                   for name, page in weasyprint.anchor_pages(document).items()}
+        if all(printed.get(a) == pages.get(a) for a in wanted):
+            return document, starts, printed
+        if any(a not in printed for a in wanted):
+            break
+        pages = {a: printed[a] for a in wanted}
+    moving = sorted(a for a in wanted if printed.get(a) != pages.get(a))
+    raise BuildError([error("F003", label, 0, 0, "page references and index entries do not settle on a page: "
+                            f"{', '.join('#' + a for a in moving[:10])}")])
 
 
 def pdf_fragments(context: BuildContext, edition: Edition) -> Fragments:
@@ -94,9 +164,10 @@ def pdf_fragments(context: BuildContext, edition: Edition) -> Fragments:
     return as_svg(fragments, context.chapters(edition), context.store)
 
 
-def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments) -> str:
-    """The whole book as one HTML document for the print stylesheets."""
-    context = page_context(book, edition, chapters, fragments)
+def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
+              pages: dict[str, str] | None = None) -> str:
+    """The whole book as one HTML document for the print stylesheets (`pages`: as page_context)."""
+    context = page_context(book, edition, chapters, fragments, pages=pages)
     return render_page(page_environment("pdf", Theme(book.root)), "book.html", context)
 
 
@@ -144,17 +215,32 @@ def print_box(edition: Edition, design: Design) -> PrintBox:
                     design.image_resolution, edition.name)
 
 
+# A run of Hangul syllables: a Korean word, which Korean typesetting keeps whole on its line
+# (word-break: keep-all, which WeasyPrint ignores); a tag, whose attributes are left alone.
+HANGUL_WORD = re.compile(r"(<[^>]*>)|([\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]{2,})")
+
+
+def keep_hangul_words(html: str) -> str:
+    """Each Korean word of the HTML's text in a span the PDF never breaks inside (styles/pdf.css)."""
+    return HANGUL_WORD.sub(lambda m: m.group(1) or f'<span class="hangul-word">{m.group(2)}</span>', html)
+
+
 def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
-                 folios: bool = True) -> dict:
+                 folios: bool = True, pages: dict[str, str] | None = None) -> dict:
     """What templates/pdf/book.html needs to lay out the whole book; parts.py narrows it to a part
-    (laid out without body folios: they are drawn on once the page numbers are known)."""
+    (laid out without body folios: they are drawn on once the page numbers are known). `pages`:
+    the folio of each anchor page references and the index name, as far as known (pagerefs.py)."""
     notes = {n.number: n for c in chapters for n in c.notes}
 
     linked = edition.kind == "pdf"  # the printer's PDF carries no links
 
+    def numbered(html: str) -> str:
+        html = pagerefs.fill(html, pages or {}, lambda anchor, text: _link("page-ref", None, f"#{anchor}", text, linked))
+        return keep_hangul_words(html)
+
     def footnote(number: int) -> str:
         label = notes[number].label
-        body = inline_note(fragments.notes[number])
+        body = inline_note(numbered(fragments.notes[number]))
         call = _link("call", f"call-{number}", f"#note-{number}", str(label), linked)
         back = _link("note-back", None, f"#call-{number}", f"{label}.", linked)
         # A word joiner glues the call to the word before it: WeasyPrint would otherwise break
@@ -165,7 +251,7 @@ def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
     context = book_context(book, edition)
     def chapter_html(chapter: ResolvedChapter) -> Markup:
         html = ADJACENT_CALLS.sub(r'\1<span class="call-sep">,</span>', fragments.chapters[chapter.id])
-        return Markup(fill_note_calls(mark_opening(html, edition.opening), footnote))
+        return Markup(fill_note_calls(mark_opening(numbered(html), edition.opening), footnote))
 
     entries = [chapter_entry(c, chapter_html(c)) for c in chapters]
     body = [e for e in entries if e["matter"] != "front"]

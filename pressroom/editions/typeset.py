@@ -15,24 +15,25 @@ again, then the folio sheet and the front matter only if page numbers moved.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import resource
 import time
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from .. import cache as cache_store
-from .. import pagemap, workers
+from .. import limits, pagemap, pagerefs, workers
 from ..images import KIND as IMAGES
 from ..kept import tool_versions as _tool_versions
 from ..messages import ERROR, BuildError, Message, Report, error, fail
 from ..model import Book, Edition
 from ..output import atomic_path
 from ..readback import holds, last_sentence
-from ..resolve import ResolvedChapter
+from ..resolve import ResolvedChapter, roman
 from ..theme import Theme
 from ..tools import pdffonts, pdftext, pikepdf, weasyprint
 from .fragments import Fragments
@@ -41,6 +42,8 @@ from .pdf import report_once, resource_roots
 
 KIND = "typeset"
 FACES = "face-subsets"  # cache kind: a face cut to the glyphs a merged PDF uses (tools/pdffonts.py)
+PASSES = 4  # layouts of the parts before page references must have settled (two, nearly always)
+POLL_SECONDS = 1.0  # how often the parts being laid out are held to limits.PART_SECONDS
 ENDING_WORDS = 3  # widows: 2 keeps at least two lines of a paragraph on a page, so these share it
 
 
@@ -58,6 +61,7 @@ class LaidOut:
     cached: bool = False
     messages: tuple[Message, ...] = ()  # its errors (nothing laid out), or WeasyPrint's warnings
     peak_mb: float = 0.0  # the worker's peak resident memory when it was done (0: from the cache)
+    sealed: str = ""  # the PDF's seal in the cache (cache.seal): checked before it is merged
 
 
 @dataclass
@@ -69,6 +73,7 @@ class Typeset:
     starts: list[pagemap.PageStart]
     rebuilt: list[str] = field(default_factory=list)
     reused: int = 0
+    printed: dict[str, str] = field(default_factory=dict)  # each anchor's folio as printed
     worker_peak_mb: float = 0.0
 
 
@@ -88,21 +93,20 @@ class _Chapters:
 def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
             target: Path, store: cache_store.Store, progress: Callable[[str], None],
             check: Callable[[list[weasyprint.NotePlacement]], None], jobs: int | None = None,
-            report: Report | None = None) -> Typeset:
+            report: Report | None = None, output_profile: Path | None = None,
+            executor: Executor | None = None) -> Typeset:
     """Lay out the edition in parts (in parallel, from the cache where it can), merge them into `target`.
 
     `check` sees where every note landed before anything is written; it raises to refuse the book.
-    WeasyPrint's warnings go to `report`, each once.
+    With `output_profile` every part is PDF/X with it (the merge keeps the front matter's catalog,
+    so its OutputIntent and XMP are the book's). WeasyPrint's warnings go to `report`, each once.
     """
     started = time.monotonic()
-    parts = BookParts(book, edition, chapters, fragments)
-    with _Workers(book, store, jobs, progress, edition.name, report) as workers:
-        body = _lay_out_chapters(parts, workers)
-        sheet = parts.folio_sheet(body.sections)
-        tail = workers.run([parts.front(body.folios), sheet], quiet=True)
-        _raise_messages(tail)
+    with _Workers(book, store, jobs, progress, edition.name, report, output_profile, executor) as workers:
+        parts, body, tail, printed = _settle(book, edition, chapters, fragments, workers, sheet=True)
     front = tail["front"]
     result = _result(body, front)
+    result.printed = printed
     check(result.placements)  # before the merge: a refused book leaves the previous PDF in place
     with atomic_path(target) as temporary:
         pikepdf.merge_parts(pikepdf.PartFile(front.path, front.pages),
@@ -131,10 +135,9 @@ def _face_subset(store: cache_store.Store, path: Path, gids: tuple[int, ...]) ->
     brings no new glyph cuts nothing again."""
     key = cache_store.digest(cache_store.code_digest(), _tool_versions(), path.read_bytes(),
                              ",".join(map(str, gids)))
-    found = store.path(FACES, key, ".font")
-    if found.is_file():
-        os.utime(found)
-        return found.read_bytes()
+    found = store.read_bytes(FACES, key, ".font")
+    if found is not None:
+        return found
     data = pdffonts.subset_gids(path, gids)
     store.write_bytes(FACES, key, ".font", data)
     store.prune(FACES, limit=200)
@@ -143,12 +146,56 @@ def _face_subset(store: cache_store.Store, path: Path, gids: tuple[int, ...]) ->
 
 def page_starts(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
                 store: cache_store.Store, progress: Callable[[str], None],
-                report: Report | None = None) -> list[pagemap.PageStart]:
+                report: Report | None = None, executor: Executor | None = None) -> list[pagemap.PageStart]:
     """Where each body page of the edition begins, from its chapters as laid out (the cache's, if built)."""
-    parts = BookParts(book, edition, chapters, fragments)
-    with _Workers(book, store, None, progress, edition.name, report) as workers:
+    return typeset_pages(book, edition, chapters, fragments, store, progress, report, executor)[0]
+
+
+def typeset_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
+                  store: cache_store.Store, progress: Callable[[str], None],
+                  report: Report | None = None,
+                  executor: Executor | None = None) -> tuple[list[pagemap.PageStart], dict[str, str]]:
+    """Where each body page begins, and each anchor's folio as printed, without merging a PDF."""
+    with _Workers(book, store, None, progress, edition.name, report, executor=executor) as workers:
+        _parts, body, _tail, printed = _settle(book, edition, chapters, fragments, workers, sheet=False)
+    return _result(body, None).starts, printed
+
+
+def _settle(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
+            workers: "_Workers", sheet: bool) -> tuple[BookParts, "_Chapters", dict[str, LaidOut], dict[str, str]]:
+    """Lay the parts out until every page reference and index locator prints the folio its
+    anchor lands on: a number's width can move a line, a page, the next chapter. The first pass
+    prints placeholders; each pass after it the folios the one before found (from the cache
+    where a part's HTML did not change). Also the folio sheet, with `sheet`."""
+    wanted = pagerefs.wanted([*fragments.chapters.values(), *fragments.notes.values()])
+    pages: dict[str, str] = {}
+    for attempt in range(1, PASSES + 1):
+        parts = BookParts(book, edition, chapters, fragments, pages)
         body = _lay_out_chapters(parts, workers)
-    return _result(body, None).starts
+        tail = workers.run([parts.front(body.folios), *([parts.folio_sheet(body.sections)] if sheet else [])],
+                           quiet=True)
+        _raise_messages(tail)
+        printed = _printed(body, tail["front"])
+        if all(printed.get(a) == pages.get(a) for a in wanted):
+            return parts, body, tail, printed
+        missing = sorted(a for a in wanted if a not in printed)
+        if missing:
+            raise fail("F004", f"{edition.name} edition", 0, 0, "page references and index entries name places "
+                       f"the PDF does not print: {', '.join('#' + a for a in missing[:10])}")
+        workers.progress(f"{edition.name}: pass {attempt} found the pages of {len(wanted)} page references "
+                         "and index places; laying out again with them")
+        pages = {a: printed[a] for a in wanted}
+    moving = sorted(a for a in wanted if printed.get(a) != pages.get(a))
+    raise fail("F003", f"{edition.name} edition", 0, 0, f"page numbers did not settle after {PASSES} layouts: "
+               f"{', '.join('#' + a for a in moving[:10])} keep moving (a reference near a page break whose "
+               "number's width moves its target: reword the sentence)")
+
+
+def _printed(body: "_Chapters", front: LaidOut) -> dict[str, str]:
+    """Each anchor's folio as printed: arabic in the body, roman in the front matter."""
+    printed = {name: roman(page).lower() for name, page in front.anchors}
+    printed.update((name, str(page)) for name, page in body.folios.items())
+    return printed
 
 
 def _lay_out_chapters(parts: BookParts, workers: "_Workers") -> _Chapters:
@@ -238,8 +285,16 @@ class _Workers:
     processes (pressroom/workers.py), started only if something needs laying out."""
 
     def __init__(self, book: Book, store: cache_store.Store, jobs: int | None,
-                 progress: Callable[[str], None], edition: str, report: Report | None = None):
-        self.book, self.store, self.salt = book, store, _salt(book)
+                 progress: Callable[[str], None], edition: str, report: Report | None = None,
+                 output_profile: Path | None = None, executor: Executor | None = None):
+        self.book, self.store = book, store
+        self.executor = executor  # another machine's workers (a Dask cluster): used instead of a local pool
+        self.report = report if report is not None else Report()
+        self.profile = str(output_profile) if output_profile else None
+        # A PDF/X part differs from a plain one laid out from the same HTML: its profile is in the key.
+        profile_bytes = output_profile.read_bytes() if output_profile else b""
+        self.salt = cache_store.digest(_salt(book), self.profile or "", hashlib.sha256(profile_bytes).hexdigest())
+        self.places = _places(book, store)
         self.jobs = jobs
         self.progress, self.edition = progress, edition
         self.report = report if report is not None else Report()
@@ -259,7 +314,7 @@ class _Workers:
         done: dict[str, LaidOut] = {}
         pending = {}
         for part in sorted(parts, key=lambda p: -len(p.html)):
-            key = cache_store.digest(self.salt, part.html)
+            key = cache_store.digest(self.salt, _portable(part.html, self.places))
             found = self._cached(key)
             if found is not None:
                 done[part.name] = found
@@ -267,11 +322,13 @@ class _Workers:
                 continue
             target = str(self.store.path(KIND, key, ".pdf"))
             future = self._pool().submit(_lay_out, part.html, str(self.book.root), self.roots,
-                                         part.label, target, part.chapter is not None)
+                                         part.label, target, part.chapter is not None, key, self.profile)
             pending[future] = (part, key)
         count, total = 0, len(pending)
+        running: dict = {}  # future → when it was first seen running: each part's own clock
         while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finished, _ = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            self._stop_overdue(pending, running)
             for future in finished:
                 part, key = pending.pop(future)
                 try:
@@ -289,21 +346,44 @@ class _Workers:
                                       f"{laid.pages} pages, {laid.seconds:.1f} s")
         return done
 
-    def _cached(self, key: str) -> LaidOut | None:
-        value = self.store.read_json(KIND, key)
-        if value is None or not Path(value["path"]).is_file():
-            return None
-        os.utime(value["path"])
-        return _from_json(value)
+    def _stop_overdue(self, pending: dict, running: dict) -> None:
+        """Kill the workers when a part has been laid out for longer than limits.PART_SECONDS,
+        naming it: WeasyPrint stuck in Pango's C code hears no Python timer, a killed process stops."""
+        now = time.monotonic()
+        for future in pending:
+            if future.running():
+                running.setdefault(future, now)
+        overdue = [f for f in running if f in pending and now - running[f] > limits.PART_SECONDS]
+        if not overdue:
+            return
+        part = pending[min(overdue, key=running.get)][0]
+        if self.pool is not None:  # a cluster's (Dask's) workers are the cluster's to stop
+            self.pool.stop()
+            self.pool = None
+        raise fail("W009", part.label, 0, 0, f"laying it out took longer than {limits.PART_SECONDS} s, so its "
+                   "worker was stopped (a very long paragraph, word, table or many notes?); nothing was replaced")
 
-    def _pool(self) -> workers.Pool:
+    def _cached(self, key: str) -> LaidOut | None:
+        """The part as laid out before, if its entry and its PDF both hold (cache.Store.file)."""
+        value = self.store.read_json(KIND, key)
+        if value is None:
+            return None
+        pdf = self.store.file(KIND, key, ".pdf", value.get("sealed"))
+        if pdf is None:
+            return None
+        return _from_json(value, pdf)
+
+    def _pool(self) -> Executor:
+        if self.executor is not None:
+            return self.executor
         if self.pool is None:
             self.pool = workers.pool(self.jobs)
         return self.pool
 
 
 
-def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, target: str, chapter: bool) -> LaidOut:
+def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, target: str, chapter: bool,
+             key: str, profile: str | None = None) -> LaidOut:
     """In a worker: lay the part out, read its notes and page starts, write its PDF into the cache."""
     started = time.monotonic()
     warnings: list[Message] = []
@@ -322,7 +402,9 @@ def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, targ
         temporary = Path(f"{target}.{os.getpid()}.tmp")
         try:
             Path(target).parent.mkdir(parents=True, exist_ok=True)
-            weasyprint.write_pdf(document, temporary, label=label)
+            weasyprint.write_pdf(document, temporary, identifier=label.encode() if profile else None, label=label,
+                                 output_profile=Path(profile) if profile else None)
+            sealed = cache_store.seal(KIND, key, temporary.read_bytes())
             os.replace(temporary, target)
         except OSError as exc:
             temporary.unlink(missing_ok=True)
@@ -331,26 +413,44 @@ def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, targ
     except BuildError as exc:
         return LaidOut(target, 0, (), (), (), (), time.monotonic() - started, messages=tuple(exc.messages))
     return LaidOut(target, keep, tuple(blank[:keep]), placements, starts, anchors, time.monotonic() - started,
-                   messages=tuple(warnings), peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+                   messages=tuple(warnings), peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                   sealed=sealed)
 
 
 def _as_json(laid: LaidOut) -> dict:
-    return {"path": laid.path, "pages": laid.pages, "blank": list(laid.blank),
+    """The entry kept for a part: no path (the cache may move, or be another clone's), the PDF's seal."""
+    return {"sealed": laid.sealed, "pages": laid.pages, "blank": list(laid.blank),
             "placements": [list(p) for p in laid.placements], "starts": [list(s) for s in laid.starts],
             "anchors": [list(a) for a in laid.anchors], "seconds": laid.seconds,
             "messages": [list(astuple(m)) for m in laid.messages]}
 
 
-def _from_json(value: dict) -> LaidOut:
-    return LaidOut(value["path"], value["pages"], tuple(value["blank"]),
+def _from_json(value: dict, pdf: Path) -> LaidOut:
+    return LaidOut(str(pdf), value["pages"], tuple(value["blank"]),
                    tuple(tuple(p) for p in value["placements"]), tuple(tuple(s) for s in value["starts"]),
                    tuple(tuple(a) for a in value["anchors"]), value["seconds"], cached=True,
-                   messages=tuple(Message(*m) for m in value.get("messages", ())))
+                   messages=tuple(Message(*m) for m in value.get("messages", ())), sealed=value["sealed"])
 
 
 def _salt(book: Book) -> str:
-    """What every part's layout depends on beyond its HTML."""
+    """What every part's layout depends on beyond its HTML: never where the book lies."""
     images = book.root / "images"
-    return cache_store.digest(cache_store.code_digest(), _tool_versions(), str(book.root.resolve()),
-                              Theme(book.root).digest,
+    return cache_store.digest(cache_store.code_digest(), _tool_versions(), Theme(book.root).digest,
                               cache_store.tree_digest(images) if images.is_dir() else "")
+
+
+def _places(book: Book, store: cache_store.Store) -> tuple[tuple[str, str], ...]:
+    """The folders a part's HTML names by absolute file: URL (stylesheets, fonts, converted images),
+    longest first, each with the token that stands for it in the part's key."""
+    package = Path(cache_store.__file__).resolve().parent
+    places = {store.root.resolve().as_uri(): "pressroom-cache:", book.root.resolve().as_uri(): "pressroom-book:",
+              package.as_uri(): "pressroom-package:"}
+    return tuple(sorted(places.items(), key=lambda p: -len(p[0])))
+
+
+def _portable(html: str, places: tuple[tuple[str, str], ...]) -> str:
+    """A part's HTML as its key sees it: the same in every clone and on every machine. The files
+    those URLs name are in the key by their bytes (the theme's digest, the images' tree)."""
+    for url, token in places:
+        html = html.replace(url + "/", token)
+    return html

@@ -12,7 +12,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from ..messages import BuildError, error
-from ..model import FOLIO_PLACES, Design
+from ..model import FOLIO_PLACES, CoverData, Design
 from ..theme import STYLES, Theme
 from .sources import Node, load_yaml, read_text
 
@@ -80,3 +80,20 @@ def _value(name: str, node: Node, shown: str, problems: list):
         return _BAD
     return number
 
+
+
+def load_cover_data() -> CoverData:
+    """Our styles/cover.yaml: paper stocks, the cover's bleed, the languages lettering spines upwards."""
+    path = STYLES / "cover.yaml"
+    shown = str(path)
+    root = load_yaml(read_text(path, shown), shown)
+    try:
+        values = {key: node.value for key, node in root.value.items()}
+        papers = {name: float(node.value) for name, node in values["papers"].items()}
+        upwards = tuple(node.value for node in values["spine-upwards"])
+        data = CoverData(papers, values["default-paper"], values["bleed"], upwards)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a packaging mistake, named as such
+        raise BuildError([error("B003", shown, 0, 0, f"cover.yaml is malformed: {exc!r}")]) from None
+    if data.default_paper not in papers:
+        raise BuildError([error("B003", shown, 0, 0, f"default-paper {data.default_paper!r} is not among the papers")])
+    return data

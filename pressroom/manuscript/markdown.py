@@ -109,3 +109,40 @@ def outside_code(text: str) -> Iterator[tuple[int, int]]:
         position = max(position, end)
     if position < len(text):
         yield position, len(text)
+
+
+RAW_CODE = re.compile(r"(<code(?:\s[^<>]*)?>)([^<\n]*`[^<\n]*)(</code>)", re.I)
+
+
+def literal_backticks_in_raw_code(text: str) -> str:
+    """`<code>`</code>` as its author means it: a backtick inside raw `<code>` that pairs with
+    none inside is escaped, so it no longer opens a Markdown code span that swallows `</code>`.
+
+    That is how writers show a lone backtick; CommonMark would run a code span from it to the
+    next backtick of the paragraph. Backticks pairing inside (`<code>`x`</code>`) are left to
+    CommonMark. The line grows by a character per escape (later columns on it shift by one).
+    """
+    if "`" not in text or "<" not in text:
+        return text
+    pieces, position = [], 0
+    for kind, start, end in _blocks(text):
+        if kind != "prose":
+            continue
+        pieces.append(text[position:start])
+        pieces.append(RAW_CODE.sub(_escaped, text[start:end]))
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _escaped(match: re.Match) -> str:
+    inside = match.group(2)
+    if _all_paired(inside):
+        return match.group(0)
+    return match.group(1) + re.sub(r"(?<!\\)`", r"\\`", inside) + match.group(3)
+
+
+def _all_paired(inside: str) -> bool:
+    """Every backtick run in `inside` opens or closes a code span there."""
+    spans = _paragraph_spans(inside, 0, len(inside))
+    return all(any(s <= m.start() and m.end() <= e for s, e in spans) for m in BACKTICKS.finditer(inside))

@@ -94,6 +94,24 @@ def describe(repo: Path, sha: str) -> tuple[str, str]:
     return (short or sha[:7]), subject
 
 
+def authorship(manuscript: Path, revision: str | None) -> tuple[str, str]:
+    """Who made a revision and when (ISO 8601, UTC), for tracked changes: the commit's author; for
+    the working tree, git's user.name and SOURCE_DATE_EPOCH (else now)."""
+    import datetime
+
+    repo = repo_root(manuscript)
+    if revision is None:
+        done = _git(repo, ["config", "user.name"])
+        name = done.stdout.decode("utf-8", "replace").strip() or "working tree"
+        epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or datetime.datetime.now(datetime.timezone.utc).timestamp())
+    else:
+        done = _git(repo, ["log", "-1", "--format=%an%x00%at", commit_of(repo, revision)])
+        name, _, stamp = done.stdout.decode("utf-8", "replace").strip().partition("\0")
+        epoch = int(stamp or 0)
+    when = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
+    return name, when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def export_tree(repo: Path, sha: str, folder: str, dest: Path) -> int:
     """Write the files under `folder` (repo-relative) at commit `sha` into `dest`; return how many.
 
@@ -207,3 +225,29 @@ def commits_since(folder: Path, since: str) -> list[str]:
     text = _output(folder, ["log", "--no-merges", "--format=%cs %h %s", "--end-of-options",
                             f"{since}..HEAD", "--", "."]) or ""
     return [line for line in text.splitlines() if line.strip()]
+
+
+def mirror(url: str, dest: Path) -> Path:
+    """A bare clone of `url` at `dest`, made once (under a temporary name, then renamed: several
+    builds may ask at once) and fetched again when it is already there."""
+    if dest.is_dir():
+        done = _git(dest, ["fetch", "--quiet", "--tags", "--force", "origin", "+refs/heads/*:refs/heads/*"])
+    else:
+        temporary = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+        temporary.parent.mkdir(parents=True, exist_ok=True)
+        done = _git(temporary.parent, ["clone", "--quiet", "--bare", "--end-of-options", url, str(temporary)])
+        if done.returncode == 0:
+            try:
+                os.rename(temporary, dest)
+            except OSError:  # another build's clone got there first: use it
+                shutil.rmtree(temporary, ignore_errors=True)
+    if done.returncode != 0:
+        raise fail("G004", url, 0, 0, f"git could not fetch it: {_stderr(done)}")
+    return dest
+
+
+def commit_time(repo: Path, sha: str, folder: str = "") -> int:
+    """Unix time of the last commit up to `sha` touching `folder` (0 when none does)."""
+    done = _git(repo, ["log", "-1", "--format=%ct", sha, "--", folder or "."])
+    text = done.stdout.decode("ascii", "replace").strip()
+    return int(text) if done.returncode == 0 and text.isdigit() else 0

@@ -1,4 +1,4 @@
-"""Pandoc, the only place it is run: parse Markdown to JSON, write HTML and EPUB from JSON."""
+"""Pandoc, the only place it is run: parse Markdown to JSON, write HTML, EPUB and DOCX from JSON, read DOCX."""
 
 from __future__ import annotations
 
@@ -96,7 +96,8 @@ def read_markdown(text: str, *, label: str, math: bool = False) -> str:
     return run(["-f", reader(math), "-t", "json"], text, label=label)
 
 
-def read_markdown_many(texts: list[str], labels: list[str], math: bool = False) -> list[str]:
+def read_markdown_many(texts: list[str], labels: list[str], math: bool = False,
+                       markdown_reader: str | None = None) -> list[str]:
     """`read_markdown` for many documents in one pandoc process, each parsed on its own.
 
     One pandoc start-up for the whole book instead of one per chapter (pandoc's own Lua runs
@@ -104,9 +105,10 @@ def read_markdown_many(texts: list[str], labels: list[str], math: bool = False) 
     the texts were joined. If the run as a whole fails (a time or memory limit), each text is
     run alone, so the error names its chapter.
     """
+    chosen = markdown_reader or reader(math)
     if len(texts) <= 1:
-        return [read_markdown(t, label=l, math=math) for t, l in zip(texts, labels)]
-    cmd = [pandoc_path(), "+RTS", f"-M{MEMORY}", "-RTS", "lua", str(READ_MANY), reader(math)]
+        return [run(["-f", chosen, "-t", "json"], t, label=l) for t, l in zip(texts, labels)]
+    cmd = [pandoc_path(), "+RTS", f"-M{MEMORY}", "-RTS", "lua", str(READ_MANY), chosen]
     try:
         done = subprocess.run(cmd, input=json.dumps(texts).encode("utf-8"), capture_output=True,
                               timeout=TIMEOUT + 2 * len(texts))
@@ -114,13 +116,39 @@ def read_markdown_many(texts: list[str], labels: list[str], math: bool = False) 
     except (subprocess.TimeoutExpired, ValueError):
         answers = None
     if not isinstance(answers, list) or len(answers) != len(texts):
-        return [read_markdown(t, label=l, math=math) for t, l in zip(texts, labels)]
+        return [run(["-f", chosen, "-t", "json"], t, label=l) for t, l in zip(texts, labels)]
     results = []
     for answer, label in zip(answers, labels):
         if "error" in answer:
             raise fail("T003", label, 0, 0, f"pandoc failed: {answer['error']}")
         results.append(answer["output"])
     return results
+
+
+# --- citations (citations.py finds them, bibliography.py runs citeproc) ---
+# Pandoc's `markdown` reader has the `citations` extension commonmark_x lacks; it reads only the
+# citation groups cut out of the chapters (short, bracket-bounded texts), never a whole chapter,
+# and without raw HTML or TeX: nothing in a citation is markup passed through.
+CITATION_READER = "markdown_strict+citations+smart+superscript+subscript+strikeout-raw_html-raw_tex"
+
+
+def read_citations(texts: list[str], label: str) -> list[str]:
+    """Each citation group (`[see @a, p. 3]`, `@a`) → Pandoc JSON, in one pandoc process."""
+    return read_markdown_many(texts, [label] * len(texts), markdown_reader=CITATION_READER)
+
+
+def bibliography_as_csl(text: str, reader_format: str, *, label: str) -> str:
+    """A BibTeX or BibLaTeX file's text → CSL-JSON (pandoc's reader: the one citeproc uses)."""
+    return run(["--sandbox", "-f", reader_format, "-t", "csljson"], text, label=label)
+
+
+def citeproc(doc: dict, bibliographies: list[Path], style: Path, *, label: str) -> dict:
+    """Pandoc's citeproc over a document of citations: each Cite's content becomes its rendered text
+    (a Note in a note style), the `refs` Div the bibliography. Sandboxed: the style and files named
+    here are read, nothing else (a dependent style's parent is never fetched)."""
+    files = [arg for path in bibliographies for arg in ("--bibliography", str(path))]
+    return json.loads(run(["--sandbox", "-f", "json", "-t", "json", "--citeproc", *files, "--csl", str(style)],
+                          json.dumps(doc), label=label))
 
 
 def write_html(ast: dict, *, label: str) -> str:
@@ -165,6 +193,32 @@ def write_epub(ast: dict, target: Path, args: list[str], *, label: str, env: dic
     """
     data = run_bytes(["-f", "json", "-t", "epub3", "-o", "-", *args], json.dumps(ast), label=label, env=env)
     Path(target).write_bytes(data)
+
+
+def write_docx(ast: dict, *, reference: Path, resources: Path, label: str) -> bytes:
+    """Pandoc JSON AST → DOCX bytes, styled by `reference` (a reference.docx), images read under `resources`.
+
+    Pandoc stamps the package with SOURCE_DATE_EPOCH when it is set (the build pins it), so the
+    same sources give the same bytes.
+    """
+    return run_bytes(["-f", "json", "-t", "docx", f"--reference-doc={reference}", f"--resource-path={resources}",
+                      "-o", "-"], json.dumps(ast), label=label)
+
+
+def read_docx(path: Path, *, label: str, track_changes: str = "all", styles: bool = False) -> dict:
+    """A DOCX file → Pandoc JSON AST; with `all`, tracked changes and comments are kept as spans;
+    with `styles`, each paragraph and run in a named style is wrapped in a Div or Span saying which.
+
+    No --extract-media: pandoc would write files; the importer copies images out of the zip itself.
+    """
+    reader = "docx+styles" if styles else "docx"
+    return json.loads(run(["-f", reader, f"--track-changes={track_changes}", "-t", "json", str(path)], "",
+                          label=label))
+
+
+def default_data_file(name: str) -> bytes:
+    """One of pandoc's own data files (its reference.docx), as shipped with this pandoc."""
+    return run_bytes(["--print-default-data-file", name], "", label="pandoc")
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from .. import limits
-from . import cjk_justify
+from . import weasyprint_cjk
 from ..messages import BuildError, Message, fail, warning
 
 MIME = {".otf": "font/otf", ".ttf": "font/ttf", ".woff2": "font/woff2", ".css": "text/css",
@@ -360,16 +360,23 @@ def root_element(document):
     return None
 
 
+REPLACED = ("BlockReplacedBox", "InlineReplacedBox")  # an <img>'s box, laid out whole on one page
+
+
 def main_flow_text(document) -> list[list[TextRun]]:
-    """Per page, the text boxes of its main flow in order: not its margins, not its page-foot notes."""
+    """Per page, the text boxes of its main flow in order: not its margins, not its page-foot notes.
+
+    An image is a run with no text (tag "img"): a page may begin with a figure (pagemap marks it there).
+    """
     pages = []
     for page in document.pages:
         runs = []
         for child in page._page_box.children:
             if type(child).__name__ in ("MarginBox", "FootnoteAreaBox"):
                 continue
-            runs += [TextRun(box.element, box.text or "", box.element_tag or "")
-                     for box in child.descendants() if type(box).__name__ == "TextBox"]
+            runs += [TextRun(box.element, box.text or "", box.element_tag or "") if type(box).__name__ == "TextBox"
+                     else TextRun(box.element, "", "img")
+                     for box in child.descendants() if type(box).__name__ in ("TextBox", *REPLACED)]
         pages.append(runs)
     return pages
 
@@ -385,15 +392,59 @@ def prepare() -> None:
 
     _patch_footnote_reporting()
     _track_stylesheets()
-    cjk_justify.patch()
+    weasyprint_cjk.patch()
+
+
+# A printer's PDF is PDF/X-4: the current PDF/X, which keeps transparency and ICC-based colour
+# as they are (X-1a would need every colour converted to CMYK, which WeasyPrint does not do).
+PDFX_VARIANT = "pdf/x-4"
 
 
 def write_pdf(document, target: Path, *, identifier: bytes | None = None, tagged: bool = False,
-              label: str = "PDF") -> None:
-    """Write the laid-out document as a PDF at `target` (a temporary path owned by the caller)."""
-    variant = {"pdf_variant": "pdf/ua-1"} if tagged else {}
+              label: str = "PDF", output_profile: Path | None = None) -> None:
+    """Write the laid-out document as a PDF at `target` (a temporary path owned by the caller);
+    with `output_profile` (a CMYK ICC profile) as PDF/X-4 with that profile as its output intent."""
+    options = {"pdf_variant": "pdf/ua-1"} if tagged else {}
+    if output_profile is None:
+        _write(document, target, label, pdf_identifier=identifier, **options)
+        return
+    import uuid
+
+    import weasyprint.pdf.metadata as metadata
+
+    _add_output_intent(document, output_profile)
+    # WeasyPrint 70 gives a PDF/X-4's XMP a random DocumentID (uuid4): one named by the document's
+    # identifier instead, so the same sources give the same bytes (and the same document the same id).
+    random_id = metadata.uuid4
+    metadata.uuid4 = lambda: uuid.uuid5(uuid.NAMESPACE_URL, f"pressroom:{(identifier or b'').decode()}")
     try:
-        document.write_pdf(target, pdf_identifier=identifier, **variant)
+        _write(document, target, label, pdf_identifier=identifier, pdf_variant=PDFX_VARIANT)
+    finally:
+        metadata.uuid4 = random_id
+
+
+def _add_output_intent(document, profile: Path) -> None:
+    """The profile as the document's device-cmyk colour profile: WeasyPrint 70 makes the profile
+    named so the OutputIntent of a PDF/X. Its dates come from SOURCE_DATE_EPOCH: PDF/X needs dates,
+    and WeasyPrint would otherwise take the clock's, so the same sources would not give the same bytes."""
+    import os
+    import time
+
+    from weasyprint.css import ColorProfile
+
+    with open(profile, "rb") as handle:
+        document.color_profiles["device-cmyk"] = ColorProfile(handle, profile.as_uri(), "relative-colorimetric",
+                                                              (["c"], ["m"], ["y"], ["k"]))
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(int(epoch)))
+        document.metadata.created = document.metadata.created or stamp
+        document.metadata.modified = document.metadata.modified or stamp
+
+
+def _write(document, target: Path, label: str, **options) -> None:
+    try:
+        document.write_pdf(target, **options)
     except (OSError, BuildError, MemoryError):
         raise
     except Exception as exc:  # as in layout: WeasyPrint's bug, named, not a traceback
@@ -440,3 +491,22 @@ class SmallDocuments:
         if errors:
             raise fail("W002", self._label, 0, 0, "WeasyPrint: " + "; ".join(errors))
         return data
+
+
+@lru_cache(maxsize=1)
+def font_subsetter() -> str:
+    """Which subsetter WeasyPrint will cut the embedded fonts with, as it chooses (pdf/fonts.py):
+    HarfBuzz-Subset 4.1 or later when its library loads, else fontTools. The two write different
+    bytes, so a layout cached by one machine must never be merged into another's PDF."""
+    import ctypes
+
+    for name in ("libharfbuzz-subset.so.0", "libharfbuzz-subset-0", "libharfbuzz-subset.0.dylib"):
+        try:
+            subset = ctypes.CDLL(name)
+            harfbuzz = ctypes.CDLL(name.replace("-subset", ""))
+        except OSError:
+            continue
+        harfbuzz.hb_version_atleast.restype = ctypes.c_int
+        if getattr(subset, "hb_subset_or_fail", None) and harfbuzz.hb_version_atleast(4, 1, 0):
+            return "harfbuzz-subset"
+    return "fonttools"

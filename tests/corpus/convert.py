@@ -158,7 +158,7 @@ def text_of(el) -> str:
     return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
 
 
-def se_prepare(el, chapter_of: dict[str, str]) -> None:
+def se_prepare(el, chapter_of: dict[str, str], web: str = "") -> None:
     """Rewrite SE markup that pandoc would drop into markup it keeps (in place)."""
     parents = {c: p for p in el.iter() for c in p}
     for a in list(el.iter(f"{{{XHTML}}}a")):
@@ -189,6 +189,8 @@ def se_prepare(el, chapter_of: dict[str, str]) -> None:
             target, _, frag = a.get("href").partition("#")
             if target in chapter_of:  # a link to another chapter of this book
                 a.set("href", chapter_of[target] + ("#" + frag if frag else ""))
+            elif target.endswith(".xhtml") and web:  # a chapter not taken: SE's web edition
+                a.set("href", f"{web}/text/{target.removesuffix('.xhtml')}" + ("#" + frag if frag else ""))
     # pandoc drops the id of a <p> or <blockquote> that a link may target: keep it as an
     # empty anchor span at its start, [ ]{#id}
     for node in el.iter():
@@ -198,10 +200,13 @@ def se_prepare(el, chapter_of: dict[str, str]) -> None:
             anchor.tail, node.text = node.text, None
             node.insert(0, anchor)
     # pandoc turns epub:type="a:b" into a class .a:b that its own Markdown reader cannot
-    # read back (a ':' in a class name): carry SE's semantics as data-epub-type instead
+    # read back (a ':' in a class name), and Pressroom takes no epub:type attribute: carry
+    # SE's semantics as classes, each value with ':' and '.' made '-' (z3998:roman →
+    # .z3998-roman), beside the element's own classes
     for node in el.iter():
         if node.get(EPUB_TYPE):
-            node.set("data-epub-type", node.attrib.pop(EPUB_TYPE))
+            kinds = [re.sub(r"[:.]", "-", k) for k in node.attrib.pop(EPUB_TYPE).split()]
+            node.set("class", " ".join(filter(None, [node.get("class", "")] + kinds)))
     # pandoc drops lang/epub:type on <i>, <em>, <b>, <abbr>…: carry them on a wrapping span
     for parent in list(el.iter()):
         for i, child in enumerate(list(parent)):
@@ -209,9 +214,9 @@ def se_prepare(el, chapter_of: dict[str, str]) -> None:
             if child.get(XML_LANG):
                 child.set("lang", child.attrib.pop(XML_LANG))
             if tag in {"i", "em", "b", "strong", "cite", "abbr", "q"} and (
-                    child.get("lang") or child.get("data-epub-type")):
+                    child.get("lang") or child.get("class")):
                 span = ET.Element(f"{{{XHTML}}}span")
-                for key in ("lang", "data-epub-type"):
+                for key in ("lang", "class"):
                     if child.get(key):
                         span.set(key, child.attrib.pop(key))
                 span.tail, child.tail = child.tail, None
@@ -250,6 +255,9 @@ def standard_ebooks(args) -> Book:
             # the first nav is the contents; the landmarks nav after it repeats hrefs
             titles.setdefault(href.removeprefix("text/").removesuffix(".xhtml"), text_of(a))
     names = chapter_names(args.files)
+    # the book's page on standardebooks.org (dc:identifier "url:https://…"), where the
+    # chapters not taken are read
+    web = first("identifier").removeprefix("url:") if first("identifier").startswith(("url:https://", "https://")) else ""
     chapter_of = {f"{stem}.xhtml": name for stem, name in zip(args.files, names)}
     called = []
     for stem, name in zip(args.files, names):
@@ -260,7 +268,7 @@ def standard_ebooks(args) -> Book:
         for child in list(section)[:1]:
             if child.tag.split("}")[-1] in {"hgroup", "h2", "header"}:
                 section.remove(child)
-        se_prepare(section, chapter_of)
+        se_prepare(section, chapter_of, web)
         html = "".join(ET.tostring(c, encoding="unicode") for c in section)
         if section.text and section.text.strip():
             html = section.text + html
@@ -274,7 +282,7 @@ def standard_ebooks(args) -> Book:
         ident = li.get("id", "")
         if ident.removeprefix("note-") not in called:
             continue
-        se_prepare(li, chapter_of)
+        se_prepare(li, chapter_of, web)
         html = "".join(ET.tostring(c, encoding="unicode") for c in li)
         notes[ident] = {"text": html_to_markdown(html, shift=0).rstrip("\n")}
     book.files["notes.yaml"] = (
@@ -316,6 +324,78 @@ def bib_entries(path: Path) -> dict[str, str]:
     return entries
 
 
+ROLE_LINE = re.compile(r"^[ \t]*:(label|eqlabel|width):`([^`]*)`[ \t]*$")
+
+
+def d2l_labels(body: str) -> tuple[str, list[str]]:
+    """d2lbook's `:label:`/`:eqlabel:`/`:width:` lines → Pressroom ids; returns (body, labels).
+
+    A `:label:` names what stands just above it: a heading or a figure gets `{#x}`, a
+    table's `:caption` line becomes `Table: caption {#x}`; `:eqlabel:` after display math
+    becomes an empty anchor `[]{#x}` at the formula's end (Pressroom numbers no equations);
+    `:width:` is dropped (Pressroom sizes images to the page).
+    """
+    out: list[str] = []
+    labels: list[str] = []
+    for code, chunk in split_code_fences(body):
+        if code:
+            out.append(chunk)
+            continue
+        lines: list[str] = []
+        for line in chunk.splitlines(keepends=True):
+            m = ROLE_LINE.match(line)
+            if not m:
+                lines.append(line)
+                continue
+            role, value = m.groups()
+            if role == "width":
+                continue
+            labels.append(value)
+            # the line the role belongs to: the last non-blank one above (in this chunk or,
+            # for a label right under a code cell, none: then it is left as an anchor)
+            at = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()), None)
+            above = lines[at].rstrip("\n") if at is not None else ""
+            if role == "label" and re.match(r"#+ ", above):
+                lines[at] = above + f" {{#{value}}}\n"
+            elif role == "label" and re.match(r"!\[.*\]\([^)]*\)$", above.strip()):
+                lines[at] = above + f"{{#{value}}}\n"
+            elif role == "label" and re.match(r":[^:`]", above):  # d2l's table caption line
+                lines[at] = f"Table: {above[1:].strip()} {{#{value}}}\n"
+            elif above:
+                lines[at] = above + f"[]{{#{value}}}\n"
+            else:
+                lines.append(f"[]{{#{value}}}\n")
+        out.append("".join(lines))
+    return "".join(out), labels
+
+
+def d2l_roles(body: str, known: set[str]) -> str:
+    """`:numref:`/`:eqref:` → `[](#x)`, `:cite:`a,b`` → `[@a; @b]`, `:citet:`a`` → `@a`.
+
+    A reference to a label no chosen chapter defines cannot be a link (it would point at
+    nothing): it is kept as the label's name in a span, `[sec_x]{.unresolved-ref}`.
+    """
+    def ref(m):
+        target = m.group(2).split("<")[-1].rstrip(">").strip()
+        return f"[](#{target})" if target in known else f"[{target}]{{.unresolved-ref}}"
+
+    def cite(m):
+        keys = [k.strip() for k in m.group(2).split(",") if k.strip()]
+        if m.group(1) == "citet":
+            return "; ".join(f"@{k}" for k in keys)
+        return "[" + "; ".join(f"@{k}" for k in keys) + "]"
+
+    def outside(chunk):
+        chunk = re.sub(r":(numref|eqref):`([^`]+)`", ref, chunk)
+        chunk = re.sub(r":(cite|citet|citep):`([^`]+)`", cite, chunk)
+        # :begin_tab:`x` … :end_tab: shows one framework's text in d2lbook's tabs: a div
+        # of class tab-x keeps every framework's text, marked
+        chunk = re.sub(r"(?m)^:begin_tab:`([^`]+)`[ \t]*$", lambda t: f"::: {{.tab-{t.group(1).replace(',', '-')}}}", chunk)
+        return re.sub(r"(?m)^:end_tab:[ \t]*$", ":::", chunk)
+
+    return map_outside_code(body, outside)
+
+
 def d2l(args) -> Book:
     src, book = Path(args.src), Book(Path(args.out))
     config = configparser.ConfigParser()
@@ -326,8 +406,15 @@ def d2l(args) -> Book:
     names = chapter_names(stems)
     chapter_of = dict(zip(args.files, names))
     cited: list[str] = []
+    labelled: dict[str, tuple[str, str]] = {}
+    known: set[str] = set()
+    for rel in args.files:  # every label the chosen chapters define, for :numref: first
+        text, labels = d2l_labels((src / rel).read_text(encoding="utf-8"))
+        labelled[rel] = (text, labels)
+        known.update(labels)
     for rel, name in zip(args.files, names):
-        text = (src / rel).read_text(encoding="utf-8")
+        text = labelled[rel][0]
+        # a chapter's label sits under its '# ' heading, which becomes the front matter
         title, ident, body = take_title(text)
 
         def target(t, rel=rel):
@@ -343,15 +430,18 @@ def d2l(args) -> Book:
             return t
 
         body = rewrite_links(body, target)
-        for group in re.findall(r":cite:`([^`]+)`", body):
+        for group in re.findall(r":cite[tp]?:`([^`]+)`", body):
             cited += [k.strip() for k in group.split(",")]
+        body = d2l_roles(body, known)
+        # a notebook cell's execution count (```{.python .input n=4}) is Jupyter's, no reader's
+        body = re.sub(r"(?m)^(```\{[^}\n]*?)\s+n=\d+([^}\n]*\})", r"\1\2", body)
         front = {"title": title} | ({"id": ident} if ident else {})
         book.chapters.append((name, front_matter(front) + body.lstrip("\n")))
     bib = bib_entries(src / "d2l.bib")
     keys = list(dict.fromkeys(cited))
     missing = [k for k in keys if k not in bib]
     book.files["references.bib"] = (
-        "% The entries of the source's d2l.bib that the chosen chapters cite (:cite:`key`).\n"
+        "% The entries of the source's d2l.bib that the chosen chapters cite (:cite:`key`, :citet:`key`).\n"
         + "".join(f"% not in the source's d2l.bib: {k}\n" for k in missing)
         + "\n".join(bib[k] for k in keys if k in bib))
     authors = re.split(r",\s*(?:and\s+)?|\s+and\s+", project["author"])
@@ -363,6 +453,8 @@ def d2l(args) -> Book:
         "version": project.get("release", "1.0"),
         "publisher": "Pressroom test corpus (from the d2l.ai sources)",
         "rights": args.rights,
+        "math": "tex",  # d2l writes TeX between dollars
+        "bibliography": "references.bib",  # the entries its :cite: keys name
     }
     for name in ("LICENSE", "LICENSE-SAMPLECODE", "LICENSE-SUMMARY"):
         if (src / name).is_file():
@@ -373,6 +465,29 @@ def d2l(args) -> Book:
 # ------------------------------------------------------------------ HonKit / GitBook Markdown
 
 
+FRONT_MATTER_KEYS = {"title", "id", "part", "epigraph", "role", "short-title", "subtitle"}
+IMPORT = re.compile(r"^\[import\b[^\]\n]*\]\(([^)\s]+)\)[ \t]*$", re.M)
+FENCE_LANG = {".js": "js", ".mjs": "js", ".cjs": "js", ".ts": "ts", ".json": "json", ".html": "html",
+              ".css": "css", ".sh": "sh", ".txt": "text"}
+
+
+def honkit_imports(body: str, base: Path, here: str) -> str:
+    """include-codeblock's `[import, title:"x.js"](src/x.js)` → the file as a fenced code block.
+
+    That is what HonKit prints in its place; the title or name in the brackets is dropped.
+    """
+    def block(m):
+        path = posixpath.normpath(posixpath.join(here, m.group(1)))
+        file = base / path
+        if not file.is_file():
+            raise SystemExit(f"convert: {path} is imported but missing from the source")
+        code = file.read_text(encoding="utf-8").rstrip("\n")
+        fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", code)), default=0))
+        return f"{fence}{FENCE_LANG.get(file.suffix, '')}\n{code}\n{fence}"
+
+    return map_outside_code(body, lambda chunk: IMPORT.sub(block, chunk))
+
+
 def honkit(args) -> Book:
     src, book = Path(args.src), Book(Path(args.out))
     config = json.loads((src / "book.json").read_text(encoding="utf-8"))
@@ -381,8 +496,15 @@ def honkit(args) -> Book:
     stems = [posixpath.dirname(f).split("/")[-1] or f.removesuffix(".md") for f in args.files]
     names = chapter_names(stems)
     chapter_of = dict(zip(args.files, names))
+    variables = config.get("variables", {})
+    dropped: dict[str, int] = {}
+    # where links to what was not taken go: the book's site and its repository at this commit
+    site, repo, commit = args.site.rstrip("/"), args.repo.rstrip("/"), args.commit
     for rel, name in zip(args.files, names):
         source_front, text = split_front_matter((base / rel).read_text(encoding="utf-8"))
+        # HonKit expands {{book.x}} from book.json's variables everywhere, code included
+        text = re.sub(r"\{\{\s*book\.(\w+)\s*\}\}",
+                      lambda m: variables[m.group(1)] if m.group(1) in variables else m.group(0), text)
         title, ident, body = take_title(text)
         here = posixpath.dirname(rel)
 
@@ -397,15 +519,23 @@ def honkit(args) -> Book:
                 book.copy(base / resolved, "images/" + resolved)
                 return "images/" + resolved + ("#" + frag if frag else "")
             if (base / resolved).is_file() and not resolved.endswith(".md"):
-                # a file the chapter imports ([import, …](src/x.js)) or links to: kept
-                # beside the chapters, under code/<chapter>/, at the same relative path
-                dest = f"code/{name.removesuffix('.md')}/{posixpath.relpath(resolved, here)}"
-                book.copy(base / resolved, dest)
-                return "../" + dest + ("#" + frag if frag else "")
+                # a source file the chapter links to (imports are inlined before): a link to
+                # it in the source repository at the converted commit
+                return f"{repo}/blob/{commit}/{root}/{resolved}" + ("#" + frag if frag else "")
+            if resolved.endswith(("README.md", "/")) or (base / resolved).is_dir():
+                # a chapter not taken: its page on the book's site (HonKit: dir/README.md → dir/)
+                page = re.sub(r"(^|/)README\.md$", r"\1", resolved).rstrip("/")
+                return f"{site}/{page}/" + ("#" + frag if frag else "")
             return t
 
+        body = honkit_imports(body, base, here)  # before links: it reads the source's paths
         body = rewrite_links(body, target)
-        front = {"title": title} | ({"id": ident} if ident else {}) | source_front
+        # front matter keys Pressroom has no place for (author, description, sponsors)
+        for key in source_front:
+            if key not in FRONT_MATTER_KEYS:
+                dropped[key] = dropped.get(key, 0) + 1
+        kept = {k: v for k, v in source_front.items() if k in FRONT_MATTER_KEYS}
+        front = {"title": title} | ({"id": ident} if ident else {}) | kept
         book.chapters.append((name, front_matter(front) + body.lstrip("\n")))
     book.meta = {
         "title": args.title or config.get("title"),
@@ -418,9 +548,8 @@ def honkit(args) -> Book:
         "description": config.get("description"),
     }
     book.meta = {k: v for k, v in book.meta.items() if v}
-    # the HonKit variables ({{book.x}}) the chapters use are defined here
-    book.files["honkit-variables.json"] = json.dumps(
-        {"variables": config.get("variables", {})}, ensure_ascii=False, indent=2) + "\n"
+    for key, count in dropped.items():
+        print(f"convert: front matter key '{key}' dropped from {count} chapters", file=sys.stderr)
     for name in args.licence_files:
         book.copy(src / name, name)
     return book
@@ -490,6 +619,9 @@ def main(argv=None) -> int:
         p.add_argument("--subtitle", default=None)
         p.add_argument("--author", action="append", default=[])
         p.add_argument("--licence-files", nargs="*", default=[])
+        p.add_argument("--site", default="", help="honkit: the book's web site (links to chapters not taken)")
+        p.add_argument("--repo", default="", help="honkit: the source repository's web address (links to files)")
+        p.add_argument("--commit", default="main", help="honkit: the source's commit (links to files)")
     p = sub.add_parser("stats", help="print the README's counts for converted manuscripts")
     p.add_argument("folders", nargs="+")
     args = parser.parse_args(argv)

@@ -20,10 +20,10 @@ PACKAGE = ROOT / "pressroom"
 # The codes as they were given: a code never moves to another rule.
 FIXED = {"Q001": ("notes", ("pdf",)), "Q002": ("measure", ("pdf",)), "Q003": ("opening", ("pdf",)),
          "Q004": ("contents", ("pdf",)), "Q005": ("ending", ("pdf",)), "Q006": ("fonts", ("pdf",)),
-         "Q007": ("epubcheck", ("epub",)), "Q008": ("ace", ("epub",)), "Q009": ("scan", ("pdf", "epub", "html")),
+         "Q007": ("epubcheck", ("epub",)), "Q008": ("ace", ("epub",)), "Q009": ("scan", ("pdf", "epub", "html", "docx")),
          "Q010": ("ending", ("epub",)), "Q011": ("ending", ("html",))}
 TABLE_ROW = re.compile(r"^\| (Q\d{3}) \| ([^|]+?) +\| ([^|]+?) +\|", re.M)
-README_FORMATS = {"PDF": "pdf", "EPUB": "epub", "web": "html"}
+README_FORMATS = {"PDF": "pdf", "EPUB": "epub", "web": "html", "DOCX": "docx"}
 TOY = Kind("txt", "unit.toy_edition:write", "{slug}{-name}.txt", "{stem}{-name}.txt", "txt",
            "the book as plain text", built_by_default=False)
 CHAPTER = "---\ntitle: One\n---\nA sentence with a note.[^n]\n\n[^n]: The note.\n"

@@ -37,8 +37,8 @@ def test_every_registered_kind_names_its_outputs(book_at, tmp_path):
 
 def test_an_unknown_kind_fails_loudly(book_at):
     with pytest.raises(BuildError) as caught:
-        editions.kind("docx")
-    assert "unknown edition kind 'docx'" in str(caught.value)
+        editions.kind("rtf")
+    assert "unknown edition kind 'rtf'" in str(caught.value)
     with pytest.raises(BuildError) as caught:
-        load_book(book_at({"01-one.md": CHAPTER}, editions=[{"kind": "docx"}]), Report())
-    assert any(m.code == "B005" and "docx" in m.text for m in caught.value.messages)
+        load_book(book_at({"01-one.md": CHAPTER}, editions=[{"kind": "rtf"}]), Report())
+    assert any(m.code == "B005" and "rtf" in m.text for m in caught.value.messages)

@@ -33,6 +33,14 @@ def test_links_to_other_chapter_files_go_to_their_place_in_the_book(book_at):
     assert all("at" not in l for l in nodes(first.blocks + second.blocks, "Link"))
 
 
+def test_a_link_to_a_chapters_id_goes_to_its_opening(book_at):
+    # d2l's :numref:`sec_x` names a chapter by the label its front matter's id: holds
+    one = "---\ntitle: One\nid: sec_one\n---\nText.\n"
+    two = "---\ntitle: Two\n---\nAs in [](#sec_one).\n"
+    _, second = chapters_of(book_at({"01-one.md": one, "02-two.md": two}))
+    assert [l["c"][2][0] for l in nodes(second.blocks, "Link")] == ["#chapter-sec_one"]
+
+
 def test_links_to_nothing_are_errors_at_their_place(book_at):
     one = "---\ntitle: One\n---\nA [lost](#no-such-id) anchor,\nand [a file](notes/other.md) and [x](02-two.md#none).\n"
     two = "---\ntitle: Two\n---\nText.\n"
@@ -55,6 +63,17 @@ def test_callouts_get_a_title_line(book_at):
     assert [(d["c"][0][1], stringify(d["c"][1][0])) for d in divs] == [
         (["admonition", "warning"], "Warning"), (["admonition", "note"], "Note")]
     assert stringify(divs[1]) == "NoteAn alert."
+
+
+def test_githubs_bold_note_quotation_is_a_callout(book_at):
+    # JavaScript Primer writes GitHub's first callout form; a bold word that is no kind stays a quotation
+    one = ("---\ntitle: One\n---\n> **Note** 変数名を数字から。\n\n> **Warning**\n> Mind.\n\n"
+           "> **Nota bene** a quotation.\n")
+    [chapter] = chapters_of(book_at({"01-one.md": one}))
+    divs = [d for d in nodes(chapter.blocks, "Div") if "admonition" in d["c"][0][1]]
+    assert [(d["c"][0][1], stringify(d)) for d in divs] == [
+        (["admonition", "note"], "Note変数名を数字から。"), (["admonition", "warning"], "WarningMind.")]
+    assert len(nodes(chapter.blocks, "BlockQuote")) == 1
 
 
 def test_html_comments_are_dropped_and_raw_links_held_to_the_link_rules(book_at):
@@ -89,3 +108,14 @@ def test_figures_and_tables_are_numbered_per_chapter_with_their_ids(book_at):
     tables = nodes(first.blocks, "Table")
     assert stringify(tables[0]["c"][1][1]) == "Table\u00a01.1. Border crossings"
     assert not [p for p in nodes(first.blocks, "Para") if stringify(p).startswith("Table")]
+
+
+def test_a_link_to_a_notes_id_goes_to_that_note_as_printed(book_at):
+    # Standard Ebooks' endnotes say "see [note 94](#note-94)": a note's id names the note
+    one = "---\ntitle: One\n---\nFirst[^a] and second.[^1]\n\n[^1]: Own note; see [the other](#far).\n"
+    two = "---\ntitle: Two\n---\nThird.[^far] Back to [the first](#a).\n"
+    notes = {"a": {"text": "A."}, "far": {"text": "Far."}}
+    first, second = chapters_of(book_at({"01-one.md": one, "02-two.md": two}, notes))
+    in_notes = [b for c in (first, second) for n in c.notes for b in n.blocks]
+    links = [l["c"][2][0] for l in nodes(in_notes + second.blocks, "Link")]
+    assert links == ["#note-3", "#note-1"]

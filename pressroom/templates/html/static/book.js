@@ -30,31 +30,14 @@
   // ------------------------------------------------------------------------ note popovers
   var calls = Array.prototype.slice.call(document.querySelectorAll('a[role="doc-noteref"]'));
   var main = document.getElementById("main");
-  var popover = null;
   var openCall = null;
 
+  // The popover is in the page from the start (chapter.html): every call's aria-controls names it.
   function buildPopover() {
-    var box = document.createElement("div");
-    box.id = "note-popover";
-    box.className = "note-popover";
-    box.setAttribute("role", "dialog");
-    box.tabIndex = -1;
-    box.hidden = true;
-    var text = document.createElement("div");
-    text.className = "note-popover-text";
-    var actions = document.createElement("p");
-    actions.className = "note-popover-actions";
-    var toList = document.createElement("a");
-    toList.className = "note-popover-list";
-    toList.textContent = "In the notes";
-    var close = document.createElement("button");
-    close.type = "button";
-    close.className = "note-popover-close";
-    close.textContent = "Close";
-    actions.appendChild(toList);
-    actions.appendChild(close);
-    box.appendChild(text);
-    box.appendChild(actions);
+    var box = document.getElementById("note-popover");
+    if (!box) return null;
+    var close = box.querySelector(".note-popover-close");
+    var toList = box.querySelector(".note-popover-list");
     close.addEventListener("click", function () { closeNote(true); });
     toList.addEventListener("click", function () { closeNote(false); });
     box.addEventListener("focusout", function (event) {
@@ -62,7 +45,6 @@
         closeNote(false);
       }
     });
-    main.appendChild(box);
     return box;
   }
 
@@ -88,8 +70,7 @@
   function openNote(call) {
     var id = call.getAttribute("href").slice(1);
     var note = document.getElementById(id);
-    if (!note) return false;
-    if (!popover) popover = buildPopover();
+    if (!note || !popover) return false;
     if (openCall) closeNote(false);
     var text = popover.querySelector(".note-popover-text");
     text.textContent = "";
@@ -113,7 +94,9 @@
     if (focusBack) call.focus();
   }
 
+  var popover = buildPopover();
   calls.forEach(function (call) {
+    if (!popover) return;
     call.setAttribute("aria-haspopup", "dialog");
     call.setAttribute("aria-expanded", "false");
     call.setAttribute("aria-controls", "note-popover");
@@ -148,4 +131,114 @@
   window.addEventListener("resize", function () {
     if (openCall && popover) place(popover, openCall);
   });
+
+  // ------------------------------------------------------ theme and text size (remembered)
+  // prefs.js applied the stored choice before the page was drawn; here the controls change it.
+  var root = document.documentElement;
+  var SIZES = { min: -2, max: 3 };
+
+  function store(key, value) {
+    try {
+      if (value === null) window.localStorage.removeItem(key); else window.localStorage.setItem(key, value);
+    } catch (error) {
+      // Storage refused: the choice holds on this page only.
+    }
+  }
+
+  var themeChoice = document.getElementById("theme-choice");
+  if (themeChoice) {
+    themeChoice.value = root.getAttribute("data-theme") || "auto";
+    themeChoice.addEventListener("change", function () {
+      var value = themeChoice.value;
+      if (value === "auto") root.removeAttribute("data-theme"); else root.setAttribute("data-theme", value);
+      store("pressroom-theme", value === "auto" ? null : value);
+    });
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("button.text-size"), function (button) {
+    button.addEventListener("click", function () {
+      var size = parseInt(root.getAttribute("data-text-size") || "0", 10) + parseInt(button.getAttribute("data-step"), 10);
+      size = Math.max(SIZES.min, Math.min(SIZES.max, size));
+      if (size === 0) root.removeAttribute("data-text-size"); else root.setAttribute("data-text-size", String(size));
+      store("pressroom-text-size", size === 0 ? null : String(size));
+      if (openCall && popover) place(popover, openCall);
+    });
+  });
+
+  // ------------------------------------------------------------ arrow keys: previous / next
+  // Left and right arrows turn the page as in a reading system, unless the keys are someone
+  // else's: a field being typed in, a box that scrolls sideways, a note open, a modifier held.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey || event.defaultPrevented || openCall) return;
+    var focused = document.activeElement;
+    if (focused && (/^(INPUT|TEXTAREA|SELECT)$/.test(focused.tagName) || focused.isContentEditable
+                    || (focused.closest && focused.closest(".table-scroll, pre")))) return;
+    var link = document.querySelector(event.key === "ArrowLeft" ? 'link[rel="prev"]' : 'link[rel="next"]');
+    if (link) window.location.href = link.href;
+  });
+
+  // ------------------------------------------------------------- copy a heading's link
+  // Each heading's # link goes to the heading; a click also copies its full address.
+  Array.prototype.forEach.call(document.querySelectorAll("a.heading-anchor"), function (anchor) {
+    anchor.addEventListener("click", function () {
+      if (!navigator.clipboard) return;
+      navigator.clipboard.writeText(anchor.href).then(function () {
+        anchor.classList.add("copied");
+        anchor.setAttribute("aria-label", "Link copied");
+        window.setTimeout(function () {
+          anchor.classList.remove("copied");
+          anchor.setAttribute("aria-label", anchor.getAttribute("data-label"));
+        }, 2000);
+      }, function () { /* the link still goes to the heading */ });
+    });
+  });
+
+  // --------------------------------------------------------- search: the words found, marked
+  // A search result links here with ?highlight=words#passage: those words are marked in that
+  // passage (or, with no passage, in the chapter), not the whole paragraph.
+  var wanted = new URLSearchParams(window.location.search).get("highlight");
+  if (wanted) highlight(wanted);
+
+  function fold(text) {
+    return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+  }
+
+  function highlight(words) {
+    var terms = words.split(/\s+/).map(fold).filter(Boolean);
+    var scope = (window.location.hash && document.getElementById(decodeURIComponent(window.location.hash.slice(1))))
+      || document.querySelector("article.chapter");
+    if (!terms.length || !scope) return;
+    var walker = document.createTreeWalker(scope, NodeFilter.SHOW_TEXT, {
+      acceptNode: function (node) {
+        return node.parentNode.closest("sup.noteref, .backlink, .heading-anchor, mark") ? NodeFilter.FILTER_REJECT
+          : NodeFilter.FILTER_ACCEPT;
+      },
+    });
+    var nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    var first = null;
+    nodes.forEach(function (node) {
+      // Word by word: a word that begins with a term searched for is marked whole.
+      var parts = node.data.split(/([\p{L}\p{N}][\p{L}\p{N}\p{M}'’-]*)/u);
+      if (parts.length < 2) return;
+      var fragment = document.createDocumentFragment();
+      var marked = false;
+      parts.forEach(function (part, index) {
+        var hit = index % 2 === 1 && terms.some(function (term) { return fold(part).indexOf(term) === 0; });
+        if (hit) {
+          var mark = document.createElement("mark");
+          mark.className = "search-hit";
+          mark.textContent = part;
+          fragment.appendChild(mark);
+          first = first || mark;
+          marked = true;
+        } else if (part) {
+          fragment.appendChild(document.createTextNode(part));
+        }
+      });
+      if (marked) node.parentNode.replaceChild(fragment, node);
+    });
+    if (first && !window.location.hash) first.scrollIntoView({ block: "center" });
+  }
 })();

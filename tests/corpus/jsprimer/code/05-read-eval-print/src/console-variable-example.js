@@ -1,2 +1,0 @@
-const total = 42 + 42;
-console.log(total); // => 84

@@ -1,2 +1,0 @@
-const value = "値";
-console.log(x); // => ReferenceError: x is not defined

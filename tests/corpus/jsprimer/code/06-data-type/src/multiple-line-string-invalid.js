@@ -1,3 +1,0 @@
-"複数行の
-文字列を
-入れたい"; // => SyntaxError: "" string literal contains an unescaped line break

@@ -1,7 +1,0 @@
-const array = [1, 2, 3];
-for (const value of array) {
-    console.log(value);
-}
-// 1
-// 2
-// 3
