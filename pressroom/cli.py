@@ -189,7 +189,8 @@ def _unchanged(args: argparse.Namespace, kinds: set[str], report: Report, starte
     if args.stamp:
         from .output import write_bytes
 
-        write_bytes(args.stamp, "".join(f"{o.path}\n" for o in outputs).encode("utf-8"))
+        files = [path for o in outputs for path in (o.path, o.cover) if path]
+        write_bytes(args.stamp, "".join(f"{path}\n" for path in files).encode("utf-8"))
     return True
 
 

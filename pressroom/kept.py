@@ -22,6 +22,9 @@ from .theme import STYLES, TEMPLATES
 from .tools import weasyprint
 
 RUNS = "runs"  # cache kind: a whole build's inputs → its outputs' hashes
+# The host's files an edition may read (editions/pdf.py's SYSTEM_CMYK; named here, not imported:
+# importing the PDF edition would cost the no-op most of its time).
+SYSTEM_FILES = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),)
 # Packages whose versions shape an edition's bytes, besides our own code.
 PACKAGES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools", "pillow", "pikepdf",
             "pypandoc-binary", "pagefind-bin", "lxml", "nh3", "Jinja2", "brotli", "zopfli")
@@ -29,12 +32,20 @@ PACKAGES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fontt
 
 @dataclass(frozen=True)
 class Output:
-    """One edition a build wrote: its name, where, the hash of what it wrote, its progress detail."""
+    """One edition a build wrote: its name, where, the hash of what it wrote, its progress detail,
+    and a print edition's cover, written with it, and its hash ("" for none)."""
 
     name: str
     path: str
     digest: str
     detail: str
+    cover: str = ""
+    cover_digest: str = ""
+
+    def holds(self) -> bool:
+        """Whether the edition (and its cover) still hash as written."""
+        return (output_digest(Path(self.path)) == self.digest
+                and (not self.cover or output_digest(Path(self.cover)) == self.cover_digest))
 
 
 def run_key(manuscript: Path, out: Path, kinds: set[str], single_flow: bool, epoch: str) -> str:
@@ -54,7 +65,16 @@ def inputs_digest(manuscript: Path, single_flow: bool, epoch: str) -> str:
             versions.append(f"{name}=none")
     return digest(code_digest(), tree_digest(TEMPLATES, STYLES), manuscript_digest(manuscript),
                   ";".join(versions), tool_versions(), epoch, str(manuscript.resolve()),
-                  "single" if single_flow else "parts")
+                  "single" if single_flow else "parts", system_files_digest())
+
+
+def system_files_digest() -> str:
+    """Files outside the manuscript and our package an edition is made from: the host's CMYK
+    profile makes the printer's PDF PDF/X (editions/pdf.py), so installing it changes that edition."""
+    parts: list[str | bytes] = []
+    for path in SYSTEM_FILES:
+        parts += [str(path), path.read_bytes() if path.is_file() else b""]
+    return digest(*parts)
 
 
 def manuscript_digest(root: Path) -> str:
@@ -87,14 +107,14 @@ def unchanged(store: Store, key: str) -> tuple[list[Output], list[Message]] | No
     if not isinstance(entry, dict) or not entry.get("outputs"):
         return None
     outputs = [Output(*item) for item in entry["outputs"]]
-    if any(output_digest(Path(o.path)) != o.digest for o in outputs):
+    if not all(o.holds() for o in outputs):
         return None
     return outputs, [Message(*m) for m in entry.get("messages", ())]
 
 
 def remember(store: Store, key: str, outputs: list[Output], messages: list[Message]) -> None:
     """Record what the build with inputs `key` wrote, and its warnings."""
-    store.write_json(RUNS, key, {"outputs": [[o.name, o.path, o.digest, o.detail] for o in outputs],
+    store.write_json(RUNS, key, {"outputs": [list(astuple(o)) for o in outputs],
                                  "messages": [list(astuple(m)) for m in messages]})
     store.prune(RUNS, limit=50)
 

@@ -85,7 +85,9 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
                 built.update(future.result())
         built = [built[e.name] for e in editions]
         # The whole run, for the next `build` with the same inputs to answer before reading anything.
-        outputs = [kept.Output(b.edition.name, str(b.path), kept.output_digest(b.path) or "", b.written.detail)
+        outputs = [kept.Output(b.edition.name, str(b.path), kept.output_digest(b.path) or "", b.written.detail,
+                               *((str(b.written.cover), kept.output_digest(b.written.cover) or "")
+                                 if b.written.cover is not None else ()))
                    for b in built]
         kept.remember(context.store, kept.run_key(manuscript, out, kinds, single_flow, epoch), outputs,
                       [m for m in report.messages if m.severity != ERROR])
@@ -120,8 +122,12 @@ def finished(context: BuildContext, edition: Edition, target: Path, key: str) ->
     entry = context.store.read_json(EDITIONS, key)
     if not isinstance(entry, dict) or entry.get("digest") != kept.output_digest(target):
         return None
+    # A print edition's cover is written with its interior: both must still be as written.
+    cover = Path(entry["cover"]) if entry.get("cover") else None
+    if cover is not None and entry.get("cover_digest") != kept.output_digest(cover):
+        return None
     context.report.extend(Message(*m) for m in entry.get("messages", ()))
-    written = Written(entry["detail"], entry.get("pages"))
+    written = Written(entry["detail"], entry.get("pages"), cover=cover)
     context.progress(f"{edition.name}: unchanged since it was written, kept {target} ({written.detail})")
     return Built(edition, target, time.monotonic() - started, written)
 
@@ -131,8 +137,11 @@ def remember(context: BuildContext, built: Built, key: str) -> None:
     digest_now = kept.output_digest(built.path)
     if digest_now is None:
         return
+    cover = built.written.cover
     context.store.write_json(EDITIONS, key, {
         "digest": digest_now, "detail": built.written.detail, "pages": built.written.pages,
+        "cover": str(cover) if cover is not None else None,
+        "cover_digest": kept.output_digest(cover) if cover is not None else None,
         "messages": [list(astuple(m)) for m in context.report.messages if m.severity != ERROR]})
     context.store.prune(EDITIONS, limit=50)
 

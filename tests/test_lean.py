@@ -13,7 +13,7 @@ import pdfplumber
 import pypdfium2
 import pytest
 
-from conftest import ROOT, copy_manuscript, run_cli
+from conftest import ROOT, copy_manuscript, run_cli, with_editions
 from pressroom.manuscript.load import load_book
 from pressroom.messages import Report
 from pressroom.theme import Theme
@@ -189,3 +189,33 @@ def test_an_edition_whose_inputs_are_unchanged_is_kept_only_while_it_is_the_one_
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
     edited = run_cli(*args)
     assert edited.returncode == 0 and "unchanged" not in edited.stdout and pdf.read_bytes() != written
+
+
+def test_a_kept_print_edition_keeps_its_cover_too(tmp_path: Path):
+    """The printer's cover is written with its interior (not an edition of its own): a kept
+    print edition, and a whole no-op build, still name it in the stamp, and a cover gone or
+    changed means the edition is built again."""
+    manuscript = copy_manuscript("mini", tmp_path)
+    with_editions(manuscript, "editions:\n  - kind: print\n")
+    out, stamp = tmp_path / "out", tmp_path / "stamp"
+    args = ("build", "print", "--manuscript", str(manuscript), "--out", str(out), "--stamp", str(stamp))
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stdout + first.stderr
+    covers = list(out.glob("*-cover.pdf"))
+    assert len(covers) == 1 and str(covers[0]) in stamp.read_text().splitlines()
+    cover = covers[0].read_bytes()
+    again = run_cli(*args)
+    assert "nothing changed" in again.stdout, again.stdout
+    assert str(covers[0]) in stamp.read_text().splitlines()
+    covers[0].unlink()
+    rebuilt = run_cli(*args)
+    assert rebuilt.returncode == 0 and "nothing changed" not in rebuilt.stdout, rebuilt.stdout
+    assert "print: unchanged" not in rebuilt.stdout and covers[0].read_bytes() == cover
+
+
+def test_the_host_files_an_edition_reads_are_among_the_kept_inputs():
+    from pressroom import kept
+    from pressroom.editions.pdf import SYSTEM_CMYK
+
+    # Installing Ghostscript's CMYK profile makes the printer's PDF PDF/X: a kept one is then stale.
+    assert SYSTEM_CMYK in kept.SYSTEM_FILES
