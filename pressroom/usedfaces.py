@@ -53,6 +53,28 @@ def faces_used(pages: Iterable[str], css: str, store=None) -> dict[tuple[bool, b
     return {key: "".join(sorted(chars)) for key, chars in sorted(found.items())}
 
 
+def generated_text(css: str) -> str:
+    """The characters the stylesheet's `content:` strings draw (a heading link's "#", an epigraph
+    source's dash and thin space): in no page's text, yet set in the book face, so every subset
+    must hold them. Which style draws them is the element's: all of them keep these."""
+    import tinycss2
+
+    found: set[str] = set()
+
+    def walk(rules) -> None:
+        for rule in rules:
+            if rule.type == "at-rule" and rule.content:
+                walk(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
+            if rule.type != "qualified-rule":
+                continue
+            for item in tinycss2.parse_declaration_list(rule.content, skip_comments=True, skip_whitespace=True):
+                if item.type == "declaration" and item.lower_name == "content":
+                    found.update(c for token in item.value if token.type == "string" for c in token.value)
+
+    walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+    return "".join(sorted(found))
+
+
 def _page(page: str, matcher) -> dict[tuple[bool, bool], str]:
     import cssselect2
     import lxml.html

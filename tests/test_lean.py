@@ -219,3 +219,71 @@ def test_the_host_files_an_edition_reads_are_among_the_kept_inputs():
 
     # Installing Ghostscript's CMYK profile makes the printer's PDF PDF/X: a kept one is then stale.
     assert SYSTEM_CMYK in kept.SYSTEM_FILES
+
+
+# Characters only a table's caption and a note set (Hangul, Arabic), and the epigraph source's
+# generated thin space: each must be in the shipped subset of the face that draws it.
+CAPTION_ONLY, NOTE_ONLY = "밥상 كتاب", "한글날 قلم"
+FACE_RULE = re.compile(r"@font-face\s*\{([^}]*)\}")
+
+
+def shipped_faces(css: str, folder: Path) -> list[tuple[str, set[int], set[int]]]:
+    """Each @font-face of `css` that names a file in `folder`: family, its unicode-range (empty:
+    every character), the code points its file maps."""
+    from fontTools.ttLib import TTFont
+
+    faces = []
+    for body in FACE_RULE.findall(css):
+        source = re.search(r'url\("([^"]+)"\)', body)
+        if not source:
+            continue
+        ranges: set[int] = set()
+        found = re.search(r"unicode-range:\s*([^;]+);", body)
+        for item in (found.group(1).split(",") if found else ()):
+            low, _, high = item.strip().removeprefix("U+").partition("-")
+            ranges.update(range(int(low, 16), int(high or low, 16) + 1))
+        font = TTFont(io.BytesIO((folder / source.group(1)).read_bytes()), lazy=True)
+        faces.append((re.search(r'font-family:\s*"([^"]+)"', body).group(1), ranges, set(font.getBestCmap())))
+    return faces
+
+
+def uncovered(text: str, faces) -> list[str]:
+    """The characters of `text` a bundled face holds that no shipped face both covers and holds."""
+    from pressroom import fonts
+
+    coverage = fonts.Coverage.of(Theme())
+    return [c for c in dict.fromkeys(text) if not c.isspace() or c == "\u2009"
+            if coverage.face(c) is not None
+            and not any((not ranges or ord(c) in ranges) and ord(c) in held for _, ranges, held in faces)]
+
+
+def test_a_script_only_a_caption_or_a_note_sets_is_in_the_web_and_epub_subsets(tmp_path: Path):
+    from lxml import html as lxml_html
+
+    manuscript = copy_manuscript("scripts", tmp_path)
+    chapter = manuscript / "chapters" / "02-mixed.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n\nThe table of words.[^pen]\n\n"
+                       "| Word | Meaning |\n|------|---------|\n| a | b |\n\n"
+                       f"Table: Words for {CAPTION_ONLY} {{#tbl:words}}\n", encoding="utf-8")
+    notes = manuscript / "notes.yaml"
+    notes.write_text(notes.read_text(encoding="utf-8") + f'pen:\n  text: "A note: {NOTE_ONLY}."\n', encoding="utf-8")
+    out = tmp_path / "out"
+    done = run_cli("build", "epub", "html", "--manuscript", str(manuscript), "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    site = out / "html"
+    pages = "".join(lxml_html.fromstring(p.read_bytes()).text_content() for p in site.glob("*.html"))
+    assert CAPTION_ONLY in pages and NOTE_ONLY in pages
+    faces = shipped_faces((site / "style.css").read_text(encoding="utf-8"), site)
+    assert uncovered(CAPTION_ONLY + NOTE_ONLY + "\u2009", faces) == []
+    assert uncovered(pages, faces) == []
+
+    with zipfile.ZipFile(out / "scripts-book.epub") as epub:
+        folder = tmp_path / "epub"
+        epub.extractall(folder)
+    styles = folder / "EPUB" / "styles"
+    text = "".join(lxml_html.fromstring(p.read_bytes()).text_content() for p in (folder / "EPUB").rglob("*.xhtml"))
+    assert CAPTION_ONLY in text and NOTE_ONLY in text
+    faces = shipped_faces((styles / "book.css").read_text(encoding="utf-8"), styles)
+    assert uncovered(CAPTION_ONLY + NOTE_ONLY + "\u2009", faces) == []
+    assert uncovered(text, faces) == []

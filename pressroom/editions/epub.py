@@ -465,10 +465,12 @@ def _items(book: Book, pages: dict[str, str], images: BookImages, cover, chapter
         Item("css", "styles/book.css", "text/css", css.encode()),
         Item("cover-image", f"images/{cover.name}", cover.media_type, cover.data, "cover-image"),
     ]
+    # The stylesheet's generated text (an epigraph source's dash and thin space) is drawn in these too.
+    drawn = text + usedfaces.generated_text(css)
     for index, font in enumerate(FONT_FILES, start=1):
         if font in faces:
             items.append(Item(f"font-{index}", f"fonts/{font}", "font/otf",
-                              _subset_cached(theme.style(f"fonts/{font}"), text, store)))
+                              _subset_cached(theme.style(f"fonts/{font}"), drawn, store)))
     if book.math == "tex":
         items.append(Item("font-math", f"fonts/{MATH_FONT}", "font/otf",
                           theme.style(f"fonts/{MATH_FONT}").read_bytes()))

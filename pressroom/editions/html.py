@@ -293,8 +293,8 @@ def stylesheet(theme: Theme, math: bool = False) -> str:
 # ------------------------------------------------------------------ web fonts
 
 WEB_SUBSETS = "web-subsets"  # cache kind: a style of the book face as WOFF2, cut to the site's characters
-# Characters every style keeps beyond those the pages set in it: what CSS `content` and the
-# scripts may add (numbers, quotes, dashes, the back arrow).
+# Characters every style keeps beyond those the pages set in it: what the scripts may add
+# (numbers, quotes, dashes, the back arrow); the stylesheet's `content:` strings are added to them.
 ALWAYS = "".join(chr(c) for c in range(32, 127)) + "\u00a0‘’“”–—…\u21a9"
 # A local face whose letters are about as wide as Libertine's, scaled to match, so the text laid out
 # before the web font arrives keeps its lines when it does (no layout shift). Times New Roman and
@@ -332,13 +332,14 @@ def book_faces(theme: Theme, pages: dict[str, str], css: str, store: Store | Non
         return None
     used = usedfaces.faces_used(pages.values(), css, store)
     everything = set("".join(pages.values()))
+    always = set(ALWAYS) | set(usedfaces.generated_text(css))
     faces = []
     for key, file in usedfaces.BOOK_FACE_FILES.items():
         chars = used.get(key, "")
         if key != (False, False) and not chars.strip():
             continue  # a style no text is set in: never fetched, so not shipped
         path = theme.style(f"fonts/{file}")
-        wanted = (everything if key == (False, False) else set(chars)) | set(ALWAYS)
+        wanted = (everything if key == (False, False) else set(chars)) | always
         held = "".join(sorted(c for c in wanted if ord(c) in fonts.cmap(path)))
         bold, italic = key
         css_rule = (f'@font-face {{ font-family: "{fonts.BOOK_FACE.family}"; '
