@@ -26,6 +26,7 @@ from .messages import Report, warning
 LIMIT = 2000  # entries kept per kind: a few books' worth of chapters and editions
 FORMAT = "2"  # bumped when what an entry holds changes shape (2: sealed entries)
 MAGIC = b"pressroom-cache " + FORMAT.encode() + b" "  # a sealed entry's first line: MAGIC + seal
+WARNING = "O010"  # the code of a warning about an entry discarded or unreadable
 
 
 def digest(*parts: str | bytes) -> str:
@@ -169,7 +170,7 @@ class Store:
 
     def _warn(self, path: Path, text: str) -> None:
         if self.report is not None:
-            self.report.add(warning("O010", str(path), 0, 0, f"build cache entry {text}"))
+            self.report.add(warning(WARNING, str(path), 0, 0, f"build cache entry {text}"))
 
     def prune(self, kind: str, limit: int = LIMIT) -> None:
         """Drop the least recently used entries beyond `limit` (and temporaries left by a kill)."""

@@ -16,8 +16,9 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from .cache import WARNING as CACHE_WARNING
 from .cache import Store, code_digest, digest, tree_digest
-from .messages import Message
+from .messages import ERROR, Message
 from .theme import STYLES, TEMPLATES
 from .tools import weasyprint
 
@@ -110,6 +111,12 @@ def unchanged(store: Store, key: str) -> tuple[list[Output], list[Message]] | No
     if not all(o.holds() for o in outputs):
         return None
     return outputs, [Message(*m) for m in entry.get("messages", ())]
+
+
+def replayable(messages: list[Message]) -> list[Message]:
+    """The warnings a kept edition says again: about the book, never about the run's cache (an
+    entry it found damaged and made again is sound now; replayed, it would be reported forever)."""
+    return [m for m in messages if m.severity != ERROR and m.code != CACHE_WARNING]
 
 
 def remember(store: Store, key: str, outputs: list[Output], messages: list[Message]) -> None:

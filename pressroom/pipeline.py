@@ -14,7 +14,7 @@ from .cache import digest as cache_digest
 from .context import BuildContext, Progress
 from .editions import Written, kind, output_path, writer
 from .manuscript.load import load_book
-from .messages import ERROR, BuildError, Message, Report, error
+from .messages import BuildError, Message, Report, error
 from .model import Book, Edition
 from .output import output_lock
 from .tools import git
@@ -90,7 +90,7 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
                                  if b.written.cover is not None else ()))
                    for b in built]
         kept.remember(context.store, kept.run_key(manuscript, out, kinds, single_flow, epoch), outputs,
-                      [m for m in report.messages if m.severity != ERROR])
+                      kept.replayable(report.messages))
     return built
 
 
@@ -142,7 +142,7 @@ def remember(context: BuildContext, built: Built, key: str) -> None:
         "digest": digest_now, "detail": built.written.detail, "pages": built.written.pages,
         "cover": str(cover) if cover is not None else None,
         "cover_digest": kept.output_digest(cover) if cover is not None else None,
-        "messages": [list(astuple(m)) for m in context.report.messages if m.severity != ERROR]})
+        "messages": [list(astuple(m)) for m in kept.replayable(context.report.messages)]})
     context.store.prune(EDITIONS, limit=50)
 
 
