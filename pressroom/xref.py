@@ -1,6 +1,7 @@
 """Cross-references: `@fig:map` prints "Figure 3.2", `[p. @sec:origins]` prints "p. 42".
 
-    @fig:map  [@fig:map]      Figure 3.2   (tbl: Table 3.1, ch: Chapter 4, sec: section 2.1, note: note 12)
+    @fig:map  [@fig:map]      Figure 3.2   (tbl: Table 3.1, ch: Chapter 4, sec: section 2.1, note: note 12,
+                                            eq: equation (3.1))
     @Sec:x                    Section 2.1  (a capital prefix capitalises the word)
     [-@fig:map]               3.2          (the number alone)
     [see @fig:map]            see Figure 3.2
@@ -305,8 +306,6 @@ def _target(xref: dict, chapter, known: dict[str, Target], notes: dict) -> tuple
         if target is None:
             return None, f"empty link {key}: no chapter, section, figure or table has that id"
         return target, None
-    if kind == "equation":
-        return None, f"@{key}: equations are not numbered, so they cannot be referred to by number"
     if kind == "note":
         note = notes.get((chapter.id, element_id)) or notes.get((None, element_id))
         if note is None:
@@ -316,6 +315,8 @@ def _target(xref: dict, chapter, known: dict[str, Target], notes: dict) -> tuple
     if target is None and kind == "section":
         target = known.get(element_id.split(":", 1)[1])  # `@sec:origins` for `## Origins`, id `origins`
     if target is None:
+        if kind == "equation":
+            return None, f"@{key}: no display formula has the id '{element_id}' (write $$…$$ {{#{element_id}}})"
         return None, f"@{key}: no {kind} has the id '{element_id.removeprefix('chapter-')}'"
     if target.kind != kind and not xref["page"]:
         return None, f"@{key}: '{element_id}' is a {target.kind}, not a {kind}"
@@ -325,7 +326,8 @@ def _target(xref: dict, chapter, known: dict[str, Target], notes: dict) -> tuple
 def _label_str(target: Target, capital: bool, bare: bool) -> dict:
     """"Figure\u00a03.2" (a no-break space keeps the word with its number); a chapter without
     a number by its title."""
+    number = f"({target.number})" if target.kind == "equation" else target.number
     if bare or not target.word:
-        return {"t": "Str", "c": target.number}
+        return {"t": "Str", "c": number}
     word = target.word[0].upper() + target.word[1:] if capital else target.word
-    return {"t": "Str", "c": f"{word}\u00a0{target.number}"}
+    return {"t": "Str", "c": f"{word}\u00a0{number}"}
