@@ -27,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:
         print_messages(exc.messages)
         errors = sum(1 for m in exc.messages if m.severity == "error")
-        print(f"{errors} error(s); nothing under build/ was replaced", file=sys.stderr)
+        # `import --revision` writes the manuscript, not build/, and all of its files or none.
+        revision = args.verb == "import" and args.revision
+        untouched = "no file of the manuscript was changed" if revision else "nothing under build/ was replaced"
+        print(f"{errors} error(s); {untouched}", file=sys.stderr)
         return EXIT_MANUSCRIPT
     except KeyboardInterrupt:
         print("interrupted; nothing under build/ was replaced", file=sys.stderr)

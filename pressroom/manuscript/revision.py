@@ -38,6 +38,7 @@ refused, each at its Markdown file:line (I106, as the importer does), unless `--
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import re
 import shutil
@@ -52,7 +53,7 @@ from lxml import etree
 
 from ..context import BuildContext
 from ..editions.docx import SOURCE_PROPERTY, document_bytes, source_digest, source_files
-from ..messages import BuildError, Message, Report, error, fail, warning
+from ..messages import BuildError, Message, Report, error, fail
 from ..model import Book
 from ..tools import pandoc
 from .docx_import import _comments, _open
@@ -157,8 +158,8 @@ def import_revision(source: Path, manuscript: Path, *, changes: str = "refuse") 
 
 
 def format_revision_report(result: Revision) -> str:
-    lines = [f"{result.source.name}: {result.changes} change(s) in {result.paragraphs} paragraph(s) applied "
-             f"to {len(result.written)} file(s)"]
+    lines = [f"{result.source.name}: {result.paragraphs} paragraph(s) changed ({result.changes} word-level "
+             f"edit(s)), written to {len(result.written)} file(s)"]
     lines += [str(m) for m in sorted(result.messages)]
     lines += [f"wrote {path}" for path in result.written]
     return "\n".join(lines)
@@ -203,7 +204,7 @@ def _check_provenance(package: zipfile.ZipFile, book: Book, shown: str) -> None:
 def _paragraphs(data: bytes, track: str, work: Path, label: str) -> list[Para]:
     """Every paragraph (note paragraphs after the one calling them), each bookmark a token in its text."""
     tokened = work / f"{label}-{track}.docx"
-    with zipfile.ZipFile(__import__("io").BytesIO(data)) as source, zipfile.ZipFile(tokened, "w") as out:
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(tokened, "w") as out:
         for info in source.infolist():
             content = source.read(info)
             if info.filename in ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml"):
@@ -211,8 +212,31 @@ def _paragraphs(data: bytes, track: str, work: Path, label: str) -> list[Para]:
             out.writestr(info, content)
     ast = pandoc.read_docx(tokened, label=label, track_changes=track)
     found: list[Para] = []
+    # Pandoc reads the Title, Subtitle and Author paragraphs into the metadata: they are the title
+    # page's, made from book.yaml, and a change there must be seen (and refused) like any other.
+    for key in ("title", "subtitle", "author"):
+        value = ast.get("meta", {}).get(key)
+        if value is not None:
+            para = Para(0, ids=[f"meta_{key}"])
+            _flatten(_meta_inlines(value), (), para, [])
+            found.append(para)
     _collect(ast["blocks"], found)
     return found
+
+
+def _meta_inlines(value: dict) -> list:
+    if value["t"] == "MetaList":
+        out: list = []
+        for item in value["c"]:
+            out += ([{"t": "Str", "c": ";"}, {"t": "Space"}] if out else []) + _meta_inlines(item)
+        return out
+    if value["t"] == "MetaInlines":
+        return value["c"]
+    if value["t"] == "MetaString":
+        return [{"t": "Str", "c": value["c"]}]
+    if value["t"] == "MetaBlocks":
+        return [i for block in value["c"] for i in (block["c"] if block["t"] in ("Para", "Plain") else [])]
+    return []
 
 
 def _tokened(xml: bytes) -> bytes:
@@ -441,15 +465,21 @@ def _mapping(baseline: list[Para], marked: list[Para], units: dict[int, Unit], b
     return mapping
 
 
-def _place_of(para_id: str, mapping: dict[str, Unit], book: Book) -> tuple[str, int]:
-    """Where a message about a paragraph points: its unit, else its chapter file (or book.yaml)."""
+def _place_of(para_id: str, mapping: dict[str, Unit], book: Book, text: str = "") -> tuple[str, int]:
+    """Where a message about a paragraph points: its unit; else the line of its chapter file (or
+    of book.yaml, for the title page) that holds its text, such as a front matter `title:`."""
     if para_id in mapping:
         return mapping[para_id].shown, mapping[para_id].line
     found = re.fullmatch(r"pr(\d+)_\d+", para_id)
     chapter = int(found.group(1)) if found else 0
     if 1 <= chapter <= len(book.chapters):
-        return book.chapters[chapter - 1].shown, 1
-    return str(Path(book.root.name) / "book.yaml"), 0
+        path, shown = book.chapters[chapter - 1].path, book.chapters[chapter - 1].shown
+    else:
+        path, shown = book.root / "book.yaml", str(Path(book.root.name) / "book.yaml")
+    wanted = " ".join(text.replace(NOTE, "").split()).translate(FOLD)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    line = next((n for n, content in enumerate(lines, start=1) if wanted and wanted in content.translate(FOLD)), 1)
+    return shown, line
 
 
 # --- what changed, and where it goes -------------------------------------------------------------
@@ -493,7 +523,7 @@ def _plan(baseline: list[Para], revised: list[Para], mapping: dict[str, Unit], b
                                       f"in {shown}: “{_cut(words)}”; only changes within paragraphs are applied"))
             continue
         if len(para.ids) > 1:
-            path, line = _place_of(para.ids[0], mapping, book)
+            path, line = _place_of(para.ids[0], mapping, book, words)
             messages.append(error("I113", path, line, 1, f"paragraphs were merged in {shown}: “{_cut(words)}”; "
                                   "only changes within paragraphs are applied"))
             seen.update(para.ids)
@@ -503,11 +533,11 @@ def _plan(baseline: list[Para], revised: list[Para], mapping: dict[str, Unit], b
         old = base.get(last)
         if old is None or old.key() == para.key():
             continue
-        path, line = _place_of(last, mapping, book)
+        path, line = _place_of(last, mapping, book, old.chars)
         unit = mapping.get(last)
         if unit is None:
-            messages.append(error("I114", path, line, 1, f"a change in text the manuscript does not hold as a "
-                                  f"Markdown paragraph (a title, front matter, a table, the title page): “{_cut(words)}”"))
+            messages.append(error("I114", path, line, 1, "a change in text the manuscript does not hold as a Markdown "
+                                  f"paragraph (a title, front matter, a table, an inline note ^[…], the title page): “{_cut(words)}”"))
             continue
         if "{%" in unit.text:
             messages.append(error("I114", path, line, unit.col, f"a change in a paragraph holding Jinja statements "
@@ -526,7 +556,7 @@ def _plan(baseline: list[Para], revised: list[Para], mapping: dict[str, Unit], b
         count += len(edits)
     for para_id, para in base.items():
         if para_id not in seen and para.chars.strip():
-            path, line = _place_of(para_id, mapping, book)
+            path, line = _place_of(para_id, mapping, book, para.chars)
             messages.append(error("I113", path, line, 1, f"a paragraph was deleted (or merged) in {shown}: "
                                   f"“{_cut(' '.join(para.chars.replace(NOTE, '').split()))}”; only changes "
                                   "within paragraphs are applied"))
@@ -552,7 +582,9 @@ def _edits(old: Para, new: Para, unit: Unit) -> tuple[list[Edit], str]:
         n2 = new_tokens[j2 - 1][1] if j2 > j1 else n1
         if tag == "equal":
             if old.marks[o1:o2] != new.marks[n1:n2]:
-                return [], f"a change of formatting (“{old.chars[o1:o2].strip()}”) is not applied: make it by hand"
+                at = o1 + next(k for k in range(o2 - o1) if old.marks[o1 + k] != new.marks[n1 + k])
+                word = next((old.chars[a:b] for a, b in old_tokens if a <= at < b), "")
+                return [], f"a change of formatting (at “{word}”) is not applied: make it by hand"
             continue
         placed, reason = _place(old, o1, o2, new.chars[n1:n2], new.marks[n1:n2], where, unit.text)
         if reason:
@@ -709,11 +741,11 @@ def _verify(files: dict[Path, str], revised: list[Para], mapping: dict[str, Unit
     for para_id, para in _by_id(revised).items():
         built = again.get(para_id)
         if built is None or built.key() != para.key():
-            path, line = _place_of(para_id, mapping, book)
+            path, line = _place_of(para_id, mapping, book, para.chars)
             printed = " ".join((built.chars if built else "").replace(NOTE, "").split())
-            messages.append(error("I115", path, line, 1, f"after the edit the book would print “{_cut(printed)}” where "
-                                  f"the copyedited DOCX has “{_cut(' '.join(para.chars.replace(NOTE, '').split()))}”; "
-                                  "nothing was written: make this change by hand"))
+            wanted = " ".join(para.chars.replace(NOTE, "").split())
+            messages.append(error("I115", path, line, 1, f"after the edit the book would print “{_cut(printed)}” "
+                                  f"where the copyedited DOCX has “{_cut(wanted)}”: make this change by hand"))
     if messages:
         raise BuildError(messages)
 
