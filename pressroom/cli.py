@@ -251,7 +251,7 @@ def _watch(args: argparse.Namespace, report: Report) -> None:
 
 def _import(args: argparse.Namespace, report: Report) -> None:
     if args.revision:
-        from .manuscript.revision import format_revision_report, import_revision
+        from .copyedit import format_revision_report, import_revision
 
         print(format_revision_report(import_revision(args.source, args.manuscript, changes=args.changes)))
         return

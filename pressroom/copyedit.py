@@ -51,13 +51,13 @@ from pathlib import Path
 import yaml
 from lxml import etree
 
-from ..context import BuildContext
-from ..editions.docx import SOURCE_PROPERTY, document_bytes, source_digest, source_files
-from ..messages import BuildError, Message, Report, error, fail
-from ..model import Book
-from ..tools import pandoc
-from .docx_import import _comments, _open
-from .load import load_book
+from .context import BuildContext
+from .editions.docx import SOURCE_PROPERTY, document_bytes, source_digest, source_files
+from .manuscript.docx_import import _comments, _open
+from .manuscript.load import load_book
+from .messages import BuildError, Message, Report, error, fail
+from .model import Book
+from .tools import pandoc
 
 CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -152,7 +152,7 @@ def import_revision(source: Path, manuscript: Path, *, changes: str = "refuse") 
         if messages:
             raise BuildError(messages)
         files = _apply(edits, book)
-        _verify(files, revised, mapping, book, work, manuscript)
+        _verify(files, revised, mapping, book, work)
     written = _write_all(files)
     return Revision(source, count, len(edits), written, tuple(_comments(package, shown)))
 
@@ -436,10 +436,10 @@ def _positions(value, places: list) -> None:
     """The data-pos of each top-level wrapper Span in a paragraph's inlines (a note's content has its own)."""
     for node in value:
         if node.get("t") == "Span" and dict(node["c"][0][2]).get("data-pos"):
-            match = re.fullmatch(r"(?:.*@)?(\d+):(\d+)-(\d+):(\d+)", dict(node["c"][0][2])["data-pos"])
-            if match:
-                l1, c1, l2, c2 = map(int, match.groups())
-                places.append(((l1, c1), (l2, c2)))
+            # An inline over several lines of a block quote or list item has a range per line.
+            ranges = re.findall(r"(\d+):(\d+)-(\d+):(\d+)", dict(node["c"][0][2])["data-pos"])
+            if ranges:
+                places.append(((int(ranges[0][0]), int(ranges[0][1])), (int(ranges[-1][2]), int(ranges[-1][3]))))
 
 
 def _mapping(baseline: list[Para], marked: list[Para], units: dict[int, Unit], book: Book) -> dict[str, Unit]:
@@ -658,8 +658,9 @@ def _escape(text: str, line_start: bool) -> str:
     """Copyedited words as Markdown that prints them: markup characters escaped, a line's start too."""
     text = ESCAPE.sub(r"\\\1", text)
     text = re.sub(r"&(?=#?\w+;)", r"\\&", text)
-    if line_start:
-        text = re.sub(r"^([#>+\-=]|\d+[.)])", r"\\\1", text)
+    if line_start:  # a heading, quotation or list item: its mark escaped (a digit cannot be, so the dot)
+        text = re.sub(r"^([#>+\-=])", r"\\\1", text)
+        text = re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
     return text
 
 
@@ -723,8 +724,7 @@ def _scalar(value: str, style: str | None) -> str:
     return json.dumps(value, ensure_ascii=False)  # JSON's strings are YAML's double-quoted ones
 
 
-def _verify(files: dict[Path, str], revised: list[Para], mapping: dict[str, Unit], book: Book, work: Path,
-            manuscript: Path) -> None:
+def _verify(files: dict[Path, str], revised: list[Para], mapping: dict[str, Unit], book: Book, work: Path) -> None:
     """Build the edited manuscript (a copy of it) and hold every paragraph to the copyedited one."""
     copy = work / "verify" / book.root.name
     shutil.copytree(book.root, copy, ignore=shutil.ignore_patterns(".git"))
