@@ -12,7 +12,7 @@ How a Word paragraph finds its Markdown:
    build carries the marker of its source block, so bookmark n ↔ chapter file line:col, or
    ↔ the note's `text:` in notes.yaml. Headings (a marker would change their ids) are matched by
    their text within their chapter. Chapter titles and other front matter, the title page,
-   tables and captions have no marker: a change there is refused.
+   tables, captions and inline notes `^[…]` have no marker: a change there is refused.
 3. Each DOCX is read by pandoc with its bookmarks turned into text tokens first, so every
    paragraph of the copyedited file is known by its bookmark. A paragraph without one (added, or
    split off), with two (merged), or missing (deleted) is refused (I113).
@@ -27,7 +27,8 @@ How a Word paragraph finds its Markdown:
    statements, a note's text written over several lines of notes.yaml.
 5. The manuscript with every edit is built once more (in a temporary copy) and each paragraph
    compared with the copyedited one: any difference refuses the lot (I115). Only then are the
-   files written, each atomically: all edits or none, and git shows them as an ordinary diff.
+   files written, each beside itself first and then renamed over: all edits or none, and git
+   shows them as an ordinary diff.
 
 Tracked changes: "the accepted text" is the document with every change the copyeditor or the
 editor already accepted, i.e. the text as it stands. Changes still tracked in the file are
@@ -56,7 +57,7 @@ from .editions.docx import SOURCE_PROPERTY, document_bytes, source_digest, sourc
 from .manuscript.docx_import import _comments, _open
 from .manuscript.load import load_book
 from .messages import BuildError, Message, Report, error, fail
-from .model import Book
+from .model import Book, Chapter
 from .tools import pandoc
 
 CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
@@ -139,20 +140,25 @@ def import_revision(source: Path, manuscript: Path, *, changes: str = "refuse") 
     edition = book.edition("docx")
     with tempfile.TemporaryDirectory(prefix="pressroom-revision-") as temp:
         work = Path(temp)
-        baseline = _paragraphs(document_bytes(BuildContext(book, Report()), edition), "accept", work, "baseline")
+        context = BuildContext(book, Report())
+        baseline = _paragraphs(document_bytes(context, edition), "accept", work, "baseline")
+        # Bookmarks number chapters as the edition orders them (front matter first, a generated
+        # bibliography too, which has no file): number n is order[n - 1].
+        files_of = {chapter.shown: chapter for chapter in book.chapters}
+        order = [files_of.get(c.shown) for c in context.chapters(edition)]
         units, marked_book = _marked(book)
         marked = _paragraphs(document_bytes(BuildContext(marked_book, Report()), edition), "accept", work, "marked")
-        mapping = _mapping(baseline, marked, units, book)
+        mapping = _mapping(baseline, marked, units, order)
         data = source.read_bytes()
         if changes == "refuse":
             pending = _paragraphs(data, "all", work, "copyedit")
-            _refuse_pending(pending, mapping, book, shown)
+            _refuse_pending(pending, mapping, book, order, shown)
         revised = _paragraphs(data, "reject" if changes == "reject" else "accept", work, "copyedit")
-        edits, count, messages = _plan(baseline, revised, mapping, book, shown)
+        edits, count, messages = _plan(baseline, revised, mapping, book, order, shown)
         if messages:
             raise BuildError(messages)
         files = _apply(edits, book)
-        _verify(files, revised, mapping, book, work)
+        _verify(files, revised, mapping, book, order, work)
     written = _write_all(files)
     return Revision(source, count, len(edits), written, tuple(_comments(package, shown)))
 
@@ -442,7 +448,8 @@ def _positions(value, places: list) -> None:
                 places.append(((int(ranges[0][0]), int(ranges[0][1])), (int(ranges[-1][2]), int(ranges[-1][3]))))
 
 
-def _mapping(baseline: list[Para], marked: list[Para], units: dict[int, Unit], book: Book) -> dict[str, Unit]:
+def _mapping(baseline: list[Para], marked: list[Para], units: dict[int, Unit],
+             order: list[Chapter | None]) -> dict[str, Unit]:
     """Bookmark → the unit it prints, where the marked build says so and prints the same text."""
     base, mapping = _by_id(baseline), {}
     for para in marked:
@@ -450,7 +457,9 @@ def _mapping(baseline: list[Para], marked: list[Para], units: dict[int, Unit], b
             if base[para.ids[0]].key() == para.key():
                 mapping[para.ids[0]] = units[para.sources[0]]
     # Headings by their text, in order, within their chapter.
-    for number, chapter in enumerate(book.chapters, start=1):
+    for number, chapter in enumerate(order, start=1):
+        if chapter is None:
+            continue
         heads = [p for p in baseline if p.header and p.chapter == number and len(p.ids) == 1][1:]  # [0]: the title
         text = chapter.path.read_text(encoding="utf-8")
         offsets = _line_offsets(text)
@@ -465,15 +474,16 @@ def _mapping(baseline: list[Para], marked: list[Para], units: dict[int, Unit], b
     return mapping
 
 
-def _place_of(para_id: str, mapping: dict[str, Unit], book: Book, text: str = "") -> tuple[str, int]:
+def _place_of(para_id: str, mapping: dict[str, Unit], book: Book, order: list[Chapter | None],
+              text: str = "") -> tuple[str, int]:
     """Where a message about a paragraph points: its unit; else the line of its chapter file (or
     of book.yaml, for the title page) that holds its text, such as a front matter `title:`."""
     if para_id in mapping:
         return mapping[para_id].shown, mapping[para_id].line
     found = re.fullmatch(r"pr(\d+)_\d+", para_id)
     chapter = int(found.group(1)) if found else 0
-    if 1 <= chapter <= len(book.chapters):
-        path, shown = book.chapters[chapter - 1].path, book.chapters[chapter - 1].shown
+    if 1 <= chapter <= len(order) and order[chapter - 1] is not None:
+        path, shown = order[chapter - 1].path, order[chapter - 1].shown
     else:
         path, shown = book.root / "book.yaml", str(Path(book.root.name) / "book.yaml")
     wanted = " ".join(text.replace(NOTE, "").split()).translate(FOLD)
@@ -485,13 +495,14 @@ def _place_of(para_id: str, mapping: dict[str, Unit], book: Book, text: str = ""
 # --- what changed, and where it goes -------------------------------------------------------------
 
 
-def _refuse_pending(pending: list[Para], mapping: dict[str, Unit], book: Book, shown: str) -> None:
+def _refuse_pending(pending: list[Para], mapping: dict[str, Unit], book: Book, order: list[Chapter | None],
+                    shown: str) -> None:
     messages = []
     last = ""
     for para in pending:
         last = para.ids[0] if para.ids else last
         for change in para.changes:
-            path, line = _place_of(last, mapping, book)
+            path, line = _place_of(last, mapping, book, order)
             messages.append(error("I106", path, line, 1, f"unresolved tracked change in {shown} ({change}): accept "
                                   "or reject it in Word, or apply with --changes accept (or reject)"))
     if messages:
@@ -506,7 +517,7 @@ class Edit:
 
 
 def _plan(baseline: list[Para], revised: list[Para], mapping: dict[str, Unit], book: Book,
-          shown: str) -> tuple[dict[int, tuple[Unit, list[Edit]]], int, list[Message]]:
+          order: list[Chapter | None], shown: str) -> tuple[dict[int, tuple[Unit, list[Edit]]], int, list[Message]]:
     """Each changed paragraph's edits, placed in its unit; every refusal with its place."""
     base = _by_id(baseline)
     messages: list[Message] = []
@@ -518,12 +529,12 @@ def _plan(baseline: list[Para], revised: list[Para], mapping: dict[str, Unit], b
         words = " ".join(para.chars.replace(NOTE, "").split())
         if not para.ids:
             if words:
-                path, line = _place_of(last, mapping, book)
+                path, line = _place_of(last, mapping, book, order)
                 messages.append(error("I113", path, line, 1, f"a paragraph was added or split off after this one "
                                       f"in {shown}: “{_cut(words)}”; only changes within paragraphs are applied"))
             continue
         if len(para.ids) > 1:
-            path, line = _place_of(para.ids[0], mapping, book, words)
+            path, line = _place_of(para.ids[0], mapping, book, order, words)
             messages.append(error("I113", path, line, 1, f"paragraphs were merged in {shown}: “{_cut(words)}”; "
                                   "only changes within paragraphs are applied"))
             seen.update(para.ids)
@@ -533,7 +544,7 @@ def _plan(baseline: list[Para], revised: list[Para], mapping: dict[str, Unit], b
         old = base.get(last)
         if old is None or old.key() == para.key():
             continue
-        path, line = _place_of(last, mapping, book, old.chars)
+        path, line = _place_of(last, mapping, book, order, old.chars)
         unit = mapping.get(last)
         if unit is None:
             messages.append(error("I114", path, line, 1, "a change in text the manuscript does not hold as a Markdown "
@@ -556,7 +567,7 @@ def _plan(baseline: list[Para], revised: list[Para], mapping: dict[str, Unit], b
         count += len(edits)
     for para_id, para in base.items():
         if para_id not in seen and para.chars.strip():
-            path, line = _place_of(para_id, mapping, book, para.chars)
+            path, line = _place_of(para_id, mapping, book, order, para.chars)
             messages.append(error("I113", path, line, 1, f"a paragraph was deleted (or merged) in {shown}: "
                                   f"“{_cut(' '.join(para.chars.replace(NOTE, '').split()))}”; only changes "
                                   "within paragraphs are applied"))
@@ -724,7 +735,8 @@ def _scalar(value: str, style: str | None) -> str:
     return json.dumps(value, ensure_ascii=False)  # JSON's strings are YAML's double-quoted ones
 
 
-def _verify(files: dict[Path, str], revised: list[Para], mapping: dict[str, Unit], book: Book, work: Path) -> None:
+def _verify(files: dict[Path, str], revised: list[Para], mapping: dict[str, Unit], book: Book,
+            order: list[Chapter | None], work: Path) -> None:
     """Build the edited manuscript (a copy of it) and hold every paragraph to the copyedited one."""
     copy = work / "verify" / book.root.name
     shutil.copytree(book.root, copy, ignore=shutil.ignore_patterns(".git"))
@@ -741,7 +753,7 @@ def _verify(files: dict[Path, str], revised: list[Para], mapping: dict[str, Unit
     for para_id, para in _by_id(revised).items():
         built = again.get(para_id)
         if built is None or built.key() != para.key():
-            path, line = _place_of(para_id, mapping, book, para.chars)
+            path, line = _place_of(para_id, mapping, book, order, para.chars)
             printed = " ".join((built.chars if built else "").replace(NOTE, "").split())
             wanted = " ".join(para.chars.replace(NOTE, "").split())
             messages.append(error("I115", path, line, 1, f"after the edit the book would print “{_cut(printed)}” "
