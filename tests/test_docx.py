@@ -389,3 +389,34 @@ def test_an_unmappable_change_is_refused_with_its_place_and_nothing_is_written(r
     assert done.stderr.endswith("3 error(s); no file of the manuscript was changed\n")
     assert _files(manuscript) == before  # byte for byte: the good edit was not written either
     assert git(repo, "status", "--porcelain", "manuscript") == ""
+
+
+def test_the_sample_books_edition_takes_back_a_deletion_written_into_its_xml(docx_edition, tmp_path):
+    """The sample book (a generated bibliography chapter, curly quotes, notes from notes.yaml with
+    citations): a genuine w:del written by hand into the edition, no office suite involved."""
+    base, (docx, _), _ = docx_edition
+    manuscript = tmp_path / "manuscript"
+    shutil.copytree(base / "manuscript", manuscript)
+    before = _files(manuscript)
+    copyedited = tmp_path / "copyedited.docx"
+    # Pandoc writes the sentence as one run: it is cut where the deletion stands.
+    run = "Carter’s national security team"
+    deleted = ('Carter’s </w:t></w:r><w:del w:id="9001" w:author="Cy" w:date="2026-01-01T00:00:00Z"><w:r>'
+               '<w:delText xml:space="preserve">national </w:delText></w:r></w:del><w:r><w:t xml:space="preserve">'
+               'security team')
+    with zipfile.ZipFile(docx) as source, zipfile.ZipFile(copyedited, "w") as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                assert run in data.decode("utf-8")
+                data = data.decode("utf-8").replace(run, deleted, 1).encode("utf-8")
+            out.writestr(info, data)
+    rejected = run_cli("import", "--revision", str(copyedited), "--manuscript", str(manuscript), "--changes", "reject")
+    assert rejected.returncode == 0 and rejected.stdout.startswith("copyedited.docx: 0 paragraph(s) changed")
+    done = run_cli("import", "--revision", str(copyedited), "--manuscript", str(manuscript), "--changes", "accept")
+    assert done.returncode == 0, done.stdout + done.stderr
+    name = "chapters/01-introduction.md"
+    after = _files(manuscript)
+    assert after[name].decode("utf-8") == before[name].decode("utf-8").replace(
+        "President Carter’s national security team", "President Carter’s security team", 1)
+    assert {k: v for k, v in after.items() if k != name} == {k: v for k, v in before.items() if k != name}
