@@ -19,8 +19,11 @@ import re
 from dataclasses import dataclass
 
 from .pandoc_ast import stringify, transform
+from .pagerefs import page_marker
 
 WORDS = {"figure": "Figure", "table": "Table", "equation": "Equation"}
+# A chapter with one of these roles lists the book's numbered elements of that kind.
+LIST_ROLES = {"figures": "figure", "tables": "table"}
 EQUATION = "eq:"  # only a display formula whose id starts so is numbered: others stay plain
 CAPTION_PARAGRAPH = re.compile(r"(Table)?:\s")  # pandoc's "Table: …" or ": …" caption line
 ID_TEXT = re.compile(r"\s*\{#([^\s{}]+)\}\s*$")
@@ -159,3 +162,19 @@ def _prefixed(blocks: list, label: dict) -> list:
         first = blocks[0]
         return [{**first, "c": [label, {"t": "Space"}, *first["c"]]}, *blocks[1:]]
     return [{"t": "Plain", "c": [label]}, *blocks]
+
+
+def list_blocks(captions: list[Captioned], kind: str) -> list:
+    """A list of figures or tables: each label linked to its element, the caption, and the page
+    it is printed on (a page marker every edition fills, as the index's)."""
+    entries = []
+    for caption in captions:
+        if caption.kind != kind:
+            continue
+        label = {"t": "Link", "c": [["", ["list-label"], []], [{"t": "Str", "c": caption.label.replace(" ", "\u00a0")}],
+                                    ["#" + caption.id, ""]]}
+        page = {"t": "Span", "c": [["", ["list-page"], []], [page_marker(caption.id)]]}
+        text = [{"t": "Span", "c": [["", ["list-caption"], []], [{"t": "Str", "c": caption.text}]]}]
+        entries.append({"t": "Div", "c": [["", ["list-entry"], []],
+                                          [{"t": "Para", "c": [label, {"t": "Space"}, *text, page]}]]})
+    return [{"t": "Div", "c": [["", ["list-entries", f"list-of-{kind}s"], []], entries]}] if entries else []

@@ -42,7 +42,7 @@ class NoteRef:
 # Where a chapter file stands in the book, by its front matter's `role:`. Front matter gets
 # roman folios: the dedication and epigraph page before the contents, the rest after it. Back
 # matter follows the last chapter; appendices are lettered A, B, ...
-FRONT_ROLES = ("dedication", "epigraph", "foreword", "preface", "acknowledgments")
+FRONT_ROLES = ("dedication", "epigraph", "foreword", "preface", "acknowledgments", "figures", "tables")
 BEFORE_CONTENTS = ("dedication", "epigraph")
 BACK_ROLES = ("appendix", "glossary", "bibliography", "index", "about-the-author", "colophon")
 ROLES = ("chapter", *FRONT_ROLES, *BACK_ROLES)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .messages import Message, error
+from .messages import Message, error, warning
 from .pandoc_ast import line_col, transform, walk
 
 PREFIXES = {"fig": "figure", "tbl": "table", "sec": "section", "ch": "chapter", "eq": "equation", "note": "note"}
@@ -262,8 +262,30 @@ def settle_book(chapters: list, language: str) -> tuple[list, list[Message]]:
         entries = index.index_blocks(marks, icu.sort_key(language),
                                      lambda terms: icu.group_labels(language, terms))
         taken = [replace(c, blocks=c.blocks + entries) if c.role == "index" else c for c in taken]
+    taken, listed = _lists(taken)
     settled, more = resolve_references(taken)
+    problems += listed
     return settled, problems + more
+
+
+def _lists(chapters: list) -> tuple[list, list[Message]]:
+    """A chapter with `role: figures` or `role: tables` gets the list of them; an empty list is
+    said, not printed as a bare heading."""
+    from .captions import LIST_ROLES, list_blocks
+
+    captions = [c for chapter in chapters for c in chapter.captions]
+    out, problems = [], []
+    for chapter in chapters:
+        kind = LIST_ROLES.get(chapter.role)
+        if kind is None:
+            out.append(chapter)
+            continue
+        listed = list_blocks(captions, kind)
+        if not listed:
+            problems.append(warning("X020", chapter.shown, 1, 1, f"the list of {kind}s is empty: the book has no "
+                                    f"captioned {kind}"))
+        out.append(replace(chapter, blocks=chapter.blocks + listed))
+    return out, problems
 
 
 def resolve_references(chapters: list) -> tuple[list, list[Message]]:
