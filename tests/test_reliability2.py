@@ -354,3 +354,73 @@ def test_I6_small_formats_and_joins_still_work(tmp_path: Path):
     body = "{{ '%s and %5s' % ('a', 'b') }} {{ 7 % 3 }} {{ book.authors | join(', ') }}"
     chapter = Chapter(id="x", title="t", path=tmp_path / "x.md", shown="ch.md", body=body, body_line=4)
     assert render_chapter(chapter, {"book": {"authors": ["A", "B"]}, "edition": {}}) == "a and     b 1 A, B"
+
+
+# --- I7. EPUBCheck under a memory cap ------------------------------------------------------------
+
+
+def _capped(limit: int):
+    """A preexec_fn: the child (and the java it starts) under an address-space limit, as `ulimit -v`."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _check_capped(clean, tmp_path: Path, limit: int) -> subprocess.CompletedProcess:
+    manuscript, out = _warm(clean, tmp_path)
+    assert _build(manuscript, out, "html").returncode == 0  # check wants every edition the book lists
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "1700000000",
+           "_JAVA_OPTIONS": "-Xmx8g"}  # a user's own JVM options: they would undo the sizing
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), "check", "--manuscript", manuscript.name,
+                           "--out", "build"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600, preexec_fn=_capped(limit))
+
+
+def _epubcheck_row(done: subprocess.CompletedProcess) -> list[str]:
+    lines = done.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("EPUBCheck"))
+    details = []
+    for line in lines[start + 1:]:
+        if not line.startswith("      "):  # the next row
+            break
+        details.append(line.strip())
+    return [lines[start].split()[-1], *details]
+
+
+def test_I7_epubcheck_runs_under_a_2_GiB_address_space_cap(clean, tmp_path: Path):
+    """Java's default sizing (a quarter of the RAM for the heap, 1 GiB of class space) could not
+    start under `ulimit -v 2G`; sized by tools/epubcheck.heap_size it checks the EPUB there."""
+    done = _check_capped(clean, tmp_path, 2 << 30)
+    _no_traceback(done)
+    assert "V004" not in done.stdout + done.stderr and "V005" not in done.stdout + done.stderr, done.stdout
+    assert _epubcheck_row(done) == ["ok"], done.stdout
+    assert "small-book.epub: error[Q007]" not in done.stderr
+
+
+def test_I7_a_cap_java_cannot_run_under_is_our_message_and_a_failed_row(clean, tmp_path: Path):
+    done = _check_capped(clean, tmp_path, 600 << 20)
+    _no_traceback(done)
+    assert done.returncode == 1
+    assert _epubcheck_row(done) == [
+        "FAILED", "build/small-book.epub: error[V005]: EPUBCheck cannot run within an address-space limit of "
+                  "600 MiB (ulimit -v): Java needs at least 704 MiB of address space; raise the limit"], done.stdout
+    assert "build/small-book.epub: error[Q007]: EPUBCheck: did not run" in done.stderr.splitlines()
+
+
+def test_I7_epubcheck_of_a_relative_path_checks_the_file(tmp_path: Path):
+    """EPUBCheck runs in a folder of its own: given a relative path it printed "File not found"
+    and wrote a report of no messages, which read as a valid EPUB."""
+    import zipfile
+
+    from pressroom.tools.epubcheck import check_epub
+
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("mimetype", "application/epub+zip")
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        found = check_epub(Path("broken.epub"))
+    finally:
+        os.chdir(here)
+    assert any(m.severity in ("FATAL", "ERROR") for m in found), found
