@@ -29,6 +29,9 @@ class Note:
     pos: Pos
     cite: str | None = None  # Pandoc's citation syntax without brackets: "see @key, p. 12"
     cite_pos: Pos | None = None
+    # Where the text's characters are in notes.yaml (sources.text_places: runs of value offset,
+    # line, col): a message about a word of the note names that word's line:col.
+    text_places: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class NoteRef:
 
     id: str
     pos: Pos
+    inside: str | None = None  # the note whose definition holds this call (a note in a note)
 
 
 # Where a chapter file stands in the book, by its front matter's `role:`. Front matter gets
