@@ -1,10 +1,12 @@
-"""Figures and tables: their captions numbered ("Figure 3.2"), each given an id, all collected.
+"""Figures, tables and equations: numbered ("Figure 3.2", "(3.1)"), each given an id, all collected.
 
     ![A map of the border](images/map.png){#fig:map}     a figure (an image alone in its paragraph)
 
     | Year | Crossings |
     |------|-----------|
     Table: Border crossings {#tbl:cross}                 a table's caption, just after it (or before)
+
+    $$E = mc^2$$ {#eq:energy}                            a display formula with an `eq:` id
 
 Numbers run per chapter ("Figure 3.2") or through the book ("Figure 7"), as book.yaml's
 `caption-numbering` says. The collected captions feed the lists of figures and tables and
@@ -17,8 +19,12 @@ import re
 from dataclasses import dataclass
 
 from .pandoc_ast import stringify, transform
+from .pagerefs import page_marker
 
-WORDS = {"figure": "Figure", "table": "Table"}
+WORDS = {"figure": "Figure", "table": "Table", "equation": "Equation"}
+# A chapter with one of these roles lists the book's numbered elements of that kind.
+LIST_ROLES = {"figures": "figure", "tables": "table"}
+EQUATION = "eq:"  # only a display formula whose id starts so is numbered: others stay plain
 CAPTION_PARAGRAPH = re.compile(r"(Table)?:\s")  # pandoc's "Table: …" or ": …" caption line
 ID_TEXT = re.compile(r"\s*\{#([^\s{}]+)\}\s*$")
 
@@ -90,11 +96,13 @@ def _captioned(table: dict, paragraph: dict) -> dict:
 
 
 def number_captions(blocks: list, chapter: str, counters: dict[str, int], prefix: str) -> tuple[list, list[Captioned]]:
-    """Number every figure and table of a chapter's blocks; `counters` carry on from the chapters
-    before when numbering runs through the book; `prefix` is the chapter's part ("3." or "")."""
+    """Number every figure, table and equation of a chapter's blocks; `counters` carry on from the
+    chapters before when numbering runs through the book; `prefix` is the chapter's part ("3." or "")."""
     found: list[Captioned] = []
 
     def number(node: dict):
+        if node["t"] in ("Para", "Plain"):
+            return _numbered_equations(node, counters, prefix, found)
         kind = {"Figure": "figure", "Table": "table"}.get(node["t"])
         if kind is None:
             return None
@@ -114,9 +122,59 @@ def number_captions(blocks: list, chapter: str, counters: dict[str, int], prefix
     return transform(blocks, number), found
 
 
+def _numbered_equations(node: dict, counters: dict[str, int], prefix: str, found: list[Captioned]) -> dict | None:
+    """The paragraph with each `$$…$$ {#eq:x}` made a numbered equation: a Span with the id
+    holding the formula and its number. Pandoc's reader gives the attribute to the formula itself
+    (`$$x$${#eq:x}`) or, after a space, to that space (`$$x$$ {#eq:x}`): both are read."""
+    inlines, out, index = node["c"], [], 0
+    while index < len(inlines):
+        item = inlines[index]
+        following = inlines[index + 1] if index + 1 < len(inlines) else None
+        math = element_id = None
+        if _equation_id(item) and [n["t"] for n in item["c"][1]] == ["Math"]:
+            math, element_id, taken = item["c"][1][0], item["c"][0][0], 1
+        elif item["t"] == "Math" and following is not None and _equation_id(following) \
+                and all(n["t"] == "Space" for n in following["c"][1]):
+            math, element_id, taken = item, following["c"][0][0], 2
+        if math is None or math["c"][0]["t"] != "DisplayMath":
+            out.append(item)
+            index += 1
+            continue
+        counters["equation"] = counters.get("equation", 0) + 1
+        numbered = f"{prefix}{counters['equation']}"
+        found.append(Captioned("equation", element_id, numbered, math["c"][1].strip()))
+        # The number first: it floats to the right margin beside the centred formula.
+        label = {"t": "Span", "c": [["", ["equation-number"], []], [{"t": "Str", "c": f"({numbered})"}]]}
+        out.append({"t": "Span", "c": [[element_id, ["equation"], []], [label, math]]})
+        index += taken
+    if len(out) == len(inlines) and all(a is b for a, b in zip(out, inlines)):
+        return None
+    return {**node, "c": out}
+
+
+def _equation_id(node: dict) -> bool:
+    return node["t"] == "Span" and node["c"][0][0].startswith(EQUATION)
+
+
 def _prefixed(blocks: list, label: dict) -> list:
     """The caption's blocks with the label in front of its first line."""
     if blocks and blocks[0]["t"] in ("Plain", "Para"):
         first = blocks[0]
         return [{**first, "c": [label, {"t": "Space"}, *first["c"]]}, *blocks[1:]]
     return [{"t": "Plain", "c": [label]}, *blocks]
+
+
+def list_blocks(captions: list[Captioned], kind: str) -> list:
+    """A list of figures or tables: each label linked to its element, the caption, and the page
+    it is printed on (a page marker every edition fills, as the index's)."""
+    entries = []
+    for caption in captions:
+        if caption.kind != kind:
+            continue
+        label = {"t": "Link", "c": [["", ["list-label"], []], [{"t": "Str", "c": caption.label.replace(" ", "\u00a0")}],
+                                    ["#" + caption.id, ""]]}
+        page = {"t": "Span", "c": [["", ["list-page"], []], [page_marker(caption.id)]]}
+        text = [{"t": "Span", "c": [["", ["list-caption"], []], [{"t": "Str", "c": caption.text}]]}]
+        entries.append({"t": "Div", "c": [["", ["list-entry"], []],
+                                          [{"t": "Para", "c": [label, {"t": "Space"}, *text, page]}]]})
+    return [{"t": "Div", "c": [["", ["list-entries", f"list-of-{kind}s"], []], entries]}] if entries else []
