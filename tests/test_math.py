@@ -255,7 +255,8 @@ def test_every_bad_formula_is_named_at_its_file_line_and_column(tmp_path: Path):
     assert f"chapters/01-algebra.md:{foo}:52: error[M002]: '$\\frac{{1}}{{$ here.' is not read as TeX math" in errors_text
     assert f"chapters/01-algebra.md:{matrix}:6: error[M001]: TeX math $\\begin{{pmatrix}} a \\end{{bmatrix}}$" \
         in errors_text
-    assert "notes.yaml:2:3: error[M001]: TeX math $\\qux$ cannot be converted" in done.stderr
+    # At the formula itself, not at the note's key (notes.yaml positions, issue 17).
+    assert "notes.yaml:2:20: error[M001]: TeX math $\\qux$ cannot be converted" in done.stderr
     assert len(errors) == 4 and "T003" not in done.stderr, done.stderr
 
 
