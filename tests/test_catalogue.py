@@ -88,7 +88,9 @@ def test_catalogue_on_a_cluster_survives_a_lost_worker(tmp_path: Path, cluster):
     assert "1 of 4 book(s) failed: missing" in stderr
     for line in ("mini ", "structure ", "mini-git "):
         row = next(r for r in stdout.splitlines() if r.startswith(line))
-        assert row.count("built") == 3 and "ok" in row, stdout
+        # mini-git is the mini book again: when mini finished first, its editions come whole from
+        # the shared cache, which is as good as built (the trees are compared below).
+        assert row.count("built") + row.count("cached") == 3 and "ok" in row, stdout
 
     for name, folder in (("mini", FIXTURES / "mini"), ("structure", FIXTURES / "structure"),
                          ("mini-git", repo / "book")):
