@@ -3,10 +3,11 @@ to a stylesheet or a template lays out everything it touches; `make` knows when 
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import pdfplumber
@@ -41,15 +42,24 @@ def pages_text(path: Path) -> list[str]:
         return [page.extract_text() or "" for page in pdf.pages]
 
 
-@contextmanager
-def edited(path: Path, change):
-    """The project's own file changed for the length of the block, then put back byte for byte."""
-    original = path.read_bytes()
-    path.write_text(change(original.decode("utf-8")), encoding="utf-8")
-    try:
-        yield
-    finally:
-        path.write_bytes(original)
+def tool_copy(dest: Path) -> Path:
+    """Pressroom itself copied, so a test can change its stylesheets and templates without touching
+    the files every other test (and a parallel test worker) builds with."""
+    shutil.copy2(ROOT / "build.py", dest / "build.py")
+    shutil.copytree(ROOT / "pressroom", dest / "pressroom", ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def build_with(tool: Path, book: Path, out: Path) -> str:
+    env = {**os.environ, "PYTHONPATH": str(tool), "SOURCE_DATE_EPOCH": "1700000000"}
+    done = subprocess.run([sys.executable, str(tool / "build.py"), "build", "pdf", "--manuscript", str(book),
+                           "--out", str(out)], cwd=tool, capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def edit(path: Path, change) -> None:
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def test_only_the_edited_chapter_is_laid_out_again(book, tmp_path):
@@ -88,15 +98,18 @@ def test_a_chapter_that_grows_moves_the_page_numbers_after_it_without_laying_the
 
 
 def test_a_style_or_template_change_lays_out_every_chapter(book, tmp_path):
-    out = tmp_path / "out"
-    build(book, out)
-    with edited(ROOT / "pressroom" / "styles" / "pdf.css", lambda css: css + "\n/* a change */\n"):
-        assert len(laid_out(build(book, out))) == 5
+    tool, out = tool_copy(tmp_path), tmp_path / "out"
+    build_with(tool, book, out)
+    stylesheet = tool / "pressroom" / "styles" / "pdf.css"
+    original = stylesheet.read_bytes()
+    edit(stylesheet, lambda css: css + "\n/* a change */\n")
+    assert len(laid_out(build_with(tool, book, out))) == 5
     # Back as it was: the key is the content, so the first layouts serve again.
-    assert laid_out(build(book, out)) == []
-    with edited(ROOT / "pressroom" / "templates" / "pdf" / "book.html",
-                lambda html: html.replace("<body ", "<!-- a change -->\n<body ", 1)):
-        assert len(laid_out(build(book, out))) == 5
+    stylesheet.write_bytes(original)
+    assert laid_out(build_with(tool, book, out)) == []
+    edit(tool / "pressroom" / "templates" / "pdf" / "book.html",
+         lambda html: html.replace("<body ", "<!-- a change -->\n<body ", 1))
+    assert len(laid_out(build_with(tool, book, out))) == 5
 
 
 def _make(book: Path, out: Path, *flags: str) -> subprocess.CompletedProcess:
