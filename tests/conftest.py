@@ -88,6 +88,19 @@ def browser():
 # ------------------------------------- end of browser block ----------------------------------
 
 
+# The longest test files, started first: `make test` hands whole files to parallel workers
+# (pytest-xdist, --dist loadfile) in collection order, and one of these taken last would run alone
+# at the end while the other workers sit idle.
+LONGEST_FIRST = ("test_cache.py", "test_parts.py", "test_catalogue.py", "test_xref.py", "test_check_books.py",
+                 "test_build_safety.py", "test_stamp.py", "test_fuzz.py", "test_install.py", "test_reliability.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Tests of the longest files first; the order within a file is kept."""
+    rank = {name: index for index, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Remove WeasyPrint's font folders while the interpreter is whole. Left to interpreter exit,
     FontConfiguration.__del__ finds `rmtree` already gone and prints a traceback after the summary."""
