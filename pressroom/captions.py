@@ -1,10 +1,14 @@
-"""Figures and tables: their captions numbered ("Figure 3.2"), each given an id, all collected.
+"""Figures and tables: their captions numbered ("Figure 3.2"), each given an id, all collected;
+display formulas that carry an id numbered too ("(3.1)").
 
     ![A map of the border](images/map.png){#fig:map}     a figure (an image alone in its paragraph)
 
     | Year | Crossings |
     |------|-----------|
     Table: Border crossings {#tbl:cross}                 a table's caption, just after it (or before)
+
+    $$E = mc^2$$ {#eq:energy}                            a display formula with an id (or an empty
+    $$E = mc^2$$[]{#eq:energy}                            anchor right after it): numbered "(3.1)"
 
 Numbers run per chapter ("Figure 3.2") or through the book ("Figure 7"), as book.yaml's
 `caption-numbering` says. The collected captions feed the lists of figures and tables and
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 
 from .pandoc_ast import stringify, transform
 
-WORDS = {"figure": "Figure", "table": "Table"}
+WORDS = {"figure": "Figure", "table": "Table", "equation": "Equation"}
 CAPTION_PARAGRAPH = re.compile(r"(Table)?:\s")  # pandoc's "Table: …" or ": …" caption line
 ID_TEXT = re.compile(r"\s*\{#([^\s{}]+)\}\s*$")
 
@@ -120,3 +124,50 @@ def _prefixed(blocks: list, label: dict) -> list:
         first = blocks[0]
         return [{**first, "c": [label, {"t": "Space"}, *first["c"]]}, *blocks[1:]]
     return [{"t": "Plain", "c": [label]}, *blocks]
+
+
+def number_equations(blocks: list, counters: dict[str, int], prefix: str) -> tuple[list, list[Captioned]]:
+    """Number every display formula that carries an id: `$$…$$ {#eq:x}` or `$$…$$[]{#x}` (pandoc
+    reads both as the formula followed by an empty span with that id). A book refers to its
+    equations by number (d2l's `:eqref:`, LaTeX's `\\eqref`): an id alone would leave `[](#eq:x)`
+    nothing to print. The formula and its number "(3.1)" go into one span with the id, so every
+    edition sets the number beside the formula and every link lands on it."""
+    found: list[Captioned] = []
+
+    def number(node: dict):
+        if node["t"] not in ("Para", "Plain") or not any(_is_display(i) for i in node["c"]):
+            return None
+        inlines, out, index = node["c"], [], 0
+        while index < len(inlines):
+            inline = inlines[index]
+            after = index + 1
+            while after < len(inlines) and inlines[after]["t"] in ("Space", "SoftBreak"):
+                after += 1
+            anchor = inlines[after] if _is_display(inline) and after < len(inlines) else None
+            if anchor is None or not _is_label(anchor):
+                out.append(inline)
+                index += 1
+                continue
+            counters["equation"] = counters.get("equation", 0) + 1
+            numbered = f"{prefix}{counters['equation']}"
+            element_id = anchor["c"][0][0]
+            mark = {"t": "Span", "c": [["", ["equation-number"], []], [{"t": "Str", "c": f"({numbered})"}]]}
+            formula = {"t": "Span", "c": [["", ["equation-formula"], []], [inline]]}
+            out.append({"t": "Span", "c": [[element_id, ["equation"], []], [formula, mark]]})
+            found.append(Captioned("equation", element_id, numbered, inline["c"][1]))
+            index = after + 1
+        return {**node, "c": out}
+
+    return transform(blocks, number), found
+
+
+def _is_display(inline: dict) -> bool:
+    return inline["t"] == "Math" and inline["c"][0]["t"] == "DisplayMath"
+
+
+def _is_label(inline: dict) -> bool:
+    """An empty span with an id and nothing else: `{#eq:x}` or `[]{#x}` after a formula."""
+    if inline["t"] != "Span":
+        return False
+    (element_id, classes, attributes), content = inline["c"]
+    return bool(element_id) and not classes and not attributes and not stringify(content).strip()

@@ -217,8 +217,9 @@ def targets(chapters: list) -> dict[str, Target]:
         found[chapter.anchor] = Target(chapter.anchor, "chapter", word, chapter.ordinal or chapter.title,
                                        chapter.anchor)
         for caption in chapter.captions:
-            found.setdefault(caption.id, Target(caption.id, caption.kind, WORDS[caption.kind], caption.number,
-                                                caption.id))
+            # An equation is referred to as it is printed beside it: "equation (3.1)".
+            number = f"({caption.number})" if caption.kind == "equation" else caption.number
+            found.setdefault(caption.id, Target(caption.id, caption.kind, WORDS[caption.kind], number, caption.id))
         for element_id, number in section_numbers(chapter.blocks, chapter.ordinal).items():
             found.setdefault(element_id, Target(element_id, "section", WORDS["section"], number, element_id))
     return found
@@ -303,10 +304,8 @@ def _target(xref: dict, chapter, known: dict[str, Target], notes: dict) -> tuple
     if kind is None:  # an empty link: whatever is numbered there
         target = known.get(element_id)
         if target is None:
-            return None, f"empty link {key}: no chapter, section, figure or table has that id"
+            return None, f"empty link {key}: no chapter, section, figure, table or numbered equation has that id"
         return target, None
-    if kind == "equation":
-        return None, f"@{key}: equations are not numbered, so they cannot be referred to by number"
     if kind == "note":
         note = notes.get((chapter.id, element_id)) or notes.get((None, element_id))
         if note is None:
