@@ -46,6 +46,9 @@ KIND = "typeset"
 PASSES = 4  # layouts of the parts before page references must have settled (two, nearly always)
 POLL_SECONDS = 1.0  # how often the parts being laid out are held to limits.PART_SECONDS
 ENDING_WORDS = 3  # widows: 2 keeps at least two lines of a paragraph on a page, so these share it
+# ...and at most this many characters of them: Chinese and Japanese put no space between words,
+# so three "words" can be three sentences, which run over a page break as often as not.
+ENDING_CHARS = 20
 
 
 @dataclass(frozen=True)
@@ -248,10 +251,10 @@ def _check_endings(path: Path, chapters: list[ResolvedChapter], front: int, body
     texts = pdftext.page_texts(path, sorted({p for _, pages in wanted for p in pages}))
     problems = []
     for chapter, pages in wanted:
-        words = last_sentence(chapter.blocks).split()[-ENDING_WORDS:]
-        if words and not holds(" ".join(texts.get(p, "") for p in pages), " ".join(words)):
+        ending = " ".join(last_sentence(chapter.blocks).split()[-ENDING_WORDS:])[-ENDING_CHARS:].strip()
+        if ending and not holds(" ".join(texts.get(p, "") for p in pages), ending):
             problems.append(error("F002", shown, 0, 0, f"{chapter.shown} is cut short in the merged PDF: "
-                                  f"its last words “{' '.join(words)}” are not on its last page ({pages[-1] + 1})"))
+                                  f"its last words “{ending}” are not on its last page ({pages[-1] + 1})"))
     if problems:
         raise BuildError(problems)
 
