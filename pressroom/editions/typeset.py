@@ -40,7 +40,7 @@ from ..theme import Theme
 from ..tools import pdftext, pikepdf, weasyprint
 from .fragments import Fragments
 from .parts import BookParts, Part
-from .pdf import report_once, resource_roots
+from .pdf import ENDNOTE_ROUNDS, off_page, report_endnotes, report_once, resource_roots
 
 KIND = "typeset"
 PASSES = 4  # layouts of the parts before page references must have settled (two, nearly always)
@@ -79,6 +79,7 @@ class Typeset:
     reused: int = 0
     printed: dict[str, str] = field(default_factory=dict)  # each anchor's folio as printed
     worker_peak_mb: float = 0.0
+    endnotes: frozenset[int] = frozenset()  # notes too tall for a page, set at their chapter's end
 
 
 @dataclass
@@ -96,27 +97,28 @@ class _Chapters:
 
 def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
             target: Path, store: cache_store.Store, progress: Callable[[str], None],
-            check: Callable[[list[weasyprint.NotePlacement]], None], jobs: int | None = None,
+            check: Callable[[list[weasyprint.NotePlacement], frozenset[int]], None], jobs: int | None = None,
             report: Report | None = None, output_profile: Path | None = None,
             executor: Executor | None = None) -> Typeset:
     """Lay out the edition in parts (in parallel, from the cache where it can), merge them into `target`.
 
-    `check` sees where every note landed before anything is written; it raises to refuse the book.
+    `check` sees where every note landed (and which were set as endnotes) before anything is
+    written; it raises to refuse the book.
     With `output_profile` every part is PDF/X with it (the merge keeps the front matter's catalog,
     so its OutputIntent and XMP are the book's). WeasyPrint's warnings go to `report`, each once.
     """
     started = time.monotonic()
     with _Workers(book, store, jobs, progress, edition.name, report, output_profile, executor) as workers:
-        parts, body, tail, printed = _settle(book, edition, chapters, fragments, workers, sheet=True)
+        parts, body, tail, printed, endnotes = _settle_notes(book, edition, chapters, fragments, workers, sheet=True)
     front = tail["front"]
     result = _result(body, front)
-    result.printed = printed
-    check(result.placements)  # before the merge: a refused book leaves the previous PDF in place
+    result.printed, result.endnotes = printed, endnotes
+    check(result.placements, endnotes)  # before the merge: a refused book leaves the previous PDF in place
     with atomic_path(target) as temporary:
         pikepdf.merge_parts(pikepdf.PartFile(front.path, front.pages),
                             [pikepdf.PartFile(body.laid[p.name].path, body.laid[p.name].pages) for p in body.parts],
                             tail["folios"].path, body.blank, temporary, label=f"{edition.name} edition")
-        _check_endings(temporary, chapters, front.pages, body, str(target))
+        _check_endings(temporary, chapters, front.pages, body, str(target), endnotes)
     result.rebuilt = [p.label for p in body.parts if not body.laid[p.name].cached]
     result.reused = len(body.parts) - len(result.rebuilt)
     result.worker_peak_mb = max([d.peak_mb for d in (*body.laid.values(), *tail.values())], default=0.0)
@@ -139,12 +141,32 @@ def typeset_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter],
                   executor: Executor | None = None) -> tuple[list[pagemap.PageStart], dict[str, str]]:
     """Where each body page begins, and each anchor's folio as printed, without merging a PDF."""
     with _Workers(book, store, None, progress, edition.name, report, executor=executor) as workers:
-        _parts, body, _tail, printed = _settle(book, edition, chapters, fragments, workers, sheet=False)
+        _parts, body, _tail, printed, _endnotes = _settle_notes(book, edition, chapters, fragments, workers,
+                                                                sheet=False)
     return _result(body, None).starts, printed
 
 
+def _settle_notes(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
+                  workers: "_Workers", sheet: bool):
+    """_settle, again with the notes WeasyPrint could not print on their call's page set at their
+    chapter's end (only those chapters are laid out anew: the others come from the cache), until
+    every note is on its call's page or an endnote; a warning names each endnote at its call."""
+    endnotes: frozenset[int] = frozenset()
+    for round_ in range(ENDNOTE_ROUNDS + 1):
+        parts, body, tail, printed = _settle(book, edition, chapters, fragments, workers, sheet, endnotes)
+        moved = off_page(_result(body, tail["front"]).placements, chapters, endnotes)
+        if not moved or round_ == ENDNOTE_ROUNDS:
+            break
+        workers.progress(f"{edition.name}: {len(moved)} notes too tall for their call's page; "
+                         "setting them at their chapter's end")
+        endnotes |= moved
+    report_endnotes(workers.report, edition, chapters, endnotes, book.design.notes_title)
+    return parts, body, tail, printed, endnotes
+
+
 def _settle(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
-            workers: "_Workers", sheet: bool) -> tuple[BookParts, "_Chapters", dict[str, LaidOut], dict[str, str]]:
+            workers: "_Workers", sheet: bool,
+            endnotes: frozenset[int] = frozenset()) -> tuple[BookParts, "_Chapters", dict[str, LaidOut], dict[str, str]]:
     """Lay the parts out until every page reference and index locator prints the folio its
     anchor lands on: a number's width can move a line, a page, the next chapter. The first pass
     prints placeholders; each pass after it the folios the one before found (from the cache
@@ -152,7 +174,7 @@ def _settle(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragm
     wanted = pagerefs.wanted([*fragments.chapters.values(), *fragments.notes.values()])
     pages: dict[str, str] = {}
     for attempt in range(1, PASSES + 1):
-        parts = BookParts(book, edition, chapters, fragments, pages)
+        parts = BookParts(book, edition, chapters, fragments, pages, endnotes)
         body = _lay_out_chapters(parts, workers)
         tail = workers.run([parts.front(body.folios), *([parts.folio_sheet(body.sections)] if sheet else [])],
                            quiet=True)
@@ -233,17 +255,23 @@ def _raise_messages(laid: dict[str, LaidOut]) -> None:
         raise BuildError(messages)
 
 
-def _check_endings(path: Path, chapters: list[ResolvedChapter], front: int, body: _Chapters, shown: str) -> None:
+def _check_endings(path: Path, chapters: list[ResolvedChapter], front: int, body: _Chapters, shown: str,
+                   endnotes: frozenset[int] = frozenset()) -> None:
     """Every chapter's last words must be on its last page of the merged PDF: never a book cut short.
 
     The last words, not the whole sentence: a sentence that runs over a page break has the
-    running head, the folio and the page's notes in between.
+    running head, the folio and the page's notes in between. A chapter that ends with its
+    endnotes has its text end on one of its pages before them: any of its pages is looked at.
     """
+    with_endnotes = {c.anchor for c in chapters if any(n.number in endnotes for n in c.notes)}
     last_pages, offset = {}, front
     for part in body.parts:
         laid = body.laid[part.name]
         filled = [i for i, blank in enumerate(laid.blank) if not blank]
-        last_pages[part.name] = [offset + (filled[-1] if filled else 0)]
+        if part.name in with_endnotes:
+            last_pages[part.name] = [offset + i for i in filled]
+        else:
+            last_pages[part.name] = [offset + (filled[-1] if filled else 0)]
         offset += laid.pages
     # Front matter (a preface) is laid out with the contents: its words are looked for there.
     front_pages = list(range(front))
