@@ -45,6 +45,7 @@ from .pdf import ENDNOTE_ROUNDS, off_page, report_endnotes, report_once, resourc
 KIND = "typeset"
 PASSES = 4  # layouts of the parts before page references must have settled (two, nearly always)
 POLL_SECONDS = 1.0  # how often the parts being laid out are held to limits.PART_SECONDS
+WALL_FACTOR = 5  # a part whose worker's CPU time is known is stopped by the clock only past this many limits
 ENDING_WORDS = 3  # widows: 2 keeps at least two lines of a paragraph on a page, so these share it
 # ...and at most this many characters of them: Chinese and Japanese put no space between words,
 # so three "words" can be three sentences, which run over a page break as often as not.
@@ -358,15 +359,32 @@ class _Workers:
 
     def _stop_overdue(self, pending: dict, running: dict) -> None:
         """Kill the workers when a part has been laid out for longer than limits.PART_SECONDS,
-        naming it: WeasyPrint stuck in Pango's C code hears no Python timer, a killed process stops."""
+        naming it: WeasyPrint stuck in Pango's C code hears no Python timer, a killed process stops.
+
+        Longer in CPU time, read from the worker laying it out: on a machine busy with other work
+        a long chapter (Varieties' 58 pages, a minute alone) takes several times as long by the
+        clock, and was stopped for it. The clock still stops a part past WALL_FACTOR times the
+        limit (a worker waiting on nothing), and is all there is for a cluster's workers."""
         now = time.monotonic()
         for future in pending:
             if future.running():
-                running.setdefault(future, now)
-        overdue = [f for f in running if f in pending and now - running[f] > limits.PART_SECONDS]
+                running.setdefault(future, [now, None, None])
+        overdue = []
+        for future, clock in running.items():
+            if future not in pending:
+                continue
+            part, key = pending[future]
+            if clock[1] is None:  # the worker's pid and CPU time when first seen laying this part out
+                clock[1] = _worker_pid(self.store.path(KIND, key, ".pdf"))
+                clock[2] = _cpu_seconds(clock[1]) if clock[1] else None
+            wall = now - clock[0]
+            cpu = _cpu_seconds(clock[1]) - clock[2] if clock[1] and clock[2] is not None else 0.0
+            local = self.executor is None  # our own workers: each writes its pid (a part queued has none yet)
+            if wall > limits.PART_SECONDS * (WALL_FACTOR if local else 1) or cpu > limits.PART_SECONDS:
+                overdue.append(future)
         if not overdue:
             return
-        part = pending[min(overdue, key=running.get)][0]
+        part = pending[min(overdue, key=lambda f: running[f][0])][0]
         if self.pool is not None:  # a cluster's (Dask's) workers are the cluster's to stop
             self.pool.stop()
             self.pool = None
@@ -392,11 +410,34 @@ class _Workers:
 
 
 
+def _worker_pid(target: Path) -> int | None:
+    """The process laying out the part whose PDF goes to `target`, as its worker wrote it (_lay_out)."""
+    try:
+        return int(Path(f"{target}.pid").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) process `pid` has used, from /proc; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, target: str, chapter: bool,
              key: str, profile: str | None = None) -> LaidOut:
     """In a worker: lay the part out, read its notes and page starts, write its PDF into the cache."""
     started = time.monotonic()
     warnings: list[Message] = []
+    pid_file = Path(f"{target}.pid")  # for the parent's clock: this worker's CPU time is the part's
+    try:
+        pid_file.parent.mkdir(parents=True, exist_ok=True)
+        pid_file.write_text(str(os.getpid()))
+    except OSError:
+        pass  # the parent falls back on the wall clock
     try:
         document = weasyprint.layout(html, Path(base), roots, label=label, warnings=warnings)
         blank = weasyprint.blank_pages(document)
@@ -422,6 +463,8 @@ def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, targ
                        f"{exc.strerror or exc}") from None
     except BuildError as exc:
         return LaidOut(target, 0, (), (), (), (), time.monotonic() - started, messages=tuple(exc.messages))
+    finally:
+        pid_file.unlink(missing_ok=True)
     return LaidOut(target, keep, tuple(blank[:keep]), placements, starts, anchors, time.monotonic() - started,
                    messages=tuple(warnings), peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                    sealed=sealed)
