@@ -51,6 +51,12 @@ Minimising [](#eq_loss) fits [-@eq:affine] to the data.
 
 {CODE}
 
+A table whose header row has an empty corner over a column of row labels (jsprimer's):
+
+|   | 0 | 1 |
+|---|---|---|
+| 0 | a | b |
+
 The chapter ends here.
 """
 
@@ -236,3 +242,17 @@ def test_the_epub_keeps_the_long_note_a_note_whole(long_note: Path):
     long = [n for n in notes if "Paragraph 1 of the long note" in n]
     assert long and all(f"Paragraph {i} of the long note" in long[0] for i in range(1, 9))
     assert "The long note ends here, with its last words." in long[0]
+
+
+def test_an_empty_corner_header_cell_is_a_plain_cell_in_every_edition(equations: Path):
+    # A header cell with no text is a header of nothing (Ace: empty-table-header): it is a <td>.
+    pages = [p.read_text(encoding="utf-8") for p in (equations / "build" / "html").glob("*.html")]
+    with zipfile.ZipFile(equations / "build" / "constructs.epub") as epub:
+        pages += [epub.read(n).decode() for n in epub.namelist() if n.endswith(".xhtml")]
+    tables = [t for page in pages if "empty corner" in page for t in lxml_html.fromstring(page.encode()).iter("table")]
+    assert len(tables) == 2
+    for table in tables:
+        assert [c.tag for c in table.xpath(".//thead//tr/*")] == ["td", "th", "th"]
+        assert [c.text_content() for c in table.xpath(".//thead//tr/*")] == ["", "0", "1"]
+    text = _squeezed(" ".join(page_texts(equations / "build" / "constructs.pdf")))
+    assert "0 1 0 a b" in text

@@ -19,6 +19,9 @@ SPLIT = re.compile(r"<!--pressroom:(chapter|note):([^>]+)-->\n?")
 # screen readers yet focusable (Ace: aria-hidden-focus); the line's own id stays.
 CODE_LINE_LINK = re.compile(r'<a href="#cb\d+-\d+" aria-hidden="true" tabindex="-1"></a>')
 NOTE_CALL = re.compile(r"<!--pressroom-note:(\d+)-->")
+# A table's empty corner cell (a header row over a column of row labels) is a header of nothing:
+# as <th> it has no text for a screen reader (Ace, axe: empty-table-header), as <td> it is a gap.
+EMPTY_HEADER = re.compile(r"<th((?:\s[^>]*)?)>\s*</th>")
 # A formula as pandoc writes it with --mathml (texmath), its TeX kept in the annotation.
 MATH = re.compile(r'<math display="(inline|block)" xmlns="http://www.w3.org/1998/Math/MathML">'
                   r'(?:(?!</math>).)*?<annotation encoding="application/x-tex">([^<]*)</annotation>', re.S)
@@ -55,6 +58,7 @@ def render_fragments(chapters: list[ResolvedChapter], store: Store | None = None
     result: dict[str, dict] = {"chapter": {}, "note": {}}
     if missing:
         html = with_math_alttext(CODE_LINE_LINK.sub("", pandoc.write_html(pandoc.document(blocks), label="book")))
+        html = EMPTY_HEADER.sub(r"<td\1></td>", html)
         pieces = SPLIT.split(html)
         for kind, key, body in zip(pieces[1::3], pieces[2::3], pieces[3::3]):
             # Right-to-left runs isolated once here: the PDF, EPUB and web edition share these fragments.
