@@ -172,6 +172,8 @@ title: Lecture
 
 A short note is called here.[^short] {LECTURE}
 
+A note that opens with a quotation is called here.[^quote] {LECTURE}
+
 The long note is called here.[^long] {LECTURE}
 
 {LECTURE}
@@ -181,6 +183,10 @@ The long note is called here.[^long] {LECTURE}
 The lecture ends with these last words of the chapter.
 
 [^short]: A short note, on its call's page.
+
+[^quote]: > “A quotation opens this note,” says the correspondent.
+
+    And the note goes on after it.
 
 [^long]: {LONG_NOTE}
 """
@@ -200,7 +206,7 @@ def test_a_note_taller_than_a_page_is_named_at_its_call(long_note: Path):
     line = LECTURES.splitlines().index(next(l for l in LECTURES.splitlines() if "long note is called" in l)) + 1
     col = LECTURES.splitlines()[line - 1].index("[^long]") + 1
     assert (long_note / "stderr.txt").read_text().splitlines() == [
-        f"manuscript/chapters/01-lecture.md:{line}:{col}: warning[F005]: note 2 ('long') is taller than the note "
+        f"manuscript/chapters/01-lecture.md:{line}:{col}: warning[F005]: note 3 ('long') is taller than the note "
         "area of a page, so the pdf edition sets it at the end of its chapter, under “Notes”, its call linking to it"]
 
 
@@ -210,10 +216,12 @@ def test_the_pdf_prints_the_long_note_whole_after_the_chapters_text_and_links_it
     pdf = long_note / "build" / "constructs.pdf"
     texts = [_squeezed(t) for t in page_texts(pdf)]
     ending = next(i for i, t in enumerate(texts) if "last words of the chapter." in t)
-    notes = next(i for i, t in enumerate(texts) if "Notes 2. Paragraph 1 of the long note" in t)  # its heading
+    notes = next(i for i, t in enumerate(texts) if "Notes 3. Paragraph 1 of the long note" in t)  # its heading
     assert notes >= ending and (notes == ending or not texts[ending].split("last words of the chapter.")[1].strip(
         " 0123456789"))  # after the chapter's text: on its last page, or the page after it
-    whole = " ".join(texts[notes:])
+    # The note's pages without their running heads and folios, which a page break puts inside a sentence.
+    whole = _squeezed(" ".join(line for text in page_texts(pdf)[notes:] for line in text.splitlines()
+                               if line.strip() not in ("Lecture", "Constructs") and not line.strip().isdigit()))
     for i in range(1, 9):
         assert whole.count(f"Paragraph {i} of the long note") == 5  # each paragraph says it five times
     assert "A quotation inside the long note, set as a block quotation within it." in whole
@@ -231,7 +239,8 @@ def test_check_finds_the_long_note_whole_among_the_endnotes(long_note: Path):
     checked = run_cli("check", "--manuscript", str(long_note / "manuscript"), "--out", str(long_note / "build"),
                       cwd=long_note)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "  notes on their call's page                           2/2  100 %  ok" in checked.stdout.splitlines()
+    # The note opening with a quotation prints its number alone on its first line: found too.
+    assert "  notes on their call's page                           3/3  100 %  ok" in checked.stdout.splitlines()
 
 
 def test_the_epub_keeps_the_long_note_a_note_whole(long_note: Path):

@@ -15,7 +15,9 @@ from ..model import Design
 from ..readback import ChapterExpectation, squeeze
 from .pages import Char, Line, Page, spaced, text_size
 
-NOTE_START = re.compile(r"(\d+)\.\s")  # a note prints its number, a full stop, a space: "3. "
+# A note prints its number, a full stop, a space: "3. "; or the number alone on its first line,
+# when the note opens with a quotation or a list (Varieties' notes 43, 143, 152).
+NOTE_START = re.compile(r"(\d+)\.(?:\s|$)")
 FOLIO = re.compile(r"\d+|[ivxlcdm]+", re.I)
 CONTENTS_ENTRY = re.compile(r"(.+?)[\s.]+(\d+|[ivxlcdm]+)", re.I)
 WORD_GAP = 0.5   # a gap wider than this many ems parts a folio from a running head on one line
