@@ -13,7 +13,7 @@ from typing import Iterable
 
 from ..readback import ChapterExpectation, NoteExpectation, first_difference, holds, shown_from, squeeze
 from .rules import Finding, Outcome, Target, rule
-from .layout import (CONTENTS_ENTRY, FOLIO, Layout, PageParts, note_label, note_starts, read_layout, same_text)
+from .layout import (CONTENTS_ENTRY, Layout, PageParts, note_label, note_starts, read_layout, same_text)
 from .pages import Box, Char, Line, Page, read_pages
 
 # How far past the text block's edge a line may end (justification rounding): the build's own
@@ -307,11 +307,6 @@ def contents_entries(layout: Layout) -> dict[str, tuple[str, int]]:
             match = CONTENTS_ENTRY.fullmatch(line.text)
             if match:  # a title that wraps ends, on its last line, with the number
                 entries[squeeze(f"{pending} {match.group(1)}".rstrip(". "))] = (match.group(2), number)
-                pending = ""
-            elif pending and FOLIO.fullmatch(line.text.strip(" .")):
-                # A title that fills its last line pushes its number onto a line of its own (d2l's
-                # "Forward Propagation, Backward Propagation, and Computational Graphs").
-                entries[squeeze(pending.rstrip(". "))] = (line.text.strip(" ."), number)
                 pending = ""
             else:
                 pending = f"{pending} {line.text}"

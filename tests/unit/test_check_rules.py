@@ -160,25 +160,3 @@ def test_check_and_build_allow_a_line_the_same_overhang():
     from pressroom.tools import weasyprint
 
     assert check_pdf.EDGE_TOLERANCE == weasyprint.OVERFLOW_TOLERANCE * 72 / 96
-
-
-def test_a_contents_title_whose_number_wraps_onto_a_line_of_its_own_is_listed():
-    # d2l-en: a title that fills the line pushes leader and number onto the next line alone.
-    from pressroom.check.layout import Layout, PageParts
-    from pressroom.check.pages import Char, Line
-    from pressroom.check.pdf import contents_entries
-    from pressroom.manuscript.design import load_design
-    from pressroom.theme import Theme
-
-    def line(text: str, y: float) -> Line:
-        return Line.of([Char(ch, 10.0 + 5 * i, 15.0 + 5 * i, y, 10.5) for i, ch in enumerate(text)])
-
-    texts = ["Contents", "Multilayer Perceptrons . . . . . 143",
-             "Forward Propagation, Backward Propagation, and Computational Graphs", "157",
-             "Generalization in Deep Learning . . . . 163"]
-    parts = [PageParts(None, tuple(line(t, 20.0 * i) for i, t in enumerate(texts)), (), "v")]
-    layout = Layout([], parts, 10.5, load_design(Theme(ROOT / "manuscript")), (1,), ())
-    assert contents_entries(layout) == {
-        "multilayerperceptrons": ("143", 1),
-        "forwardpropagation,backwardpropagation,andcomputationalgraphs": ("157", 1),
-        "generalizationindeeplearning": ("163", 1)}
