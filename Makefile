@@ -59,7 +59,8 @@ check: all $(NODE_READY)
 proof: all $(NODE_READY)
 	$(PY) build.py proof --manuscript $(MANUSCRIPT) --out $(OUT)
 
-# The suite, but the real books of tests/corpus/ (minutes each: `make test-slow`).
+# The suite, but the real books of tests/corpus/ and the 300-page book with 750 notes (minutes
+# each: `make test-slow`).
 test: $(READY) system-check test-system-check $(NODE_READY)
 	$(PY) -m pytest -q -p no:cacheprovider -m "not slow" tests
 

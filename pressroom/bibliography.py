@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def read_references(book: Book, report: Report) -> dict[str, Pos]:
         shown = _shown(book, path)
         try:
             text = read_text(path, shown)
-            found = _keys(path, text, shown)
+            found = _keys(path, text, shown, report)
         except BuildError as exc:
             report.extend(_as_code(m, "A002") for m in exc.messages)
             continue
@@ -100,13 +101,13 @@ def read_references(book: Book, report: Report) -> dict[str, Pos]:
     return keys
 
 
-def _keys(path: Path, text: str, shown: str) -> list[tuple[str, Pos]]:
+def _keys(path: Path, text: str, shown: str, report: Report) -> list[tuple[str, Pos]]:
     suffix = path.suffix.lower()
     if suffix == ".json":
         return _json_keys(text, shown)
     if suffix in (".yaml", ".yml"):
         return _yaml_keys(text, shown)
-    return _bibtex_keys(text, shown, "bibtex" if suffix == ".bibtex" else "biblatex")
+    return _bibtex_keys(text, shown, "bibtex" if suffix == ".bibtex" else "biblatex", report)
 
 
 def _json_keys(text: str, shown: str) -> list[tuple[str, Pos]]:
@@ -145,9 +146,9 @@ def _yaml_keys(text: str, shown: str) -> list[tuple[str, Pos]]:
     return found
 
 
-def _bibtex_keys(text: str, shown: str, reader_format: str) -> list[tuple[str, Pos]]:
+def _bibtex_keys(text: str, shown: str, reader_format: str, report: Report) -> list[tuple[str, Pos]]:
     """BibTeX/BibLaTeX, read by pandoc (the reader citeproc uses); an entry it cannot read, or
-    leaves out, is named at the line it opens."""
+    leaves out, is named at the line it opens; text it drops is a warning at its place."""
     entries = [(m.group(2), *_line_col(text, m.start(1) - 1)) for m in BIBTEX_ENTRY.finditer(text)
                if m.group(1).lower() not in NOT_ENTRIES]
     try:
@@ -166,7 +167,90 @@ def _bibtex_keys(text: str, shown: str, reader_format: str) -> list[tuple[str, P
                for key, line, col in entries if key not in read]
     if missing:
         raise BuildError(missing)
+    report.extend(dropped_text(text, shown, {str(item.get("id")): item for item in csl}))
     return [(key, Pos(shown, line, col)) for key, line, col in entries]
+
+
+# Fields whose words a reader sees as written (names, dates, keys and URLs are reshaped by design).
+TEXT_FIELDS = {"title", "subtitle", "titleaddon", "booktitle", "booksubtitle", "maintitle", "journal",
+               "journaltitle", "journalsubtitle", "series", "publisher", "address", "location", "institution",
+               "organization", "school", "howpublished", "note", "addendum", "edition", "chapter", "eventtitle",
+               "venue", "origtitle", "shorttitle", "type"}
+# BibLaTeX list fields: "and" separates their items (pandoc joins them with a semicolon).
+LIST_FIELDS = {"publisher", "address", "location", "institution", "organization", "school"}
+FIELD = re.compile(r"(\w+)\s*=\s*([{\"])", re.A)
+COMMAND = re.compile(r"\\([A-Za-z]+)\*?\s*(?:\[[^\]]*\])?\s*\{([^{}]*)\}")
+TEX_CONTROL = re.compile(r"\\(?:[A-Za-z]+\*?|.)")
+TAG = re.compile(r"<[^>]*>")
+
+
+def dropped_text(text: str, shown: str, csl: dict[str, dict]) -> list[Message]:
+    """A warning for each braced or quoted text field of a BibTeX entry whose words pandoc left
+    out: its reader drops a LaTeX command it does not know with the argument (`\\foo{Strange}`)."""
+    warnings: list[Message] = []
+    starts = [(m.group(2), m.end()) for m in BIBTEX_ENTRY.finditer(text) if m.group(1).lower() not in NOT_ENTRIES]
+    for number, (key, start) in enumerate(starts):
+        end = starts[number + 1][1] if number + 1 < len(starts) else len(text)
+        item = csl.get(key)
+        if item is None:
+            continue
+        printed = _plain(" ".join(_strings(item)))
+        position = start
+        while (match := FIELD.search(text, position, end)) is not None:
+            value_start = match.end()
+            value_end = _value_end(text, value_start, match.group(2), end)
+            position = value_end
+            if match.group(1).lower() not in TEXT_FIELDS:
+                continue
+            value = text[value_start:value_end]
+            lost = [w for w in re.findall(r"\w+", TEX_CONTROL.sub("", value).replace("{", "").replace("}", ""))
+                    if _plain(w) not in printed
+                    and not (w.lower() in ("and", "others") and match.group(1).lower() in LIST_FIELDS)]
+            if not lost:
+                continue
+            command = next((c for c in COMMAND.finditer(value) if any(w in c.group(2) for w in lost)), None)
+            line, col = _line_col(text, value_start + (command.start() if command else 0))
+            what = (f"{command.group(0)} will not be printed: pandoc does not know \\{command.group(1)} and drops "
+                    "it with its text; write the text without the command" if command else
+                    f"{' '.join(lost[:8])!r} will not be printed: pandoc's BibTeX reader drops it")
+            warnings.append(warning("A011", shown, line, col, f"BibTeX entry '{key}', {match.group(1)}: {what}"))
+    return warnings
+
+
+def _value_end(text: str, start: int, opener: str, limit: int) -> int:
+    """Where a field value opened by `{` or `"` closes (braces nest; `\\{` is no brace)."""
+    depth, index = 1 if opener == "{" else 0, start
+    while index < limit:
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0 and opener == "{":
+                return index
+        elif char == '"' and opener == '"' and depth == 0:
+            return index
+        index += 1
+    return limit
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [str(value)]
+
+
+def _plain(text: str) -> str:
+    """Lower case, accents and markup gone: `{\\"u}ber` and "<i>Über</i>" both "uber"."""
+    decomposed = unicodedata.normalize("NFKD", TAG.sub(" ", text).replace("{", "").replace("}", ""))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def read_style(book: Book, report: Report) -> Style:

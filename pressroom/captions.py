@@ -1,5 +1,4 @@
-"""Figures and tables: their captions numbered ("Figure 3.2"), each given an id, all collected;
-display formulas that carry an id numbered too ("(3.1)").
+"""Figures, tables and equations: numbered ("Figure 3.2", "(3.1)"), each given an id, all collected.
 
     ![A map of the border](images/map.png){#fig:map}     a figure (an image alone in its paragraph)
 
@@ -7,8 +6,8 @@ display formulas that carry an id numbered too ("(3.1)").
     |------|-----------|
     Table: Border crossings {#tbl:cross}                 a table's caption, just after it (or before)
 
-    $$E = mc^2$$ {#eq:energy}                            a display formula with an id (or an empty
-    $$E = mc^2$$[]{#eq:energy}                            anchor right after it): numbered "(3.1)"
+    $$E = mc^2$$ {#eq:energy}                            a display formula with an `eq:` id, or
+    $$E = mc^2$$[]{#energy}                              an empty anchor with any id right after it
 
 Numbers run per chapter ("Figure 3.2") or through the book ("Figure 7"), as book.yaml's
 `caption-numbering` says. The collected captions feed the lists of figures and tables and
@@ -21,8 +20,12 @@ import re
 from dataclasses import dataclass
 
 from .pandoc_ast import stringify, transform
+from .pagerefs import page_marker
 
 WORDS = {"figure": "Figure", "table": "Table", "equation": "Equation"}
+# A chapter with one of these roles lists the book's numbered elements of that kind.
+LIST_ROLES = {"figures": "figure", "tables": "table"}
+EQUATION = "eq:"  # only a display formula whose id starts so is numbered: others stay plain
 CAPTION_PARAGRAPH = re.compile(r"(Table)?:\s")  # pandoc's "Table: …" or ": …" caption line
 ID_TEXT = re.compile(r"\s*\{#([^\s{}]+)\}\s*$")
 
@@ -94,11 +97,13 @@ def _captioned(table: dict, paragraph: dict) -> dict:
 
 
 def number_captions(blocks: list, chapter: str, counters: dict[str, int], prefix: str) -> tuple[list, list[Captioned]]:
-    """Number every figure and table of a chapter's blocks; `counters` carry on from the chapters
-    before when numbering runs through the book; `prefix` is the chapter's part ("3." or "")."""
+    """Number every figure, table and equation of a chapter's blocks; `counters` carry on from the
+    chapters before when numbering runs through the book; `prefix` is the chapter's part ("3." or "")."""
     found: list[Captioned] = []
 
     def number(node: dict):
+        if node["t"] in ("Para", "Plain"):
+            return _numbered_equations(node, counters, prefix, found)
         kind = {"Figure": "figure", "Table": "table"}.get(node["t"])
         if kind is None:
             return None
@@ -118,6 +123,48 @@ def number_captions(blocks: list, chapter: str, counters: dict[str, int], prefix
     return transform(blocks, number), found
 
 
+def _numbered_equations(node: dict, counters: dict[str, int], prefix: str, found: list[Captioned]) -> dict | None:
+    """The paragraph with each `$$…$$ {#eq:x}` made a numbered equation: a Span with the id
+    holding the formula and its number. Pandoc's reader gives the attribute to the formula itself
+    (`$$x$${#eq:x}`) or, after a space, to that space (`$$x$$ {#eq:x}`): both are read. An empty
+    anchor right after a formula, `$$x$$[]{#x}` (how converters write LaTeX's `\\label` and d2l's
+    `:eqlabel:`), labels it whatever its id: a reference to it needs a number to print."""
+    inlines, out, index = node["c"], [], 0
+    while index < len(inlines):
+        item = inlines[index]
+        following = inlines[index + 1] if index + 1 < len(inlines) else None
+        math = element_id = None
+        if _equation_id(item) and [n["t"] for n in item["c"][1]] == ["Math"]:
+            math, element_id, taken = item["c"][1][0], item["c"][0][0], 1
+        elif item["t"] == "Math" and following is not None and (_equation_id(following) or _anchor(following)) \
+                and all(n["t"] == "Space" for n in following["c"][1]):
+            math, element_id, taken = item, following["c"][0][0], 2
+        if math is None or math["c"][0]["t"] != "DisplayMath":
+            out.append(item)
+            index += 1
+            continue
+        counters["equation"] = counters.get("equation", 0) + 1
+        numbered = f"{prefix}{counters['equation']}"
+        found.append(Captioned("equation", element_id, numbered, math["c"][1].strip()))
+        # The number first: it floats to the right margin beside the centred formula.
+        label = {"t": "Span", "c": [["", ["equation-number"], []], [{"t": "Str", "c": f"({numbered})"}]]}
+        out.append({"t": "Span", "c": [[element_id, ["equation"], []], [label, math]]})
+        index += taken
+    if len(out) == len(inlines) and all(a is b for a, b in zip(out, inlines)):
+        return None
+    return {**node, "c": out}
+
+
+def _equation_id(node: dict) -> bool:
+    return node["t"] == "Span" and node["c"][0][0].startswith(EQUATION)
+
+
+def _anchor(node: dict) -> bool:
+    """`[]{#x}`: a span with an id, no class, no attribute and nothing in it."""
+    return node["t"] == "Span" and bool(node["c"][0][0]) and not node["c"][0][1] and not node["c"][0][2] \
+        and not node["c"][1]
+
+
 def _prefixed(blocks: list, label: dict) -> list:
     """The caption's blocks with the label in front of its first line."""
     if blocks and blocks[0]["t"] in ("Plain", "Para"):
@@ -126,48 +173,17 @@ def _prefixed(blocks: list, label: dict) -> list:
     return [{"t": "Plain", "c": [label]}, *blocks]
 
 
-def number_equations(blocks: list, counters: dict[str, int], prefix: str) -> tuple[list, list[Captioned]]:
-    """Number every display formula that carries an id: `$$…$$ {#eq:x}` or `$$…$$[]{#x}` (pandoc
-    reads both as the formula followed by an empty span with that id). A book refers to its
-    equations by number (d2l's `:eqref:`, LaTeX's `\\eqref`): an id alone would leave `[](#eq:x)`
-    nothing to print. The formula and its number "(3.1)" go into one span with the id, so every
-    edition sets the number beside the formula and every link lands on it."""
-    found: list[Captioned] = []
-
-    def number(node: dict):
-        if node["t"] not in ("Para", "Plain") or not any(_is_display(i) for i in node["c"]):
-            return None
-        inlines, out, index = node["c"], [], 0
-        while index < len(inlines):
-            inline = inlines[index]
-            after = index + 1
-            while after < len(inlines) and inlines[after]["t"] in ("Space", "SoftBreak"):
-                after += 1
-            anchor = inlines[after] if _is_display(inline) and after < len(inlines) else None
-            if anchor is None or not _is_label(anchor):
-                out.append(inline)
-                index += 1
-                continue
-            counters["equation"] = counters.get("equation", 0) + 1
-            numbered = f"{prefix}{counters['equation']}"
-            element_id = anchor["c"][0][0]
-            mark = {"t": "Span", "c": [["", ["equation-number"], []], [{"t": "Str", "c": f"({numbered})"}]]}
-            formula = {"t": "Span", "c": [["", ["equation-formula"], []], [inline]]}
-            out.append({"t": "Span", "c": [[element_id, ["equation"], []], [formula, mark]]})
-            found.append(Captioned("equation", element_id, numbered, inline["c"][1]))
-            index = after + 1
-        return {**node, "c": out}
-
-    return transform(blocks, number), found
-
-
-def _is_display(inline: dict) -> bool:
-    return inline["t"] == "Math" and inline["c"][0]["t"] == "DisplayMath"
-
-
-def _is_label(inline: dict) -> bool:
-    """An empty span with an id and nothing else: `{#eq:x}` or `[]{#x}` after a formula."""
-    if inline["t"] != "Span":
-        return False
-    (element_id, classes, attributes), content = inline["c"]
-    return bool(element_id) and not classes and not attributes and not stringify(content).strip()
+def list_blocks(captions: list[Captioned], kind: str) -> list:
+    """A list of figures or tables: each label linked to its element, the caption, and the page
+    it is printed on (a page marker every edition fills, as the index's)."""
+    entries = []
+    for caption in captions:
+        if caption.kind != kind:
+            continue
+        label = {"t": "Link", "c": [["", ["list-label"], []], [{"t": "Str", "c": caption.label.replace(" ", "\u00a0")}],
+                                    ["#" + caption.id, ""]]}
+        page = {"t": "Span", "c": [["", ["list-page"], []], [page_marker(caption.id)]]}
+        text = [{"t": "Span", "c": [["", ["list-caption"], []], [{"t": "Str", "c": caption.text}]]}]
+        entries.append({"t": "Div", "c": [["", ["list-entry"], []],
+                                          [{"t": "Para", "c": [label, {"t": "Space"}, *text, page]}]]})
+    return [{"t": "Div", "c": [["", ["list-entries", f"list-of-{kind}s"], []], entries]}] if entries else []

@@ -27,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:
         print_messages(exc.messages)
         errors = sum(1 for m in exc.messages if m.severity == "error")
-        print(f"{errors} error(s); nothing under build/ was replaced", file=sys.stderr)
+        # `import --revision` writes the manuscript, not build/, and all of its files or none.
+        revision = args.verb == "import" and args.revision
+        untouched = "no file of the manuscript was changed" if revision else "nothing under build/ was replaced"
+        print(f"{errors} error(s); {untouched}", file=sys.stderr)
         return EXIT_MANUSCRIPT
     except KeyboardInterrupt:
         print("interrupted; nothing under build/ was replaced", file=sys.stderr)
@@ -75,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="DOCX: the paragraph style that starts a chapter (default: Heading 1)")
     importer.add_argument("--changes", choices=("refuse", "accept", "reject"), default="refuse",
                           help="DOCX: tracked changes still in the file are refused (default), or taken as accepted or rejected")
+    importer.add_argument("--revision", action="store_true",
+                          help="DOCX: a copyedited docx edition of the book in --manuscript: apply its text back to "
+                               "the chapters and notes (a working-tree change; refused with file:line where it cannot be mapped)")
     importer.set_defaults(verb="import", run=_import)
 
     dist = verbs.add_parser("dist", help="build every edition into dist/<slug>-<version>/ with "
@@ -244,6 +250,11 @@ def _watch(args: argparse.Namespace, report: Report) -> None:
 
 
 def _import(args: argparse.Namespace, report: Report) -> None:
+    if args.revision:
+        from .copyedit import format_revision_report, import_revision
+
+        print(format_revision_report(import_revision(args.source, args.manuscript, changes=args.changes)))
+        return
     if args.source.suffix.lower() == ".docx":
         from .manuscript.docx_import import format_docx_report, import_docx
 

@@ -29,6 +29,9 @@ class Note:
     pos: Pos
     cite: str | None = None  # Pandoc's citation syntax without brackets: "see @key, p. 12"
     cite_pos: Pos | None = None
+    # Where the text's characters are in notes.yaml (sources.text_places: runs of value offset,
+    # line, col): a message about a word of the note names that word's line:col.
+    text_places: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -37,12 +40,13 @@ class NoteRef:
 
     id: str
     pos: Pos
+    inside: str | None = None  # the note whose definition holds this call (a note in a note)
 
 
 # Where a chapter file stands in the book, by its front matter's `role:`. Front matter gets
 # roman folios: the dedication and epigraph page before the contents, the rest after it. Back
 # matter follows the last chapter; appendices are lettered A, B, ...
-FRONT_ROLES = ("dedication", "epigraph", "foreword", "preface", "acknowledgments")
+FRONT_ROLES = ("dedication", "epigraph", "foreword", "preface", "acknowledgments", "figures", "tables")
 BEFORE_CONTENTS = ("dedication", "epigraph")
 BACK_ROLES = ("appendix", "glossary", "bibliography", "index", "about-the-author", "colophon")
 ROLES = ("chapter", *FRONT_ROLES, *BACK_ROLES)

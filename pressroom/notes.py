@@ -77,7 +77,7 @@ def inline_notes_as_spans(text: str) -> str:
         search = start + 2
         if (start > 0 and text[start - 1] == "\\") or _inside(code, start):
             continue
-        end = _closing_bracket(text, start + 1, code)
+        end = closing_bracket(text, start + 1, code)
         if end is None:
             continue
         out += [text[position:start], text[start + 1:end + 1], "{." + INLINE_NOTE_CLASS + "}"]
@@ -90,7 +90,7 @@ def _inside(ranges: list[tuple[int, int]], offset: int) -> bool:
     return any(start <= offset < end for start, end in ranges)
 
 
-def _closing_bracket(text: str, opening: int, code: list[tuple[int, int]]) -> int | None:
+def closing_bracket(text: str, opening: int, code: list[tuple[int, int]]) -> int | None:
     """The `]` that closes the `[` at `opening`, within its paragraph; None if there is none."""
     depth, index = 0, opening
     paragraph_end = BLANK_LINE.search(text, opening)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
@@ -14,11 +14,13 @@ from . import citations, images, limits, sanitize, workers
 from .cache import Store, code_digest, digest, tree_digest
 from .formulas import Formula, check_formulas, formulas_in, stray_dollars
 from .messages import BuildError, Message, Report, error, warning
+from .manuscript.load import nested_note
+from .manuscript.sources import place_in
 from .model import Book, Chapter, Note
 from .index import KEYS as INDEX_KEYS
 from .index import mark_index
 from .links import is_file_link, mark_links
-from .notes import SourceLines, identify_notes, inline_notes_as_spans
+from .notes import CALL_LABEL, INLINE_NOTE_CLASS, SourceLines, identify_notes, inline_notes_as_spans
 from .pandoc_ast import attr_of, line_col, strip_sourcepos, transform, walk
 from .tools import pandoc
 from .xref import mark_references
@@ -72,7 +74,8 @@ def parse_book(book: Book, texts: dict[str, str], report: Report, store: Store |
     # A chapter checked before with the same text (and images, code, pandoc) is not read again.
     done = [_cached_chapter(store, key) for key in keys]
     items = [(text + "\n", chapter.shown) for (chapter, (text, _)), known in zip(sources, done) if known is None]
-    notes_key = digest(salt, notes_text, *(f"{n.pos.path}:{n.pos.line}:{n.pos.col}:{n.cite_pos}" for n in notes))
+    notes_key = digest(salt, notes_text, *(f"{n.pos.path}:{n.pos.line}:{n.pos.col}:{n.cite_pos}:{n.text_places}"
+                                           for n in notes))
     notes_known = store.read_json(CHECKED, notes_key) if store is not None and notes else None
     if notes and notes_known is None:
         items.append((notes_source + "\n", notes[0].pos.path))
@@ -224,14 +227,21 @@ def _notes_source(notes: list[Note]) -> tuple[str, set[int], list[int]]:
     pieces, whole, offset, starts = [], set(), 0, []
     for i, note in enumerate(notes):
         starts.append(offset)
-        opening = f"{NOTES_FENCE} {{#n{i}}}\n"
-        cite = f"[{' '.join(note.cite.split())}]" if note.cite else ""
+        opening, cite = _note_opening(i), _note_cite(note)
         if cite:
             whole.add(offset + len(opening))
         piece = f"{opening}{cite}{' ' if cite and note.text else ''}{note.text}\n{NOTES_FENCE}"
         pieces.append(piece)
         offset += len(piece) + 2
     return "\n\n".join(pieces), whole, starts
+
+
+def _note_opening(i: int) -> str:
+    return f"{NOTES_FENCE} {{#n{i}}}\n"
+
+
+def _note_cite(note: Note) -> str:
+    return f"[{' '.join(note.cite.split())}]" if note.cite else ""
 
 
 def _read_citations(texts_groups: list[list[citations.Group]], label: str) -> list[list[dict | None]]:
@@ -270,9 +280,57 @@ def _check_chapter(chapter: Chapter, text: str, raw: str | BuildError, report: R
     if formulas is not None:
         formulas.extend(formulas_in(ast["blocks"], chapter.shown, chapter.body_line - 1))
         report.extend(stray_dollars(ast["blocks"], text, chapter.shown, chapter.body_line - 1))
-    blocks = _marked(identify_notes(ast["blocks"], text, lines), lines, report)
+    report.extend(_notes_in_notes(ast["blocks"], text, lines))
+    blocks = identify_notes(ast["blocks"], text, lines)
+    blocks = _marked(blocks, lines, report)
     blocks = images.mark_images(mark_links(blocks, lines), lines)
     return sanitize.clean_blocks(strip_sourcepos(blocks))
+
+
+def _notes_in_notes(blocks: list, text: str, lines: SourceLines) -> list[Message]:
+    """N004 for a call pandoc read inside a note's text (the load scan catches those written in
+    the source; this catches what Jinja wrote). Pandoc keeps a nested Note, which the editions
+    would drop, and turns a call inside a footnote definition into an empty string: both lost."""
+    found: list[Message] = []
+    read_lines = text.split("\n")
+
+    def place(keys: dict) -> tuple[int, int, re.Match | None]:
+        line, col = line_col(keys.get("data-pos", ""))
+        row = read_lines[line - 1] if 0 < line <= len(read_lines) else ""
+        return lines.line(line) + lines.offset if line else 0, col, CALL_LABEL.match(row, max(col - 1, 0))
+
+    def visit(value, outer: str | None) -> None:
+        """`outer`: the note whose text this is, as a message names it."""
+        if isinstance(value, list):
+            for item in value:
+                visit(item, outer)
+            return
+        if not isinstance(value, dict):
+            return
+        if value.get("t") == "Span":
+            attr, inlines = value["c"]
+            keys = dict(attr[2])
+            if INLINE_NOTE_CLASS in attr[1]:  # an inline note ^[…], not yet a Note
+                line, col, _ = place(keys)
+                if outer is not None:
+                    found.append(nested_note(lines.shown, line, col, "an inline note ^[…]", outer))
+                visit(inlines, outer or f"the inline note at line {line}")
+                return
+            if keys.get("wrapper") == "1" and len(inlines) == 1 and inlines[0]["t"] in ("Note", "Str"):
+                line, col, call = place(keys)
+                label = call.group(1) if call else "?"
+                if inlines[0]["t"] == "Note":
+                    if outer is not None:
+                        found.append(nested_note(lines.shown, line, col, f"note '{label}'", outer))
+                    visit(inlines[0]["c"], outer or label)
+                    return
+                if outer is not None and inlines[0]["c"] == "" and call:  # a call pandoc emptied
+                    found.append(nested_note(lines.shown, line, col, f"note '{label}'", outer))
+                    return
+        visit(value.get("c"), outer)
+
+    visit(blocks, None)
+    return found
 
 
 def _marked(blocks: list, lines, report: Report, place: list | None = None) -> list:
@@ -300,51 +358,115 @@ def read_checked(raw: str | BuildError, shown: str, line_offset: int, report: Re
     return ast
 
 
+JOINED = "\0notes"  # the path of a place in the joined notes text, before NotesText moves it
+
+
+class NotesText:
+    """The notes.yaml notes as pandoc read them, joined (`_notes_source`): as `lines` for the
+    marking passes (places in the joined text, unmoved), and the way back from such a place to
+    the note's own words in notes.yaml."""
+
+    shown, offset, lines = JOINED, 0, None
+
+    def __init__(self, notes: list[Note], source: str, starts: list[int]):
+        self.notes, self.starts = notes, starts
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+        self.text_starts = [start + len(_note_opening(i)) + len(_note_cite(note)) + (1 if note.cite and note.text else 0)
+                            for i, (note, start) in enumerate(zip(notes, starts))]
+
+    def line(self, line: int) -> int:
+        return line
+
+    def at(self, line: int, col: int) -> tuple[str, int, int]:
+        """notes.yaml's path, line and col of line:col of the joined text: the very character when
+        it is a note's text, else the note's `cite:` or entry."""
+        path = self.notes[0].pos.path
+        if not 0 < line <= len(self.line_starts):
+            return path, 0, 0
+        offset = self.line_starts[line - 1] + max(col, 1) - 1
+        i = max(bisect_right(self.starts, offset) - 1, 0)
+        note, within = self.notes[i], offset - self.text_starts[i]
+        found = place_in(note.text_places, within) if 0 <= within <= len(note.text) else None
+        if found:
+            return note.pos.path, *found
+        pos = note.cite_pos if within < 0 and note.cite_pos else note.pos
+        return pos.path, pos.line, pos.col
+
+    def moved(self, message: Message) -> Message:
+        if message.path != JOINED:
+            return message
+        return Message(*self.at(message.line, message.col), message.severity, message.code, message.text)
+
+
+def _moved_marks(blocks: list, joined: NotesText) -> list:
+    """Every place a marking pass left on a node (`at`: links, images, references; `ix`: index
+    marks) moved from the joined text into notes.yaml, in the [line, col, path] form."""
+    def move(mark):
+        if isinstance(mark, list) and len(mark) >= 2 and (len(mark) == 2 or mark[2] == JOINED):
+            path, line, col = joined.at(mark[0], mark[1])
+            return [line, col, path]
+        return mark
+
+    def visit(node: dict):
+        changed = {key: move(node[key]) for key in ("at", "ix") if key in node}
+        if isinstance(node.get("xref"), dict) and "at" in node["xref"]:  # a reference keeps its place inside
+            changed["xref"] = {**node["xref"], "at": move(node["xref"]["at"])}
+        return {**node, **changed} if changed else None
+
+    return transform(blocks, visit)
+
+
 def _parse_notes(book: Book, notes: list[Note], raw: str | BuildError,
                  cited: tuple = ([], [], set(), [])) -> tuple[dict[str, list], list[Message], list[Formula]]:
     """All notes.yaml notes, read in one text, each fenced in a Div carrying its index; the
-    messages about them, and their formulas (placed at their note's entry)."""
+    messages about them, and their formulas, each at its own line:col in notes.yaml."""
     report = Report()
-    found = Report()  # positions inside the joined notes mean nothing to the author: dropped
+    groups, cites, whole, starts = cited
+    joined = NotesText(notes, _notes_source(notes)[0], starts)
+    found = Report()
     try:
         with limits.stage(notes[0].pos.path, "parsing the notes"):
-            ast = read_checked(raw, notes[0].pos.path, 0, found)
+            ast = read_checked(raw, JOINED, 0, found)
     except BuildError as exc:
         found.extend(exc.messages)
         ast = None
-    report.extend(error(m.code, m.path, 0, 0, m.text) for m in found.messages)
+    report.extend(joined.moved(m) for m in found.messages)
     if ast is None:
         return {}, report.messages, []
-    groups, cites, whole, starts = cited
     ast["blocks"], problems = citations.place(
-        ast["blocks"], groups, cites, lambda g: _note_place(notes, starts, g, g.start in whole),
+        ast["blocks"], groups, cites, lambda g: _note_place(notes, starts, g, g.start in whole, joined),
         forms={i: "note" for i, g in enumerate(groups) if g.start in whole}, check=_policy_of_affixes(book.root))
     report.extend(problems)
-    result: dict[str, list] = {}
-    for div in sanitize.clean_blocks(strip_sourcepos(ast["blocks"])):
-        note = notes[int(div["c"][0][0][1:])]
-        place = [note.pos.line, note.pos.col, note.pos.path]
-        blocks = _marked(div["c"][1], None, report, place)
-        result[note.id] = images.mark_images(mark_links(blocks, None, place=place), None, place=place)
     divs = {_div_id(b): b for b in ast["blocks"] if b["t"] == "Div"}
     formulas = []
     for i, note in enumerate(notes):
         raw_div = [divs[f"n{i}"]] if f"n{i}" in divs else []
         if book.math == "tex":
-            place = error("M001", note.pos.path, note.pos.line, note.pos.col, "")
-            formulas += [Formula(f.tex, f.display, place) for f in formulas_in(raw_div, note.pos.path)]
-        for message in check_policy(raw_div, note.pos.path, root=book.root):
-            report.add(message.__class__(note.pos.path, note.pos.line, note.pos.col, message.severity,
-                                         message.code, f"in note '{note.id}': {message.text}"))
+            formulas += [Formula(f.tex, f.display, joined.moved(f.place)) for f in formulas_in(raw_div, JOINED)]
+        for message in check_policy(raw_div, JOINED, root=book.root):
+            moved = joined.moved(message)
+            report.add(replace(moved, text=f"in note '{note.id}': {message.text}"))
+    # Marked while pandoc's places are on the nodes, then moved into notes.yaml.
+    marks = Report()
+    marked = _marked(ast["blocks"], joined, marks)
+    marked = images.mark_images(mark_links(marked, joined), joined)
+    report.extend(joined.moved(m) for m in marks.messages)
+    result: dict[str, list] = {}
+    for div in sanitize.clean_blocks(strip_sourcepos(_moved_marks(marked, joined))):
+        note = notes[int(div["c"][0][0][1:])]
+        result[note.id] = div["c"][1]
     return result, report.messages, formulas
 
 
 def _note_place(notes: list[Note], starts: list[int], group: citations.Group,
-                whole: bool) -> tuple[str, int, int]:
-    """Where a citation in notes.yaml is named: its note's `cite:`, else the note's entry."""
+                whole: bool, joined: NotesText | None = None) -> tuple[str, int, int]:
+    """Where a citation in notes.yaml is named: its note's `cite:`, else where it is written."""
     note = notes[bisect_right(starts, group.start) - 1]
-    pos = note.cite_pos if whole and note.cite_pos else note.pos
-    return pos.path, pos.line, pos.col
+    if whole and note.cite_pos:
+        return note.cite_pos.path, note.cite_pos.line, note.cite_pos.col
+    if joined is not None:
+        return joined.at(group.line, group.col)
+    return note.pos.path, note.pos.line, note.pos.col
 
 
 def _div_id(block: dict) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .captions import Captioned, number_captions, number_equations, table_captions
+from .captions import Captioned, number_captions, table_captions
 from .links import resolve_links
 from .messages import BuildError
 from .model import Chapter, Pos
@@ -45,7 +45,7 @@ class ResolvedChapter:
     number: int  # its position in the book, 1-based
     blocks: list  # each Note inline replaced by a NoteCall placeholder (see note_marker)
     notes: tuple[ResolvedNote, ...]
-    captions: tuple[Captioned, ...] = ()  # its figures, tables and labelled equations, numbered
+    captions: tuple[Captioned, ...] = ()  # its figures and tables, numbered
     role: str = "chapter"  # model.ROLES
     matter: str = "body"  # front | body | back
     ordinal: str | None = None  # "3" for a chapter, "A" for an appendix, None for the rest
@@ -220,10 +220,8 @@ def resolve(parsed: list[ParsedChapter], numbering: str = "chapter",
         if caption_numbering == "chapter":
             counters = {}
         per_chapter = caption_numbering == "chapter" and place["ordinal"]
-        prefix = f"{place['ordinal']}." if per_chapter else ""
-        chapter_blocks, captions = number_captions(_epigraph_first(chapter_blocks), item.chapter.id, counters, prefix)
-        chapter_blocks, equations = number_equations(chapter_blocks, counters, prefix)
-        captions += equations
+        chapter_blocks, captions = number_captions(_epigraph_first(chapter_blocks), item.chapter.id, counters,
+                                                   f"{place['ordinal']}." if per_chapter else "")
         notes: list[ResolvedNote] = []
         levels = heading_levels(chapter_blocks)
 

@@ -1,6 +1,7 @@
 """Cross-references: `@fig:map` prints "Figure 3.2", `[p. @sec:origins]` prints "p. 42".
 
-    @fig:map  [@fig:map]      Figure 3.2   (tbl: Table 3.1, ch: Chapter 4, sec: section 2.1, note: note 12)
+    @fig:map  [@fig:map]      Figure 3.2   (tbl: Table 3.1, ch: Chapter 4, sec: section 2.1, note: note 12,
+                                            eq: equation (3.1))
     @Sec:x                    Section 2.1  (a capital prefix capitalises the word)
     [-@fig:map]               3.2          (the number alone)
     [see @fig:map]            see Figure 3.2
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .messages import Message, error
+from .messages import Message, error, warning
 from .pandoc_ast import line_col, transform, walk
 
 PREFIXES = {"fig": "figure", "tbl": "table", "sec": "section", "ch": "chapter", "eq": "equation", "note": "note"}
@@ -217,9 +218,8 @@ def targets(chapters: list) -> dict[str, Target]:
         found[chapter.anchor] = Target(chapter.anchor, "chapter", word, chapter.ordinal or chapter.title,
                                        chapter.anchor)
         for caption in chapter.captions:
-            # An equation is referred to as it is printed beside it: "equation (3.1)".
-            number = f"({caption.number})" if caption.kind == "equation" else caption.number
-            found.setdefault(caption.id, Target(caption.id, caption.kind, WORDS[caption.kind], number, caption.id))
+            found.setdefault(caption.id, Target(caption.id, caption.kind, WORDS[caption.kind], caption.number,
+                                                caption.id))
         for element_id, number in section_numbers(chapter.blocks, chapter.ordinal).items():
             found.setdefault(element_id, Target(element_id, "section", WORDS["section"], number, element_id))
     return found
@@ -262,8 +262,30 @@ def settle_book(chapters: list, language: str) -> tuple[list, list[Message]]:
         entries = index.index_blocks(marks, icu.sort_key(language),
                                      lambda terms: icu.group_labels(language, terms))
         taken = [replace(c, blocks=c.blocks + entries) if c.role == "index" else c for c in taken]
+    taken, listed = _lists(taken)
     settled, more = resolve_references(taken)
+    problems += listed
     return settled, problems + more
+
+
+def _lists(chapters: list) -> tuple[list, list[Message]]:
+    """A chapter with `role: figures` or `role: tables` gets the list of them; an empty list is
+    said, not printed as a bare heading."""
+    from .captions import LIST_ROLES, list_blocks
+
+    captions = [c for chapter in chapters for c in chapter.captions]
+    out, problems = [], []
+    for chapter in chapters:
+        kind = LIST_ROLES.get(chapter.role)
+        if kind is None:
+            out.append(chapter)
+            continue
+        listed = list_blocks(captions, kind)
+        if not listed:
+            problems.append(warning("X020", chapter.shown, 1, 1, f"the list of {kind}s is empty: the book has no "
+                                    f"captioned {kind}"))
+        out.append(replace(chapter, blocks=chapter.blocks + listed))
+    return out, problems
 
 
 def resolve_references(chapters: list) -> tuple[list, list[Message]]:
@@ -315,6 +337,8 @@ def _target(xref: dict, chapter, known: dict[str, Target], notes: dict) -> tuple
     if target is None and kind == "section":
         target = known.get(element_id.split(":", 1)[1])  # `@sec:origins` for `## Origins`, id `origins`
     if target is None:
+        if kind == "equation":
+            return None, f"@{key}: no display formula has the id '{element_id}' (write $$…$$ {{#{element_id}}})"
         return None, f"@{key}: no {kind} has the id '{element_id.removeprefix('chapter-')}'"
     if target.kind != kind and not xref["page"]:
         return None, f"@{key}: '{element_id}' is a {target.kind}, not a {kind}"
@@ -324,7 +348,8 @@ def _target(xref: dict, chapter, known: dict[str, Target], notes: dict) -> tuple
 def _label_str(target: Target, capital: bool, bare: bool) -> dict:
     """"Figure\u00a03.2" (a no-break space keeps the word with its number); a chapter without
     a number by its title."""
+    number = f"({target.number})" if target.kind == "equation" else target.number
     if bare or not target.word:
-        return {"t": "Str", "c": target.number}
+        return {"t": "Str", "c": number}
     word = target.word[0].upper() + target.word[1:] if capital else target.word
-    return {"t": "Str", "c": f"{word}\u00a0{target.number}"}
+    return {"t": "Str", "c": f"{word}\u00a0{number}"}

@@ -111,3 +111,29 @@ def tree(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` but the build cache and the lock (it holds a pid), by relative path."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and ".cache" not in p.relative_to(folder).parts and p.name != ".lock"}
+
+
+def test_stamp_on_a_cluster_writes_the_copies_a_local_stamp_writes(tmp_path: Path, cluster):
+    """`stamp --scheduler`: 60 readers (120 copies, PDF and EPUB) in three tasks over both workers, one bad row named; every
+    copy byte-identical to the one a local stamp writes."""
+    address, _workers = cluster
+    manuscript = tmp_path / "manuscript"
+    shutil.copytree(FIXTURES / "mini", manuscript)
+    done = run_cli("dist", "--manuscript", str(manuscript), "--dist", str(tmp_path / "local"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    shutil.copytree(tmp_path / "local", tmp_path / "cluster")
+    rows = [f"Reader Number {n} 山田,r{n}@example.org,A-{n:04d}" for n in range(60)]
+    (tmp_path / "readers.csv").write_text("name,email,order\n" + "\n".join(rows) + "\nBad,not-an-address,B-1\n",
+                                          "utf-8")
+    runs = {}
+    for where, extra in (("local", []), ("cluster", ["--scheduler", address])):
+        runs[where] = subprocess.run([sys.executable, str(ROOT / "build.py"), "stamp", "--readers", "readers.csv",
+                                      "--manuscript", str(manuscript), "--dist", str(tmp_path / where), *extra],
+                                     cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=900)
+    cluster_run = runs["cluster"]
+    assert cluster_run.returncode == 1, cluster_run.stderr  # the bad row: the others still get their copies
+    assert f"stamp: writing 120 copies on the cluster at {address}, 3 tasks" in cluster_run.stdout + cluster_run.stderr
+    assert "readers.csv:62:1: error[R003]: email 'not-an-address' is not an address" in cluster_run.stderr
+    local = tree(tmp_path / "local" / "small-book-1.0" / "readers")
+    assert len([name for name in local if name.endswith(".pdf")]) == 60
+    assert tree(tmp_path / "cluster" / "small-book-1.0" / "readers") == local

@@ -126,16 +126,25 @@ def test_author_date_in_text_with_bibtex_and_csl_json(tmp_path):
     root = tmp_path / "manuscript"
     _book(root, style="chicago-author-date", bibliography="[references.json, more.bib]")
     (root / "more.bib").write_text("@book{zed2001,\n  author = {Zed, Quinn},\n  title = {Last Words},\n"
-                                   "  publisher = {Harbour Press},\n  year = {2001}\n}\n")
+                                   "  publisher = {Harbour Press},\n  year = {2001}\n}\n"
+                                   "@book{odd2002,\n  author = {Odd, Ann},\n  publisher = {John Wiley and Sons},\n"
+                                   "  title = {Odd \\unknowncmd{Lost} and \\emph{Found} {\\\"U}ber},\n  year = 2002\n}\n")
     chapter = root / "chapters" / "02-ch2.md"
-    chapter.write_text(chapter.read_text() + "\nAs @zed2001 [p. 4] puts it, and [-@w03, 7].\n")
+    chapter.write_text(chapter.read_text() + "\nAs @zed2001 [p. 4] puts it, and [-@w03, 7]; see [@odd2002].\n")
     done = run_cli("build", "html", "--manuscript", str(root), "--out", str(tmp_path / "build"))
     assert done.returncode == 0, done.stderr
+    # Pandoc drops a command it does not know with its text: a warning at the command, and only there
+    # (not for "and" separating publishers, nor for \emph or an accent it reads).
+    assert [line for line in done.stderr.splitlines() if "A011" in line] == [
+        "manuscript/more.bib:10:16: warning[A011]: BibTeX entry 'odd2002', title: \\unknowncmd{Lost} will not "
+        "be printed: pandoc does not know \\unknowncmd and drops it with its text; write the text without the "
+        "command"], done.stderr
     text = squeeze(re.sub(r"<[^>]+>", " ", (tmp_path / "build" / "html" / "ch2.html").read_text()))
     assert squeeze("The sentence Mark2x00 is cited (Garcia 1996, 10).") in text
-    assert squeeze("As Zed (2001, 4) puts it, and (1993, 7).") in text
+    assert squeeze("As Zed (2001, 4) puts it, and (1993, 7); see (Odd 2002).") in text
     references = squeeze(re.sub(r"<[^>]+>", " ", (tmp_path / "build" / "html" / "references.html").read_text()))
     assert squeeze("Zed, Quinn. 2001. Last Words. Harbour Press.") in references
+    assert squeeze("Odd and Found Über.") in references
 
 
 def _errors(tmp_path: Path, change) -> str:

@@ -294,3 +294,129 @@ def test_the_redline_docx_holds_real_tracked_changes_that_libreoffice_accepts(re
     assert "the first of several" in text and "many" not in text
     assert "A second chapter, now longer, with an inline note." in text
     assert "Defined inline, in this very chapter." in _notes_in(accepted)
+
+
+# ------------------------------------------------------------------------------ import --revision
+
+# A copyeditor's five edits, made in LibreOffice with changes recorded: (old, new, where) as Word
+# shows the text, and the same edit as the Markdown must show it afterwards.
+COPYEDITS = [
+    ("the first of many", "the first of several", "body"),  # beside smart quotes, `--`, a note call, Jinja
+    ("is right here now", "is right there now", "body"),  # inside a word-level run of a long paragraph
+    ("stands alone here", "stands by itself here", "body"),
+    ("in the chapter itself", "in this very chapter", "note"),  # a note defined in the chapter
+    ("from notes.yaml.", "from the notes file.", "note"),  # a notes.yaml note, beside its *dark*
+]
+MARKDOWN_EDITS = [
+    ("chapters/01-one.md", "the first of many", "the first of several"),
+    ("chapters/02-two.md", "is right here now", "is right there now"),
+    ("chapters/02-two.md", "stands alone here", "stands by itself here"),
+    ("chapters/02-two.md", "in the chapter itself", "in this very chapter"),
+    ("notes.yaml", "*dark*, from notes.yaml.", "*dark*, from the notes file."),
+]
+
+
+def _docx_of(repo: Path) -> Path:
+    """The docx edition of the repository's book, built as `make` would build it."""
+    manuscript = repo / "manuscript"
+    with (manuscript / "book.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("  - kind: docx\n")
+    commit(repo, "a docx edition for the copyeditor")
+    done = run_cli("build", "docx", "--manuscript", str(manuscript), "--out", str(repo / "build"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return repo / "build" / "small-book.docx"
+
+
+def _files(manuscript: Path) -> dict[str, bytes]:
+    return {p.relative_to(manuscript).as_posix(): p.read_bytes() for p in sorted(manuscript.rglob("*")) if p.is_file()}
+
+
+def test_a_copyedited_docx_with_five_tracked_changes_comes_back_as_the_five_edits(repo, tmp_path):
+    docx = _docx_of(repo)
+    manuscript = repo / "manuscript"
+    before = _files(manuscript)
+    copyedited = tmp_path / "copyedited.docx"
+    edit_tracked(docx, copyedited, COPYEDITS, tmp_path / "office-profile")
+    with zipfile.ZipFile(copyedited) as package:
+        xml = package.read("word/document.xml").decode() + package.read("word/footnotes.xml").decode()
+    assert len(re.findall(r"<w:ins ", xml)) == len(re.findall(r"<w:del ", xml)) == 5  # genuine tracked changes
+
+    # Changes still tracked are refused, each at its place in the Markdown, unless the user says.
+    refused = run_cli("import", "--revision", str(copyedited), "--manuscript", str(manuscript))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert ("manuscript/chapters/01-one.md:4:1: error[I106]: unresolved tracked change in copyedited.docx "
+            "(insertion by ") in refused.stderr
+    assert "manuscript/notes.yaml:2:" in refused.stderr and _files(manuscript) == before
+
+    done = run_cli("import", "--revision", str(copyedited), "--manuscript", str(manuscript), "--changes", "accept")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.match(r"copyedited\.docx: 5 paragraph\(s\) changed \(\d+ word-level edit\(s\)\), written to 3 file\(s\)\n",
+                    done.stdout)
+    expected = {name: data.decode("utf-8") for name, data in before.items()}
+    for name, old, new in MARKDOWN_EDITS:
+        assert expected[name].count(old) == 1
+        expected[name] = expected[name].replace(old, new)
+    assert {name: data.decode("utf-8") for name, data in _files(manuscript).items()} == expected
+    # git sees an ordinary working-tree diff: five lines out, the same five lines edited in.
+    numstat = git(repo, "diff", "--numstat").splitlines()
+    assert sorted(numstat) == ["1\t1\tmanuscript/chapters/01-one.md", "1\t1\tmanuscript/notes.yaml",
+                               "3\t3\tmanuscript/chapters/02-two.md"]
+    # Applying the same file again finds the manuscript moved on since the edition was made.
+    again = run_cli("import", "--revision", str(copyedited), "--manuscript", str(manuscript), "--changes", "accept")
+    assert again.returncode == 1
+    assert "manuscript/chapters/01-one.md: error[I111]: changed since copyedited.docx was made" in again.stderr
+
+
+def test_an_unmappable_change_is_refused_with_its_place_and_nothing_is_written(repo, tmp_path):
+    docx = _docx_of(repo)
+    manuscript = repo / "manuscript"
+    before = _files(manuscript)
+    copyedited = tmp_path / "copyedited.docx"
+    edit_tracked(docx, copyedited, [
+        ("is right here now", "is right there now", "body"),  # fine on its own
+        ("only on screen", "only on a screen", "body"),  # in a paragraph of {% if %} … {% else %} … {% endif %}
+        ("The Second Chapter", "The 2nd Chapter", "body"),  # a chapter's title, from its front matter
+        ("A Small Book", "A Smaller Book", "body"),  # the book's title, on the title page
+    ], tmp_path / "office-profile")
+    done = run_cli("import", "--revision", str(copyedited), "--manuscript", str(manuscript), "--changes", "accept")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert ("manuscript/chapters/01-one.md:6:1: error[I114]: a change in a paragraph holding Jinja statements "
+            "({% … %}): make it by hand: “This sentence is only on a screen.”") in done.stderr
+    assert ("manuscript/chapters/02-two.md:2:1: error[I114]: a change in text the manuscript does not hold as a "
+            "Markdown paragraph (a title, front matter, a table, an inline note ^[…], the title page): "
+            "“The 2nd Chapter”") in done.stderr
+    assert "manuscript/book.yaml:1:1: error[I114]: " in done.stderr and "“A Smaller Book”" in done.stderr
+    assert done.stderr.endswith("3 error(s); no file of the manuscript was changed\n")
+    assert _files(manuscript) == before  # byte for byte: the good edit was not written either
+    assert git(repo, "status", "--porcelain", "manuscript") == ""
+
+
+def test_the_sample_books_edition_takes_back_a_deletion_written_into_its_xml(docx_edition, tmp_path):
+    """The sample book (a generated bibliography chapter, curly quotes, notes from notes.yaml with
+    citations): a genuine w:del written by hand into the edition, no office suite involved."""
+    base, (docx, _), _ = docx_edition
+    manuscript = tmp_path / "manuscript"
+    shutil.copytree(base / "manuscript", manuscript)
+    before = _files(manuscript)
+    copyedited = tmp_path / "copyedited.docx"
+    # Pandoc writes the sentence as one run: it is cut where the deletion stands.
+    run = "Carter’s national security team"
+    deleted = ('Carter’s </w:t></w:r><w:del w:id="9001" w:author="Cy" w:date="2026-01-01T00:00:00Z"><w:r>'
+               '<w:delText xml:space="preserve">national </w:delText></w:r></w:del><w:r><w:t xml:space="preserve">'
+               'security team')
+    with zipfile.ZipFile(docx) as source, zipfile.ZipFile(copyedited, "w") as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                assert run in data.decode("utf-8")
+                data = data.decode("utf-8").replace(run, deleted, 1).encode("utf-8")
+            out.writestr(info, data)
+    rejected = run_cli("import", "--revision", str(copyedited), "--manuscript", str(manuscript), "--changes", "reject")
+    assert rejected.returncode == 0 and rejected.stdout.startswith("copyedited.docx: 0 paragraph(s) changed")
+    done = run_cli("import", "--revision", str(copyedited), "--manuscript", str(manuscript), "--changes", "accept")
+    assert done.returncode == 0, done.stdout + done.stderr
+    name = "chapters/01-introduction.md"
+    after = _files(manuscript)
+    assert after[name].decode("utf-8") == before[name].decode("utf-8").replace(
+        "President Carter’s national security team", "President Carter’s security team", 1)
+    assert {k: v for k, v in after.items() if k != name} == {k: v for k, v in before.items() if k != name}

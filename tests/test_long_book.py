@@ -5,11 +5,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, run_cli
 from pdfread import loose_calls, read_notes
 
 sys.path.insert(0, str(ROOT / "bench"))
 from generate import generate  # noqa: E402  (the project's own generator, under bench/)
+
+# Minutes on two cores (a quarter of the whole suite): `make test-slow`, with the corpus books.
+pytestmark = pytest.mark.slow
 
 
 def test_every_note_of_a_long_book_is_on_its_call_page(tmp_path: Path):

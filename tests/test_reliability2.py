@@ -354,3 +354,148 @@ def test_I6_small_formats_and_joins_still_work(tmp_path: Path):
     body = "{{ '%s and %5s' % ('a', 'b') }} {{ 7 % 3 }} {{ book.authors | join(', ') }}"
     chapter = Chapter(id="x", title="t", path=tmp_path / "x.md", shown="ch.md", body=body, body_line=4)
     assert render_chapter(chapter, {"book": {"authors": ["A", "B"]}, "edition": {}}) == "a and     b 1 A, B"
+
+
+# --- I7. EPUBCheck under a memory cap ------------------------------------------------------------
+
+
+def _capped(limit: int):
+    """A preexec_fn: the child (and the java it starts) under an address-space limit, as `ulimit -v`."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _check_capped(clean, tmp_path: Path, limit: int) -> subprocess.CompletedProcess:
+    manuscript, out = _warm(clean, tmp_path)
+    assert _build(manuscript, out, "html").returncode == 0  # check wants every edition the book lists
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "1700000000",
+           "_JAVA_OPTIONS": "-Xmx8g"}  # a user's own JVM options: they would undo the sizing
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), "check", "--manuscript", manuscript.name,
+                           "--out", "build"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600, preexec_fn=_capped(limit))
+
+
+def _epubcheck_row(done: subprocess.CompletedProcess) -> list[str]:
+    lines = done.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("EPUBCheck"))
+    details = []
+    for line in lines[start + 1:]:
+        if not line.startswith("      "):  # the next row
+            break
+        details.append(line.strip())
+    return [lines[start].split()[-1], *details]
+
+
+def test_I7_epubcheck_runs_under_a_2_GiB_address_space_cap(clean, tmp_path: Path):
+    """Java's default sizing (a quarter of the RAM for the heap, 1 GiB of class space) could not
+    start under `ulimit -v 2G`; sized by tools/epubcheck.heap_size it checks the EPUB there."""
+    done = _check_capped(clean, tmp_path, 2 << 30)
+    _no_traceback(done)
+    assert "V004" not in done.stdout + done.stderr and "V005" not in done.stdout + done.stderr, done.stdout
+    assert _epubcheck_row(done) == ["ok"], done.stdout
+    assert "small-book.epub: error[Q007]" not in done.stderr
+
+
+def test_I7_a_cap_java_cannot_run_under_is_our_message_and_a_failed_row(clean, tmp_path: Path):
+    done = _check_capped(clean, tmp_path, 600 << 20)
+    _no_traceback(done)
+    assert done.returncode == 1
+    assert _epubcheck_row(done) == [
+        "FAILED", "build/small-book.epub: error[V005]: EPUBCheck cannot run within an address-space limit of "
+                  "600 MiB (ulimit -v): Java needs at least 704 MiB of address space; raise the limit"], done.stdout
+    assert "build/small-book.epub: error[Q007]: EPUBCheck: did not run" in done.stderr.splitlines()
+
+
+def test_I7_epubcheck_of_a_relative_path_checks_the_file(tmp_path: Path):
+    """EPUBCheck runs in a folder of its own: given a relative path it printed "File not found"
+    and wrote a report of no messages, which read as a valid EPUB."""
+    import zipfile
+
+    from pressroom.tools.epubcheck import check_epub
+
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("mimetype", "application/epub+zip")
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        found = check_epub(Path("broken.epub"))
+    finally:
+        os.chdir(here)
+    assert any(m.severity in ("FATAL", "ERROR") for m in found), found
+
+
+# --- I5. notes inside notes, and notes.yaml places ---------------------------------------------------
+
+NESTED = ("a note cannot hold a note (the editions would lose it or print it as written); write its words "
+          "into the note, or call it from the text")
+NOTES = "manuscript/notes.yaml"
+
+
+@pytest.mark.parametrize("body, expected", [
+    # pandoc emptied the inner call: the note's words were lost from every edition, exit 0
+    ("Text.[^outer]\n\n[^outer]: Outer, calling[^inner] here.\n[^inner]: Inner.\n",
+     [f"{CH1}:8:25: error[N004]: note 'inner' is called inside note 'outer': {NESTED}"]),
+    ("Text.[^self]\n\n[^self]: It calls\n    itself.[^self]\n",
+     [f"{CH1}:9:12: error[N004]: note 'self' calls itself: {NESTED}"]),
+    ("Nested: ^[outer words ^[inner words] end].\n",
+     [f"{CH1}:6:23: error[N004]: an inline note ^[…] is called inside the inline note at line 6: {NESTED}"]),
+    # written by Jinja, where the load scan cannot see it: found on pandoc's AST
+    ('Text.[^outer]\n\n[^outer]: Outer {{ "[^" ~ "dark]" }}.\n',
+     [f"{CH1}:8:17: error[N004]: note 'dark' is called inside note 'outer': {NESTED}"]),
+])
+def test_I5_a_note_inside_a_note_is_named_at_the_inner_call(tmp_path: Path, body: str, expected: list[str]):
+    refused(tmp_path, None, expected, kinds=KINDS,
+            prepare=lambda m: write_chapter(m, "A night.[^dark]\n\n" + body if "[^dark]" not in body else body))
+
+
+def test_I5_a_call_inside_a_notes_yaml_note_is_named_at_its_place(tmp_path: Path):
+    def prepare(manuscript: Path) -> None:
+        (manuscript / "notes.yaml").write_text(
+            "dark:\n  text: |\n    About the dark,\n    calling [^light] and `[^code]` and ^[inline].\n"
+            "light: A note about the light.\n", "utf-8")
+
+    refused(tmp_path, None, [
+        f"{NOTES}:4:13: error[N004]: note 'light' is called inside note 'dark': {NESTED}",
+        f"{NOTES}:4:40: error[N004]: an inline note ^[…] is called inside note 'dark': {NESTED}"], prepare=prepare)
+
+
+SCHEME = "link scheme 'javascript:' is not allowed (use https, http, mailto or #id)"
+
+
+def test_I5_notes_yaml_messages_name_the_words_line_and_column(tmp_path: Path):
+    """YAML marks are 0-based and point at a value's start: a block scalar's at its `|` (a line
+    above the text), a mapping's at its first key. Every message names the offending text."""
+    def prepare(manuscript: Path) -> None:
+        (manuscript / "notes.yaml").write_text(
+            'dark:\n  text: "A note about the *dark*, from notes.yaml."\n'
+            "light: A plain note with a [bad link](javascript:a) inside.\n"
+            'quoted: "A quoted \\"note\\",\n  été, with a [bad link](javascript:b) inside."\n'
+            "block: |\n  A block note.\n\n  With a [bad link](javascript:c) on its third line.\n"
+            "folded:\n  text: >\n    A folded note\n    with a [bad link](javascript:d), see @fig:none.\n", "utf-8")
+        write_chapter(manuscript, "A night.[^dark][^quoted][^block][^folded]\n")
+
+    refused(tmp_path, None, [
+        f"{NOTES}:3:28: error[P002]: in note 'light': {SCHEME}",
+        f"{NOTES}:5:15: error[P002]: in note 'quoted': {SCHEME}",
+        f"{NOTES}:9:10: error[P002]: in note 'block': {SCHEME}",
+        f"{NOTES}:13:12: error[P002]: in note 'folded': {SCHEME}"], prepare=prepare)
+
+
+def test_I5_notes_yaml_references_and_anchors_are_named_at_their_words(tmp_path: Path):
+    """What is settled with the whole book (links to anchors, references) keeps the place too."""
+    def prepare(manuscript: Path) -> None:
+        (manuscript / "notes.yaml").write_text(
+            "dark: |\n  See [there](#nowhere).\nlight:\n  text: >\n    Folded,\n    see @fig:none.\n", "utf-8")
+
+    refused(tmp_path, None, [
+        f"{NOTES}:2:7: error[P008]: link to '#nowhere': no heading, figure, table or other element has that id"],
+        prepare=prepare)
+
+    def prepare_ref(manuscript: Path) -> None:
+        (manuscript / "notes.yaml").write_text(
+            "dark: |\n  Dark.\nlight:\n  text: >\n    Folded,\n    see @fig:none.\n", "utf-8")
+
+    refused(tmp_path / "ref", None, [f"{NOTES}:6:9: error[X001]: @fig:none: no figure has the id 'fig:none'"],
+            prepare=prepare_ref)

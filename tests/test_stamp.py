@@ -269,8 +269,11 @@ def test_a_stamp_run_stopped_midway_leaves_no_worker_behind(stamped: Path, tmp_p
     """SIGKILL to the run, or SIGINT to its whole process group as a terminal's Ctrl-C sends it:
     no worker stays (the run's session empties), and Ctrl-C is one line, not a traceback per worker."""
     command = _release_copy(stamped, tmp_path, 300)
+    # A terminal's program gets Ctrl-C; one started in the background by a non-interactive shell
+    # (a CI script's `&`) inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
     run = subprocess.Popen(command, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, start_new_session=True)
+                           text=True, start_new_session=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in run.stdout:
             if line.startswith("stamp: 100/600 copies"):

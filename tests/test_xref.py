@@ -81,6 +81,8 @@ def write_book(root: Path) -> dict:
     body[1].append(FILLER * 8 + " So ends Rangeterm.[]{index-end=\"Rangeterm\"}")
     chapters = {"00-preface.md": "---\ntitle: Preface\nrole: preface\n---\n## Prefatory landmark {#sec:pref}\n\n"
                 + "Read [p. @sec:land03] first. " + FILLER * 3 + "\n"}
+    chapters["00-figures.md"] = "---\ntitle: Figures\nrole: figures\n---\n"
+    chapters["00-tables.md"] = "---\ntitle: Tables\nrole: tables\n---\n"
     for c in range(1, CHAPTERS + 1):
         chapters[f"0{c}-chapter.md"] = (f"---\ntitle: Chapter Title {c}\nid: c{c}\n---\n"
                                         + "\n\n".join(body[c]) + "\n")
@@ -132,7 +134,7 @@ def test_figure_and_table_numbers_and_page_references_match_the_printed_pages(bu
         cited = re.search(rf"Reference R{k:02d} cites ([A-Z][a-z]+ [\d.]+) here", whole)
         assert cited and cited.group(1) == label.group(1), (k, cited and cited.group(0), label.group(1))
     index_pages = {i for i, t in enumerate(texts) if t.startswith("Index")} | {len(texts) - 1}
-    contents = {i for i, t in enumerate(texts) if t.startswith("Contents")}
+    contents = {i for i, t in enumerate(texts) if t.startswith(("Contents", "Figures", "Tables"))}
     for n, key, target in expected["pagerefs"]:
         printed = re.search(rf"Place P{n:02d} is on p\. (\w+) of the book", whole)
         assert printed, n
@@ -222,6 +224,35 @@ def test_the_epub_and_web_edition_print_the_same_page_numbers_linked_to_the_prin
                 assert (page, anchor) == (page, f"page-{number}") and (page, anchor) in marks, href
                 web += 1
     assert web == 19
+
+
+def test_the_lists_of_figures_and_tables_give_each_its_number_caption_and_printed_page(built):
+    """`role: figures` / `role: tables`: every captioned plate listed in order, its page number the
+    folio its caption is printed on; in the EPUB and the web edition each label links to the plate."""
+    out, expected = built
+    texts, folios = _pdf(out / "crossings.pdf")
+    contents = {i for i, t in enumerate(texts) if t.startswith(("Contents", "Figures", "Tables", "Index"))}
+    whole = " ".join(texts)
+    for kind, title in (("figure", "Figures"), ("table", "Tables")):
+        page = next(t for t in texts if t.startswith(title + " "))
+        listed = re.findall(rf"({kind.title()} (\d+)\.(\d+)) ?Caption for plate (\d+)\.[ .]*?(\d+)(?= |$)", page)
+        plates = [k for k, _c, kd in expected["plates"] if kd == kind]
+        assert sorted(int(k) for *_, k, _page in listed) == sorted(plates), page
+        assert [(int(c), int(n)) for _l, c, n, _k, _p in listed] == sorted((int(c), int(n)) for _l, c, n, _k, _p in listed)
+        for label, _c, _n, k, folio in listed:
+            assert re.search(rf"{label}\. Caption for plate {k}\.", whole)  # the number the caption prints
+            assert folio == _folio_of(texts, folios, f"{label}. Caption for plate {k}.", skip=contents), (label, folio)
+    with zipfile.ZipFile(out / "crossings.epub") as epub:
+        files = {n: epub.read(n).decode() for n in epub.namelist() if n.endswith(".xhtml")}
+    web = {p.name: p.read_text() for p in (out / "html").glob("*.html")}
+    for pages, kind in ((files, "epub"), (web, "html")):
+        listing = next(text for text in pages.values() if 'class="list-entries list-of-figures"' in text)
+        links = re.findall(r'<a href="([^"]*)#((?:fig|tbl):plate\d+)" class="list-label">', listing)
+        assert len(links) == sum(1 for *_, kd in expected["plates"] if kd == "figure"), kind
+        for file, anchor in links:
+            target = next(t for n, t in pages.items() if n.endswith(file))
+            assert f'id="{anchor}"' in target, (kind, file, anchor)
+    assert 'epub:type="loi"' in "".join(files.values())
 
 
 def test_a_reference_to_nothing_is_an_error_at_its_place(tmp_path):

@@ -17,10 +17,18 @@ as book.yaml's default numbering) and Word, with the book in one section, as "th
 dropped with a warning naming the chapter and the tag (their text stays). The reference document
 is the book's own `templates/docx/reference.docx` if it brings one, else ours
 (scripts/make-reference-docx writes ours).
+
+Provenance, for the return path (`import --revision`, manuscript/revision.py): every paragraph,
+heading and note paragraph opens with an empty bookmark `pr<chapter>_<n>` (n counts them through
+the document, chapter 0 is the title page), which Word and LibreOffice keep through editing and
+saving and show nowhere in the text; and the document's custom properties name the source files
+it was made from with a digest of each (`pressroom-source-N`), so a copyedited file is never
+applied to a manuscript that has moved on since.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from ..context import BuildContext
@@ -38,21 +46,73 @@ REFERENCE = "reference.docx"
 PAGE_BREAK = {"t": "RawBlock", "c": ["openxml", '<w:p><w:r><w:br w:type="page" /></w:r></w:p>']}
 
 
+BOOKMARK = "pr{chapter}_{number}"  # Word: a letter first, then letters, digits and _ (40 at most)
+SOURCE_PROPERTY = "pressroom-source-{}"
+
+
 def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     """Write the DOCX to `target` atomically; the same sources (and SOURCE_DATE_EPOCH) give the same bytes."""
-    book, chapters = context.book, context.chapters(edition)
     context.progress(f"{edition.name}: writing DOCX with pandoc")
-    blocks = title_page(book, edition)
-    for chapter in chapters:
-        blocks += chapter_blocks(chapter, context)
-    meta = pandoc.metadata({"title": book.title, "subtitle": book.subtitle, "author": list(book.authors),
-                            "lang": book.language})
-    data = pandoc.write_docx(pandoc.document(blocks, meta), reference=reference_docx(book),
-                             resources=book.root, label=f"{edition.name} edition")
+    data = document_bytes(context, edition)
     with atomic_path(target) as temporary:
         temporary.write_bytes(data)
+    chapters = context.chapters(edition)
     notes = sum(len(c.notes) for c in chapters)
     return Written(f"{len(chapters)} chapters, {notes} footnotes")
+
+
+def document_bytes(context: BuildContext, edition: Edition) -> bytes:
+    """The edition as DOCX bytes (also what `import --revision` compares a copyedited file with)."""
+    book, chapters = context.book, context.chapters(edition)
+    counter = iter(range(1, 10**9))
+    blocks = bookmarked(title_page(book, edition), 0, counter)
+    for number, chapter in enumerate(chapters, start=1):
+        blocks += bookmarked(chapter_blocks(chapter, context), number, counter)
+    meta = pandoc.metadata({"title": book.title, "subtitle": book.subtitle, "author": list(book.authors),
+                            "lang": book.language, **source_properties(book)})
+    return pandoc.write_docx(pandoc.document(blocks, meta), reference=reference_docx(book),
+                             resources=book.root, label=f"{edition.name} edition")
+
+
+def source_files(book: Book) -> list[Path]:
+    """The files the edition's text is made from that `import --revision` writes back to."""
+    notes = book.root / "notes.yaml"
+    return [chapter.path for chapter in book.chapters] + ([notes] if notes.is_file() else [])
+
+
+def source_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def source_properties(book: Book) -> dict[str, str]:
+    """One custom property per source file, "<digest> <path in the manuscript>": Word keeps a
+    property's value only up to 255 characters, so each file has its own."""
+    return {SOURCE_PROPERTY.format(n): f"{source_digest(path)} {path.relative_to(book.root).as_posix()}"
+            for n, path in enumerate(source_files(book), start=1)}
+
+
+def bookmarked(blocks: list, chapter: int, counter) -> list:
+    """Each paragraph, heading and note paragraph in `blocks` opened by an empty bookmark (a Span
+    with an id, which pandoc writes as w:bookmarkStart/End), numbered in reading order: a note's
+    paragraphs after the paragraph that calls it."""
+
+    def mark(value):
+        if isinstance(value, list):
+            return [mark(item) for item in value]
+        if not isinstance(value, dict) or "t" not in value:
+            return value
+        node = dict(value)
+        if node["t"] in ("Para", "Plain"):
+            anchor = {"t": "Span", "c": [[BOOKMARK.format(chapter=chapter, number=next(counter)), [], []], []]}
+            node["c"] = [anchor, *mark(node["c"])]
+        elif node["t"] == "Header":
+            anchor = {"t": "Span", "c": [[BOOKMARK.format(chapter=chapter, number=next(counter)), [], []], []]}
+            node["c"] = [node["c"][0], node["c"][1], [anchor, *mark(node["c"][2])]]
+        elif "c" in node:
+            node["c"] = mark(node["c"])
+        return node
+
+    return mark(blocks)
 
 
 def reference_docx(book: Book) -> Path:

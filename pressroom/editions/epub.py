@@ -173,7 +173,8 @@ SEMANTICS = {"chapter": ("chapter", "doc-chapter"), "appendix": ("appendix", "do
              "acknowledgments": ("acknowledgments", "doc-acknowledgments"),
              "dedication": ("dedication", "doc-dedication"), "epigraph": ("epigraph", "doc-epigraph"),
              "glossary": ("glossary", "doc-glossary"), "bibliography": ("bibliography", "doc-bibliography"),
-             "index": ("index", "doc-index"), "colophon": ("colophon", "doc-colophon")}
+             "index": ("index", "doc-index"), "colophon": ("colophon", "doc-colophon"),
+             "figures": ("loi", ""), "tables": ("lot", "")}
 
 
 def _cover_view(cover) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..editions import KINDS, default_kinds
 from ..limits import check_source_shapes, file_problem
-from ..messages import BuildError, Report, error, warning
+from ..messages import BuildError, Message, Report, error, warning
 from ..model import (ROLES, Bibliography, Book, Chapter, CoverData, Edition, Epigraph, Note, NoteRef, Paper, Pos,
                      Price)
 from ..onix import SUBJECT_SCHEMES as ONIX_SUBJECT_SCHEMES
@@ -15,8 +15,9 @@ from ..tools import codes, isbn
 from ..theme import Theme
 from .design import load_cover_data, load_design
 from .lint import lint_text
+from ..notes import closing_bracket
 from .markdown import code_ranges
-from .sources import MAX_TEXT_BYTES, Node, load_yaml, read_text
+from .sources import MAX_TEXT_BYTES, Node, load_yaml, place_in, read_text, text_places
 
 BOOK_KEYS = {"title", "subtitle", "authors", "language", "slug", "version", "rights",
              "publisher", "description", "chapters", "editions", "note-numbering", "math", "caption-numbering",
@@ -50,6 +51,7 @@ CHAPTER_ID = re.compile(r"[^\W_][\w-]{0,99}")
 RESERVED_CHAPTER_IDS = {"index"}
 NOTE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
 NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](:?)")
+INLINE_NOTE = re.compile(r"(?<!\\)\^\[")  # `^[…]`, an inline note
 
 
 def load_book(root: Path, report: Report) -> Book:
@@ -554,12 +556,65 @@ def scan_notes(body: str, first_line: int, shown: str) -> tuple[tuple[NoteRef, .
     for start, end in code_ranges(body):
         visible[start:end] = [c if c == "\n" else " " for c in body[start:end]]
     refs, inline = [], []
+    # The definition whose text a line belongs to: its own line, then lines that continue it
+    # (not blank, or after a blank line indented four spaces), as commonmark_x reads them.
+    inside, after_blank = None, False
     for number, line in enumerate("".join(visible).split("\n"), start=first_line):
+        if not line.strip():
+            after_blank = True
+            continue
+        if inside and after_blank and not line.startswith(("    ", "\t")):
+            inside = None
+        after_blank = False
         for match in NOTE_CALL.finditer(line):
             is_definition = match.group(2) and not line[: match.start()].strip(" >")
-            place = NoteRef(match.group(1), Pos(shown, number, match.start() + 1))
-            (inline if is_definition else refs).append(place)
+            if is_definition:
+                inside = match.group(1)
+                inline.append(NoteRef(match.group(1), Pos(shown, number, match.start() + 1)))
+            else:
+                refs.append(NoteRef(match.group(1), Pos(shown, number, match.start() + 1), inside))
+        for match in INLINE_NOTE.finditer(line) if inside else ():
+            refs.append(NoteRef("^[…]", Pos(shown, number, match.start() + 1), inside))
+    refs += _calls_in_inline_notes("".join(visible), first_line, shown)
     return tuple(refs), tuple(inline)
+
+
+def _calls_in_inline_notes(text: str, first_line: int, shown: str) -> list[NoteRef]:
+    """Calls inside an inline note `^[… [^x] … ^[…] …]`: pandoc would print the inner one as written."""
+    found = []
+    for outer in INLINE_NOTE.finditer(text):
+        end = closing_bracket(text, outer.start() + 1, [])
+        if end is None:
+            continue
+        line = first_line + text.count("\n", 0, outer.start())
+        name = f"the inline note at line {line}"
+        for match in (*NOTE_CALL.finditer(text, outer.end(), end), *INLINE_NOTE.finditer(text, outer.end(), end)):
+            start = text.rfind("\n", 0, match.start()) + 1
+            where = Pos(shown, first_line + text.count("\n", 0, match.start()), match.start() - start + 1)
+            found.append(NoteRef("^[…]" if match.group(0).startswith("^") else match.group(1), where, name))
+    return found
+
+
+def notes_in_notes(notes: dict[str, Note]) -> list[Message]:
+    """A call `[^x]` or an inline note `^[…]` in the text of a notes.yaml note, at its line:col:
+    notes are read alone, where no call has a note to name, so it would print as written."""
+    found = []
+    for note in notes.values():
+        code = code_ranges(note.text)
+        for match in (*NOTE_CALL.finditer(note.text), *INLINE_NOTE.finditer(note.text)):
+            if any(start <= match.start() < end for start, end in code):
+                continue
+            line, col = place_in(note.text_places, match.start()) or (note.pos.line, note.pos.col)
+            called = "an inline note ^[…]" if match.group(0).startswith("^") else f"note '{match.group(1)}'"
+            found.append(nested_note(note.pos.path, line, col, called, note.id))
+    return found
+
+
+def nested_note(path: str, line: int, col: int, called: str, outer: str) -> Message:
+    shown = outer if outer.startswith("the inline note") else f"note '{outer}'"
+    what = f"note '{outer}' calls itself" if called == f"note '{outer}'" else f"{called} is called inside {shown}"
+    return error("N004", path, line, col, f"{what}: a note cannot hold a note (the editions would lose it or "
+                 "print it as written); write its words into the note, or call it from the text")
 
 
 def _notes(root: Path, report: Report) -> dict[str, Note] | None:
@@ -582,14 +637,14 @@ def _notes(root: Path, report: Report) -> dict[str, Note] | None:
     if not isinstance(node.value, dict):
         report.add(error("N010", shown, node.line, node.col, "notes.yaml must map note ids to notes"))
         return {}
-    return {k: n for k, n in ((k, _note(k, v, shown, report)) for k, v in node.value.items()) if n}
+    return {k: n for k, n in ((k, _note(k, v, shown, report, text)) for k, v in node.value.items()) if n}
 
 
-def _note(note_id: str, node: Node, shown: str, report: Report) -> Note | None:
+def _note(note_id: str, node: Node, shown: str, report: Report, source: str = "") -> Note | None:
     if not NOTE_ID.fullmatch(note_id):
         report.add(error("N011", shown, node.line, node.col, f"note id {note_id!r} has characters other than letters, digits, '-', '_', '.', ':'"))
     if isinstance(node.value, str):
-        return Note(note_id, node.value, Pos(shown, node.line, node.col))
+        return Note(note_id, node.value, Pos(shown, node.line, node.col), text_places=text_places(source, node))
     if not isinstance(node.value, dict):
         report.add(error("N012", shown, node.line, node.col, f"note '{note_id}' must be a text or a mapping with 'text'"))
         return None
@@ -601,7 +656,8 @@ def _note(note_id: str, node: Node, shown: str, report: Report) -> Note | None:
         return None
     where = node.value.get("cite")
     return Note(note_id, text or "", Pos(shown, node.line, node.col), cite,
-                Pos(shown, where.line, where.col) if cite is not None else None)
+                Pos(shown, where.line, where.col) if cite is not None else None,
+                text_places(source, node.value["text"]) if text else ())
 
 
 def _cite(node: Node | None, note_id: str, shown: str, report: Report) -> str | None:
@@ -656,7 +712,10 @@ def _check_notes(chapters: list[Chapter], notes: dict[str, Note], report: Report
             own.setdefault(definition.id, pos)
         used: set[str] = set()
         for ref in chapter.refs:
-            if ref.id in own:
+            if ref.inside is not None:  # never a use: the note would still be lost
+                report.add(nested_note(ref.pos.path, ref.pos.line, ref.pos.col,
+                                   "an inline note ^[…]" if ref.id == "^[…]" else f"note '{ref.id}'", ref.inside))
+            elif ref.id in own:
                 used.add(ref.id)
             elif ref.id in notes:
                 called.add(ref.id)
@@ -668,6 +727,7 @@ def _check_notes(chapters: list[Chapter], notes: dict[str, Note], report: Report
             if note_id not in used:
                 report.add(warning("N003", pos.path, pos.line, pos.col,
                                    f"note '{note_id}' is defined but never referenced in this chapter"))
+    report.extend(notes_in_notes(notes))
     # A chapter that failed to load calls nothing: its notes would all look unused.
     for note_id, note in notes.items() if not report.errors else ():
         if note_id not in called:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
@@ -22,6 +23,11 @@ class Node:
     value: Union[str, list, dict, None]
     line: int
     col: int
+    # A scalar's extent in the text read (character offsets) and style ('"', "'", '|', '>' or
+    # None for plain): what `text_places` needs to find each character of its value again.
+    start: int = -1
+    end: int = -1
+    style: str | None = None
 
 
 def read_text(path: Path, shown: str) -> str:
@@ -83,7 +89,8 @@ def _convert(node: yaml.Node, shown: str, first_line: int, seen: set[int]) -> No
         raise fail("Y003", shown, line, col, f"YAML tag {node.tag} is not allowed")
     if isinstance(node, yaml.ScalarNode):
         # Scalars stay strings: `no` is not False and `012` is not 10; the schema types them.
-        return Node(None if node.tag.endswith(":null") else node.value, line, col)
+        return Node(None if node.tag.endswith(":null") else node.value, line, col,
+                    node.start_mark.index, node.end_mark.index, node.style or None)
     if isinstance(node, yaml.SequenceNode):
         return Node([_convert(item, shown, first_line, seen) for item in node.value], line, col)
     return Node(_mapping(node, shown, first_line, seen), line, col)
@@ -109,3 +116,67 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp",
     "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map",
 }
+
+
+def text_places(text: str, node: Node, first_line: int = 1) -> tuple[tuple[int, int, int], ...]:
+    """Where each character of a string scalar's value is in `text`: runs of (offset in the value,
+    line, col) along which the value and the source advance together.
+
+    The value is not the source: a block scalar (`|`, `>`) starts on the line after its
+    indicator and loses its indentation, a folded line break becomes a space, `''` one quote,
+    `\\"` or `\\u00e9` one character. The value's characters are found again in order in the
+    source; an escape is placed at its backslash, a folded break at the line's end.
+    """
+    if not isinstance(node.value, str) or node.start < 0:
+        return ()
+    value, end = node.value, node.end
+    i = node.start
+    if node.style in ('"', "'"):
+        i, end = i + 1, end - 1
+    elif node.style in ("|", ">"):
+        i = text.find("\n", i, end) + 1 or end  # the indicator's line holds no text
+    offsets = []
+    for char in value:
+        if node.style == '"':
+            while i < end and text.startswith(("\\\n", "\\\r"), i):  # an escaped line break: no character
+                i += 2
+                while i < end and text[i] in " \t\r\n":
+                    i += 1
+            if i < end and text[i] == "\\":
+                offsets.append(i)
+                i += {"x": 4, "u": 6, "U": 10}.get(text[i + 1: i + 2], 2)
+                continue
+        if i < end and text[i] == char:
+            offsets.append(i)
+            i += 1
+        elif char in " \n" and i < end and text[i] in " \t\r\n":
+            offsets.append(i)  # a fold: the break and the next line's indentation
+            newline = text.find("\n", i, end)
+            i = (newline + 1 if newline >= 0 and not text[i:newline].strip(" \t\r") else i + 1)
+            while i < end and text[i] in " \t":
+                i += 1
+        else:
+            found = text.find(char, i, end)
+            offsets.append(found if found >= 0 else min(i, max(end - 1, node.start)))
+            i = found + 1 if found >= 0 else i
+    offsets.append(min(i, max(end, node.start)))  # one past the last character: a place for "the end"
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text[: max(offsets, default=0) + 1])]
+    runs: list[tuple[int, int, int]] = []
+    for k, offset in enumerate(offsets):
+        row = bisect_right(line_starts, offset) - 1
+        line, col = row + first_line, offset - line_starts[row] + 1
+        if runs:
+            v, l, c = runs[-1]
+            if l == line and c + (k - v) == col:
+                continue
+        runs.append((k, line, col))
+    return tuple(runs)
+
+
+def place_in(runs: tuple[tuple[int, int, int], ...], offset: int) -> tuple[int, int] | None:
+    """line, col of character `offset` of a value, from its `text_places` runs."""
+    k = bisect_right(runs, (offset, float("inf"), 0)) - 1
+    if k < 0:
+        return None
+    v, line, col = runs[k]
+    return line, col + offset - v
