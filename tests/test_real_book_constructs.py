@@ -57,6 +57,12 @@ A table whose header row has an empty corner over a column of row labels (jsprim
 |---|---|---|
 | 0 | a | b |
 
+A table of conditional probabilities whose header cells hold only formulas (d2l's):
+
+|   | $H=1$ | $H=0$ |
+|---|---|---|
+| $P(D_1=1 \\mid H)$ | 0.99 | 0.01 |
+
 The chapter ends here.
 """
 
@@ -258,10 +264,51 @@ def test_an_empty_corner_header_cell_is_a_plain_cell_in_every_edition(equations:
     pages = [p.read_text(encoding="utf-8") for p in (equations / "build" / "html").glob("*.html")]
     with zipfile.ZipFile(equations / "build" / "constructs.epub") as epub:
         pages += [epub.read(n).decode() for n in epub.namelist() if n.endswith(".xhtml")]
-    tables = [t for page in pages if "empty corner" in page for t in lxml_html.fromstring(page.encode()).iter("table")]
+    tables = [t for page in pages if "empty corner" in page for t in lxml_html.fromstring(page.encode()).iter("table")
+              if "a" in t.xpath("string(.//tbody)")]
     assert len(tables) == 2
     for table in tables:
         assert [c.tag for c in table.xpath(".//thead//tr/*")] == ["td", "th", "th"]
         assert [c.text_content() for c in table.xpath(".//thead//tr/*")] == ["", "0", "1"]
     text = _squeezed(" ".join(page_texts(equations / "build" / "constructs.pdf")))
     assert "0 1 0 a b" in text
+
+
+def test_a_header_cell_holding_only_a_formula_is_named_by_its_tex(equations: Path):
+    # axe counts no text inside <math> (embedded content): the formula's aria-label names the cell,
+    # and the book passes Ace (test_the_book_with_equations_passes_check runs it on the EPUB).
+    pages = [p.read_text(encoding="utf-8") for p in (equations / "build" / "html").glob("*.html")]
+    with zipfile.ZipFile(equations / "build" / "constructs.epub") as epub:
+        pages += [epub.read(n).decode() for n in epub.namelist() if n.endswith(".xhtml")]
+    tables = [t for page in pages if "conditional probabilities" in page
+              for t in lxml_html.fromstring(page.encode()).iter("table") if "0.99" in t.xpath("string(.)")]
+    assert len(tables) == 2
+    for table in tables:
+        headers = table.xpath(".//thead//th")
+        assert [[m.get("aria-label") for m in th.xpath('.//*[local-name()="math"]')] for th in headers] \
+            == [["H=1"], ["H=0"]]
+        # A formula among text, or outside the header, keeps its text as its only name.
+        assert not table.xpath('.//tbody//*[local-name()="math"][@aria-label]')
+
+
+LONG_TITLE = "Forward Propagation, Backward Propagation, and Computational Graphs of Deep Networks"
+
+
+def test_a_contents_title_filling_its_line_keeps_its_page_number_beside_its_last_word(tmp_path: Path):
+    # d2l-en's "Forward Propagation, Backward Propagation, and Computational Graphs" filled its
+    # contents line: the leader and page number went down alone, and check's Q004 misread them.
+    # Titles a few letters apart, so that one of them ends where the line does.
+    titles = [LONG_TITLE[:length] for length in range(60, len(LONG_TITLE) + 1, 2)]
+    chapters = {f"{i:02d}-c{i}.md": f"---\ntitle: {title}\n---\nText of chapter {i}.\n" for i, title in enumerate(titles, 1)}
+    manuscript = write_book(tmp_path / "manuscript", chapters, ["pdf"])
+    done = run_cli("build", "pdf", "--manuscript", str(manuscript), "--out", str(tmp_path / "build"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    [contents] = [t for t in page_texts(tmp_path / "build" / "constructs.pdf") if t.startswith("Contents")]
+    lines = contents.splitlines()[1:]
+    alone = [line for line in lines if line.replace(".", "").replace(" ", "").isdigit()]
+    assert not alone, contents
+    numbered = [line for line in lines if line.rstrip()[-1:].isdigit()]
+    assert len(numbered) == len(titles), contents
+    for line, title in zip(numbered, titles):
+        # The line holding the number holds the title's last word.
+        assert title.rsplit(" ", 1)[-1].rstrip(",") in line, (line, title)
