@@ -6,7 +6,8 @@
     |------|-----------|
     Table: Border crossings {#tbl:cross}                 a table's caption, just after it (or before)
 
-    $$E = mc^2$$ {#eq:energy}                            a display formula with an `eq:` id
+    $$E = mc^2$$ {#eq:energy}                            a display formula with an `eq:` id, or
+    $$E = mc^2$$[]{#energy}                              an empty anchor with any id right after it
 
 Numbers run per chapter ("Figure 3.2") or through the book ("Figure 7"), as book.yaml's
 `caption-numbering` says. The collected captions feed the lists of figures and tables and
@@ -125,7 +126,9 @@ def number_captions(blocks: list, chapter: str, counters: dict[str, int], prefix
 def _numbered_equations(node: dict, counters: dict[str, int], prefix: str, found: list[Captioned]) -> dict | None:
     """The paragraph with each `$$…$$ {#eq:x}` made a numbered equation: a Span with the id
     holding the formula and its number. Pandoc's reader gives the attribute to the formula itself
-    (`$$x$${#eq:x}`) or, after a space, to that space (`$$x$$ {#eq:x}`): both are read."""
+    (`$$x$${#eq:x}`) or, after a space, to that space (`$$x$$ {#eq:x}`): both are read. An empty
+    anchor right after a formula, `$$x$$[]{#x}` (how converters write LaTeX's `\\label` and d2l's
+    `:eqlabel:`), labels it whatever its id: a reference to it needs a number to print."""
     inlines, out, index = node["c"], [], 0
     while index < len(inlines):
         item = inlines[index]
@@ -133,7 +136,7 @@ def _numbered_equations(node: dict, counters: dict[str, int], prefix: str, found
         math = element_id = None
         if _equation_id(item) and [n["t"] for n in item["c"][1]] == ["Math"]:
             math, element_id, taken = item["c"][1][0], item["c"][0][0], 1
-        elif item["t"] == "Math" and following is not None and _equation_id(following) \
+        elif item["t"] == "Math" and following is not None and (_equation_id(following) or _anchor(following)) \
                 and all(n["t"] == "Space" for n in following["c"][1]):
             math, element_id, taken = item, following["c"][0][0], 2
         if math is None or math["c"][0]["t"] != "DisplayMath":
@@ -154,6 +157,12 @@ def _numbered_equations(node: dict, counters: dict[str, int], prefix: str, found
 
 def _equation_id(node: dict) -> bool:
     return node["t"] == "Span" and node["c"][0][0].startswith(EQUATION)
+
+
+def _anchor(node: dict) -> bool:
+    """`[]{#x}`: a span with an id, no class, no attribute and nothing in it."""
+    return node["t"] == "Span" and bool(node["c"][0][0]) and not node["c"][0][1] and not node["c"][0][2] \
+        and not node["c"][1]
 
 
 def _prefixed(blocks: list, label: dict) -> list:

@@ -32,7 +32,7 @@ from .pandoc_ast import attr_of, line_col
 # Time, per stage (seconds): pandoc's own is tools/pandoc.py's TIMEOUT.
 JINJA_SECONDS = 10          # one chapter's template
 LAYOUT_SECONDS = 300        # WeasyPrint laying out a whole edition (a 300-page book takes ~40 s)
-PART_SECONDS = 120          # one chapter in a layout worker: past it the worker is killed (a sample chapter takes ~3 s)
+PART_SECONDS = 120          # one chapter's CPU time in a layout worker: past it the worker is killed (a sample chapter takes ~3 s)
 # Memory: the build process's address space (a 300-page book peaks near 0.7 GiB of it).
 MEMORY_BYTES = 4 << 30
 CPU_SECONDS = 1800          # the kernel's backstop: no build of ours uses that much CPU

@@ -145,6 +145,7 @@ class Design:
     bottom: float
     folio: str
     contents_title: str
+    notes_title: str = "Notes"  # the heading of a chapter's endnotes (a note too tall for a page)
     image_resolution: float = 300.0  # dpi a raster prints at when it has room: its 1:1 size, never larger
 
     def text_size_for(self, width_in: float) -> float:

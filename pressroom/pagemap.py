@@ -28,9 +28,10 @@ BLOCKS = frozenset({"p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "
                     "blockquote", "figure", "figcaption", "caption"})
 # A table's head and foot rows are printed again on each page the table runs onto: not a page's start.
 REPEATED = frozenset({"thead", "tfoot"})
-# Not counted: notes and their calls, page markers, and a chapter's opening (number, title,
+# Not counted: notes and their calls (a chapter's endnotes in the PDF too), page markers, and a chapter's opening (number, title,
 # subtitle, ornament: each edition sets it its own way; the title is the TITLE place).
-SKIPPED = frozenset({"footnote", "call", "call-sep", "note-back", "noteref", "pagebreak", "chapter-opening"})
+SKIPPED = frozenset({"footnote", "endnotes", "call", "call-sep", "note-back", "noteref", "pagebreak",
+                     "chapter-opening"})
 TITLE = -1  # the block index of the chapter's own title (h1)
 
 

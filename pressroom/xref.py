@@ -326,7 +326,7 @@ def _target(xref: dict, chapter, known: dict[str, Target], notes: dict) -> tuple
     if kind is None:  # an empty link: whatever is numbered there
         target = known.get(element_id)
         if target is None:
-            return None, f"empty link {key}: no chapter, section, figure or table has that id"
+            return None, f"empty link {key}: no chapter, section, figure, table or numbered equation has that id"
         return target, None
     if kind == "note":
         note = notes.get((chapter.id, element_id)) or notes.get((None, element_id))

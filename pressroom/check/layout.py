@@ -15,7 +15,10 @@ from ..model import Design
 from ..readback import ChapterExpectation, squeeze
 from .pages import Char, Line, Page, spaced, text_size
 
-NOTE_START = re.compile(r"(\d+)\.\s")  # a note prints its number, a full stop, a space: "3. "
+# A note prints its number, a full stop, a space: "3. "; or the number alone on its first line,
+# when the note opens with a quotation or a list (Varieties' notes 43, 143, 152).
+NOTE_START = re.compile(r"(\d+)\.(?:\s|$)")
+NUMBER_ALONE = re.compile(r"\d+\.")
 FOLIO = re.compile(r"\d+|[ivxlcdm]+", re.I)
 CONTENTS_ENTRY = re.compile(r"(.+?)[\s.]+(\d+|[ivxlcdm]+)", re.I)
 WORD_GAP = 0.5   # a gap wider than this many ems parts a folio from a running head on one line
@@ -133,7 +136,20 @@ def note_starts(lines: list[Line] | tuple[Line, ...], design: Design) -> list[Li
     if not numbered:
         return []
     edge = min(line.x0 for line in numbered)
-    return [line for line in numbered if line.x0 <= edge + EDGE]
+    starts = [line for line in numbered if line.x0 <= edge + EDGE]
+    # A number alone on its line opens a note that starts with a quotation, or ends a line of a
+    # note ("pp. 61–" / "70."): only the first is in sequence with the notes around it.
+    kept: list[Line] = []
+    for index, line in enumerate(starts):
+        if not NUMBER_ALONE.fullmatch(line.text.strip()):
+            kept.append(line)
+            continue
+        number = note_label(line)
+        following = next((note_label(l) for l in starts[index + 1:] if not NUMBER_ALONE.fullmatch(l.text.strip())),
+                         None)
+        if (note_label(kept[-1]) + 1 == number) if kept else following in (None, number + 1):
+            kept.append(line)
+    return kept
 
 
 def _numbered(line: Line, design: Design) -> bool:

@@ -117,7 +117,9 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     for chapter, name, body in trees:
         html = _fill_calls(_serialise(body), chapter)
         html = _cross_file_links(html, name, id_files)
-        notes = "\n".join(_note_xhtml(fragments.notes[n.number], n.number, n.label) for n in chapter.notes)
+        # A note links to other chapters too (Varieties: "quoted here" → a paragraph of Lecture VI).
+        notes = _cross_file_links("\n".join(_note_xhtml(fragments.notes[n.number], n.number, n.label)
+                                            for n in chapter.notes), name, id_files)
         epub_type, aria_role = SEMANTICS.get(chapter.role, ("", ""))
         page = {**values, "css": css, "chapter": {
             "id": chapter.id, "title": chapter.title, "anchor": f"chapter-{chapter.id}", "role": chapter.role,

@@ -19,6 +19,13 @@ SPLIT = re.compile(r"<!--pressroom:(chapter|note):([^>]+)-->\n?")
 # screen readers yet focusable (Ace: aria-hidden-focus); the line's own id stays.
 CODE_LINE_LINK = re.compile(r'<a href="#cb\d+-\d+" aria-hidden="true" tabindex="-1"></a>')
 NOTE_CALL = re.compile(r"<!--pressroom-note:(\d+)-->")
+# A table's empty corner cell (a header row over a column of row labels) is a header of nothing:
+# as <th> it has no text for a screen reader (Ace, axe: empty-table-header), as <td> it is a gap.
+EMPTY_HEADER = re.compile(r"<th((?:\s[^>]*)?)>\s*</th>")
+# A header cell holding only formulas ("H=1" over a column): axe counts no text in a <math>, an
+# embedded element, but takes its aria-label, so such a cell is named by its formulas' TeX.
+HEADER_CELL = re.compile(r"(<th(?:\s[^>]*)?>)((?:(?!</th>).)*)</th>", re.S)
+MATH_ELEMENT = re.compile(r"<math\b(?:(?!</math>).)*</math>", re.S)
 # A formula as pandoc writes it with --mathml (texmath), its TeX kept in the annotation.
 MATH = re.compile(r'<math display="(inline|block)" xmlns="http://www.w3.org/1998/Math/MathML">'
                   r'(?:(?!</math>).)*?<annotation encoding="application/x-tex">([^<]*)</annotation>', re.S)
@@ -55,6 +62,7 @@ def render_fragments(chapters: list[ResolvedChapter], store: Store | None = None
     result: dict[str, dict] = {"chapter": {}, "note": {}}
     if missing:
         html = with_math_alttext(CODE_LINE_LINK.sub("", pandoc.write_html(pandoc.document(blocks), label="book")))
+        html = named_math_headers(EMPTY_HEADER.sub(r"<td\1></td>", html))
         pieces = SPLIT.split(html)
         for kind, key, body in zip(pieces[1::3], pieces[2::3], pieces[3::3]):
             # Right-to-left runs isolated once here: the PDF, EPUB and web edition share these fragments.
@@ -88,6 +96,19 @@ def with_math_alttext(html: str) -> str:
 
     html = MATH_CELL_STYLE.sub(r'<mtd columnalign="\1" class="align-\1"', html)
     return MATH.sub(alttext, html)
+
+
+def named_math_headers(html: str) -> str:
+    """Each formula alone in a table's header cell labelled with its `alttext`, so the header has
+    a name for a screen reader (Ace: empty-table-header); a cell with any text is left as it is."""
+    def cell(match: re.Match) -> str:
+        opening, content = match.groups()
+        if not MATH_ELEMENT.search(content) or MATH_ELEMENT.sub("", content).strip():
+            return match.group(0)
+        return opening + re.sub(r'<math\b([^>]*?) alttext="([^"]*)"', r'<math\1 alttext="\2" aria-label="\2"',
+                                       content) + "</th>"
+
+    return HEADER_CELL.sub(cell, html)
 
 
 def fill_note_calls(html: str, render_call) -> str:

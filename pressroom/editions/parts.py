@@ -45,12 +45,13 @@ class BookParts:
     """The parts of one edition's PDF, rendered from the same context as the whole book."""
 
     def __init__(self, book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
-                 pages: dict[str, str] | None = None):
+                 pages: dict[str, str] | None = None, endnotes: frozenset[int] = frozenset()):
         self.book, self.edition = book, edition
         self.env = page_environment("pdf", Theme(book.root))
         # A chapter alone draws no folios: the folio sheet does, once the page numbers are known.
-        # Page references print `pages` (anchor → folio), as far as an earlier pass knows them.
-        self.context = page_context(book, edition, chapters, fragments, folios=False, pages=pages)
+        # Page references print `pages` (anchor → folio), as far as an earlier pass knows them;
+        # the `endnotes` (too tall for a page) are set at their chapter's end.
+        self.context = page_context(book, edition, chapters, fragments, folios=False, pages=pages, endnotes=endnotes)
         self.shown = {f"chapter-{c.id}": c.shown for c in chapters}
 
     def chapters(self) -> list[Part]:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .. import fonts, pagemap, pagerefs
 from ..bidi import direction
@@ -29,6 +29,9 @@ STYLESHEETS = ("fonts.css", "base.css", "pdf.css")
 # then up to four words.
 OPENING = re.compile(r"(\s*<p>)([“‘\"'(]*\w)((?:[^<\s]*\s+){0,3}[^<\s]*)(.*)", re.S)
 SETTLE_PASSES = 4  # layouts before page references must print the pages their anchors land on
+# Layouts that may each set more notes as endnotes: moving one note changes the pages, and so
+# may push another off its call's page (each round only adds notes, so it ends).
+ENDNOTE_ROUNDS = 3
 ADJACENT_CALLS = re.compile(r"(<!--pressroom-note:\d+-->)(?=<!--pressroom-note:)")
 
 
@@ -60,22 +63,28 @@ def _write_interior(context: BuildContext, edition: Edition, target: Path) -> Wr
         from .typeset import typeset
 
         done = typeset(book, edition, chapters, fragments, target, context.store, context.progress,
-                       check=lambda placements: check_notes(placements, chapters), report=context.report,
-                       output_profile=profile, executor=context.layout)
+                       check=lambda placements, endnotes: check_notes(placements, chapters, endnotes),
+                       report=context.report, output_profile=profile, executor=context.layout)
         context.page_starts[edition.name] = tuple(done.starts)
         context.printed_pages[edition.name] = done.printed
-        return Written(f"{done.pages} pages, {notes} notes on their call's page{pdfx}", done.pages,
+        return Written(f"{done.pages} pages, {_notes_placed(notes, done.endnotes)}{pdfx}", done.pages,
                        done.worker_peak_mb)
     label = f"{edition.name} edition"
-    document, starts, printed = single_flow(context, edition, fragments, label)
-    check_notes(weasyprint.note_placements(document), chapters)
+    document, starts, printed, endnotes = single_flow(context, edition, fragments, label)
+    check_notes(weasyprint.note_placements(document), chapters, endnotes)
     context.page_starts[edition.name] = tuple(starts)
     context.printed_pages[edition.name] = printed
     with atomic_path(target) as temporary:
         weasyprint.write_pdf(document, temporary, identifier=(edition.isbn or book.slug).encode(),
                              tagged=edition.tagged, label=label, output_profile=profile)
     pages = len(document.pages)
-    return Written(f"{pages} pages, {notes} notes on their call's page{pdfx}", pages)
+    return Written(f"{pages} pages, {_notes_placed(notes, endnotes)}{pdfx}", pages)
+
+
+def _notes_placed(notes: int, endnotes: frozenset[int]) -> str:
+    if not endnotes:
+        return f"{notes} notes on their call's page"
+    return f"{notes - len(endnotes)} notes on their call's page, {len(endnotes)} too tall for it at their chapter's end"
 
 
 # A CMYK profile for the output intent when the book brings none: Ghostscript's (Debian's
@@ -114,8 +123,8 @@ def page_starts(context: BuildContext, edition: Edition) -> tuple[pagemap.PageSt
             starts, printed = typeset_pages(book, edition, chapters, fragments, context.store,
                                             progress=lambda _: None, report=context.report, executor=context.layout)
         else:
-            _document, starts, printed = single_flow(context, edition, fragments,
-                                                     f"{edition.name} edition (its pages, for the EPUB)")
+            _document, starts, printed, _endnotes = single_flow(context, edition, fragments,
+                                                                f"{edition.name} edition (its pages, for the EPUB)")
         context.page_starts[edition.name] = tuple(starts)
         context.printed_pages[edition.name] = printed
     return context.page_starts[edition.name]
@@ -128,15 +137,18 @@ def printed_pages(context: BuildContext, edition: Edition) -> dict[str, str]:
 
 
 def single_flow(context: BuildContext, edition: Edition, fragments: Fragments,
-                label: str) -> tuple[object, list[pagemap.PageStart], dict[str, str]]:
+                label: str) -> tuple[object, list[pagemap.PageStart], dict[str, str], frozenset[int]]:
     """The book laid out as one document, again until its page references print the folios
-    their anchors land on (typeset.py does the same part by part); its page starts and folios."""
+    their anchors land on and every note fits its call's page or is set as an endnote
+    (typeset.py does the same part by part); its page starts, folios and endnotes."""
     book, chapters = context.book, context.chapters(edition)
     wanted = pagerefs.wanted([*fragments.chapters.values(), *fragments.notes.values()])
     pages: dict[str, str] = {}
-    for _attempt in range(SETTLE_PASSES):
+    endnotes: frozenset[int] = frozenset()
+    rounds = 0
+    for _attempt in range(SETTLE_PASSES + ENDNOTE_ROUNDS):
         warnings: list[Message] = []
-        document = weasyprint.layout(book_html(book, edition, chapters, fragments, pages), book.root,
+        document = weasyprint.layout(book_html(book, edition, chapters, fragments, pages, endnotes), book.root,
                                      resource_roots(book, context.images(edition).folder), label=label,
                                      warnings=warnings, sections=chapter_labels(chapters))
         report_once(context.report, warnings)
@@ -144,8 +156,13 @@ def single_flow(context: BuildContext, edition: Edition, fragments: Fragments,
         first_body = len(document.pages) - len(starts)  # the pages before it are the front matter's
         printed = {name: str(page - first_body) if page > first_body else roman(page).lower()
                    for name, page in weasyprint.anchor_pages(document).items()}
+        moved = off_page(weasyprint.note_placements(document), chapters, endnotes)
+        if moved and rounds < ENDNOTE_ROUNDS:
+            endnotes, rounds = endnotes | moved, rounds + 1
+            continue
         if all(printed.get(a) == pages.get(a) for a in wanted):
-            return document, starts, printed
+            report_endnotes(context.report, edition, chapters, endnotes, book.design.notes_title)
+            return document, starts, printed, endnotes
         if any(a not in printed for a in wanted):
             break
         pages = {a: printed[a] for a in wanted}
@@ -165,9 +182,9 @@ def pdf_fragments(context: BuildContext, edition: Edition) -> Fragments:
 
 
 def book_html(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
-              pages: dict[str, str] | None = None) -> str:
-    """The whole book as one HTML document for the print stylesheets (`pages`: as page_context)."""
-    context = page_context(book, edition, chapters, fragments, pages=pages)
+              pages: dict[str, str] | None = None, endnotes: frozenset[int] = frozenset()) -> str:
+    """The whole book as one HTML document for the print stylesheets (`pages`, `endnotes`: as page_context)."""
+    context = page_context(book, edition, chapters, fragments, pages=pages, endnotes=endnotes)
     return render_page(page_environment("pdf", Theme(book.root)), "book.html", context)
 
 
@@ -226,10 +243,12 @@ def keep_hangul_words(html: str) -> str:
 
 
 def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
-                 folios: bool = True, pages: dict[str, str] | None = None) -> dict:
+                 folios: bool = True, pages: dict[str, str] | None = None,
+                 endnotes: frozenset[int] = frozenset()) -> dict:
     """What templates/pdf/book.html needs to lay out the whole book; parts.py narrows it to a part
     (laid out without body folios: they are drawn on once the page numbers are known). `pages`:
-    the folio of each anchor page references and the index name, as far as known (pagerefs.py)."""
+    the folio of each anchor page references and the index name, as far as known (pagerefs.py).
+    `endnotes`: the numbers of the notes too tall for their call's page, set at their chapter's end."""
     notes = {n.number: n for c in chapters for n in c.notes}
 
     linked = edition.kind == "pdf"  # the printer's PDF carries no links
@@ -240,8 +259,10 @@ def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
 
     def footnote(number: int) -> str:
         label = notes[number].label
-        body = inline_note(numbered(fragments.notes[number]))
         call = _link("call", f"call-{number}", f"#note-{number}", str(label), linked)
+        if number in endnotes:
+            return f"\u2060{call}"
+        body = inline_note(numbered(fragments.notes[number]))
         back = _link("note-back", None, f"#call-{number}", f"{label}.", linked)
         # A word joiner glues the call to the word before it: WeasyPrint would otherwise break
         # the line between "word." and a call that starts with a digit.
@@ -249,9 +270,22 @@ def page_context(book: Book, edition: Edition, chapters: list[ResolvedChapter], 
                 f'{back} {body}</span>')
 
     context = book_context(book, edition)
+    def endnote(number: int) -> str:
+        """A note as a block of the chapter's endnotes: its number (back to the call) opens its first paragraph."""
+        label = notes[number].label
+        back = _link("note-back", None, f"#call-{number}", f"{label}.", linked)
+        body = numbered(fragments.notes[number])
+        body = f"<p>{back} {body[3:]}" if body.startswith("<p>") else f"<p>{back}</p>{body}"
+        return f'<div class="endnote" id="note-{number}" data-note="{notes[number].note_id}">{body}</div>'
+
     def chapter_html(chapter: ResolvedChapter) -> Markup:
         html = ADJACENT_CALLS.sub(r'\1<span class="call-sep">,</span>', fragments.chapters[chapter.id])
-        return Markup(fill_note_calls(mark_opening(numbered(html), edition.opening), footnote))
+        html = fill_note_calls(mark_opening(numbered(html), edition.opening), footnote)
+        ending = [endnote(n.number) for n in chapter.notes if n.number in endnotes]
+        if ending:
+            html += (f'<section class="endnotes"><h2 class="endnotes-title">{escape(book.design.notes_title)}</h2>'
+                     f'{"".join(ending)}</section>')
+        return Markup(html)
 
     entries = [chapter_entry(c, chapter_html(c)) for c in chapters]
     body = [e for e in entries if e["matter"] != "front"]
@@ -388,9 +422,36 @@ def _inches(length: str) -> float:
     return float(length[: -len(unit)]) * {"in": 1, "mm": 1 / 25.4, "cm": 1 / 2.54, "pt": 1 / 72}[unit]
 
 
-def check_notes(placed_notes: list[weasyprint.NotePlacement], chapters: list[ResolvedChapter]) -> None:
-    """Every note must start on the page that holds its call: else name each one and stop."""
-    notes = {f"note-{n.number}": (c, n) for c in chapters for n in c.notes}
+def off_page(placed_notes: list[weasyprint.NotePlacement], chapters: list[ResolvedChapter],
+             endnotes: frozenset[int] = frozenset()) -> frozenset[int]:
+    """The page-foot notes WeasyPrint could not print on their call's page. It cannot split a
+    note across pages, so a note taller than a page's note area goes to the next page, or
+    nowhere; the PDFs then set it at its chapter's end (page_context), the call linking to it."""
+    placements = {p.note_id: p for p in placed_notes}
+    return frozenset(n.number for c in chapters for n in c.notes if n.number not in endnotes
+                     and not ((p := placements.get(f"note-{n.number}")) and p.call_page == p.body_page))
+
+
+def report_endnotes(report: Report, edition: Edition, chapters: list[ResolvedChapter],
+                    endnotes: frozenset[int], title: str) -> None:
+    """A warning at each call whose note is set as an endnote: nothing is lost, but the design moved."""
+    for chapter in chapters:
+        for note in chapter.notes:
+            if note.number in endnotes:
+                line, col = (note.call.line, note.call.col) if note.call else (0, 0)
+                told = warning("F005", chapter.shown, line, col,
+                               f"note {note.label} ('{note.note_id}') is taller than the note area of a page, "
+                               f"so the {edition.name} edition sets it at the end of its chapter, under "
+                               f"“{title}”, its call linking to it")
+                if told not in report.messages:  # the EPUB's page list lays the same edition out again
+                    report.add(told)
+
+
+def check_notes(placed_notes: list[weasyprint.NotePlacement], chapters: list[ResolvedChapter],
+                endnotes: frozenset[int] = frozenset()) -> None:
+    """Every note must start on the page that holds its call, or be one of the `endnotes` set at
+    its chapter's end: else name each one and stop."""
+    notes = {f"note-{n.number}": (c, n) for c in chapters for n in c.notes if n.number not in endnotes}
     placements = {p.note_id: p for p in placed_notes}
     problems = []
     for element_id, (chapter, note) in notes.items():

@@ -38,13 +38,17 @@ from ..theme import Theme
 from ..tools import pdffonts, pdftext, pikepdf, weasyprint
 from .fragments import Fragments
 from .parts import BookParts, Part
-from .pdf import report_once, resource_roots
+from .pdf import ENDNOTE_ROUNDS, off_page, report_endnotes, report_once, resource_roots
 
 KIND = "typeset"
 FACES = "face-subsets"  # cache kind: a face cut to the glyphs a merged PDF uses (tools/pdffonts.py)
 PASSES = 4  # layouts of the parts before page references must have settled (two, nearly always)
 POLL_SECONDS = 1.0  # how often the parts being laid out are held to limits.PART_SECONDS
+WALL_FACTOR = 5  # a part whose worker's CPU time is known is stopped by the clock only past this many limits
 ENDING_WORDS = 3  # widows: 2 keeps at least two lines of a paragraph on a page, so these share it
+# ...and at most this many characters of them: Chinese and Japanese put no space between words,
+# so three "words" can be three sentences, which run over a page break as often as not.
+ENDING_CHARS = 20
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class Typeset:
     reused: int = 0
     printed: dict[str, str] = field(default_factory=dict)  # each anchor's folio as printed
     worker_peak_mb: float = 0.0
+    endnotes: frozenset[int] = frozenset()  # notes too tall for a page, set at their chapter's end
 
 
 @dataclass
@@ -92,29 +97,30 @@ class _Chapters:
 
 def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
             target: Path, store: cache_store.Store, progress: Callable[[str], None],
-            check: Callable[[list[weasyprint.NotePlacement]], None], jobs: int | None = None,
+            check: Callable[[list[weasyprint.NotePlacement], frozenset[int]], None], jobs: int | None = None,
             report: Report | None = None, output_profile: Path | None = None,
             executor: Executor | None = None) -> Typeset:
     """Lay out the edition in parts (in parallel, from the cache where it can), merge them into `target`.
 
-    `check` sees where every note landed before anything is written; it raises to refuse the book.
+    `check` sees where every note landed (and which were set as endnotes) before anything is
+    written; it raises to refuse the book.
     With `output_profile` every part is PDF/X with it (the merge keeps the front matter's catalog,
     so its OutputIntent and XMP are the book's). WeasyPrint's warnings go to `report`, each once.
     """
     started = time.monotonic()
     with _Workers(book, store, jobs, progress, edition.name, report, output_profile, executor) as workers:
-        parts, body, tail, printed = _settle(book, edition, chapters, fragments, workers, sheet=True)
+        parts, body, tail, printed, endnotes = _settle_notes(book, edition, chapters, fragments, workers, sheet=True)
     front = tail["front"]
     result = _result(body, front)
-    result.printed = printed
-    check(result.placements)  # before the merge: a refused book leaves the previous PDF in place
+    result.printed, result.endnotes = printed, endnotes
+    check(result.placements, endnotes)  # before the merge: a refused book leaves the previous PDF in place
     with atomic_path(target) as temporary:
         pikepdf.merge_parts(pikepdf.PartFile(front.path, front.pages),
                             [pikepdf.PartFile(body.laid[p.name].path, body.laid[p.name].pages) for p in body.parts],
                             tail["folios"].path, body.blank, temporary, label=f"{edition.name} edition",
                             fonts=lambda pdf: pdffonts.merge_faces(pdf, font_sources(book),
                                                                    lambda path, gids: _face_subset(store, path, gids)))
-        _check_endings(temporary, chapters, front.pages, body, str(target))
+        _check_endings(temporary, chapters, front.pages, body, str(target), endnotes)
     result.rebuilt = [p.label for p in body.parts if not body.laid[p.name].cached]
     result.reused = len(body.parts) - len(result.rebuilt)
     result.worker_peak_mb = max([d.peak_mb for d in (*body.laid.values(), *tail.values())], default=0.0)
@@ -157,12 +163,32 @@ def typeset_pages(book: Book, edition: Edition, chapters: list[ResolvedChapter],
                   executor: Executor | None = None) -> tuple[list[pagemap.PageStart], dict[str, str]]:
     """Where each body page begins, and each anchor's folio as printed, without merging a PDF."""
     with _Workers(book, store, None, progress, edition.name, report, executor=executor) as workers:
-        _parts, body, _tail, printed = _settle(book, edition, chapters, fragments, workers, sheet=False)
+        _parts, body, _tail, printed, _endnotes = _settle_notes(book, edition, chapters, fragments, workers,
+                                                                sheet=False)
     return _result(body, None).starts, printed
 
 
+def _settle_notes(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
+                  workers: "_Workers", sheet: bool):
+    """_settle, again with the notes WeasyPrint could not print on their call's page set at their
+    chapter's end (only those chapters are laid out anew: the others come from the cache), until
+    every note is on its call's page or an endnote; a warning names each endnote at its call."""
+    endnotes: frozenset[int] = frozenset()
+    for round_ in range(ENDNOTE_ROUNDS + 1):
+        parts, body, tail, printed = _settle(book, edition, chapters, fragments, workers, sheet, endnotes)
+        moved = off_page(_result(body, tail["front"]).placements, chapters, endnotes)
+        if not moved or round_ == ENDNOTE_ROUNDS:
+            break
+        workers.progress(f"{edition.name}: {len(moved)} notes too tall for their call's page; "
+                         "setting them at their chapter's end")
+        endnotes |= moved
+    report_endnotes(workers.report, edition, chapters, endnotes, book.design.notes_title)
+    return parts, body, tail, printed, endnotes
+
+
 def _settle(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragments: Fragments,
-            workers: "_Workers", sheet: bool) -> tuple[BookParts, "_Chapters", dict[str, LaidOut], dict[str, str]]:
+            workers: "_Workers", sheet: bool,
+            endnotes: frozenset[int] = frozenset()) -> tuple[BookParts, "_Chapters", dict[str, LaidOut], dict[str, str]]:
     """Lay the parts out until every page reference and index locator prints the folio its
     anchor lands on: a number's width can move a line, a page, the next chapter. The first pass
     prints placeholders; each pass after it the folios the one before found (from the cache
@@ -170,7 +196,7 @@ def _settle(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragm
     wanted = pagerefs.wanted([*fragments.chapters.values(), *fragments.notes.values()])
     pages: dict[str, str] = {}
     for attempt in range(1, PASSES + 1):
-        parts = BookParts(book, edition, chapters, fragments, pages)
+        parts = BookParts(book, edition, chapters, fragments, pages, endnotes)
         body = _lay_out_chapters(parts, workers)
         tail = workers.run([parts.front(body.folios), *([parts.folio_sheet(body.sections)] if sheet else [])],
                            quiet=True)
@@ -251,17 +277,23 @@ def _raise_messages(laid: dict[str, LaidOut]) -> None:
         raise BuildError(messages)
 
 
-def _check_endings(path: Path, chapters: list[ResolvedChapter], front: int, body: _Chapters, shown: str) -> None:
+def _check_endings(path: Path, chapters: list[ResolvedChapter], front: int, body: _Chapters, shown: str,
+                   endnotes: frozenset[int] = frozenset()) -> None:
     """Every chapter's last words must be on its last page of the merged PDF: never a book cut short.
 
     The last words, not the whole sentence: a sentence that runs over a page break has the
-    running head, the folio and the page's notes in between.
+    running head, the folio and the page's notes in between. A chapter that ends with its
+    endnotes has its text end on one of its pages before them: any of its pages is looked at.
     """
+    with_endnotes = {c.anchor for c in chapters if any(n.number in endnotes for n in c.notes)}
     last_pages, offset = {}, front
     for part in body.parts:
         laid = body.laid[part.name]
         filled = [i for i, blank in enumerate(laid.blank) if not blank]
-        last_pages[part.name] = [offset + (filled[-1] if filled else 0)]
+        if part.name in with_endnotes:
+            last_pages[part.name] = [offset + i for i in filled]
+        else:
+            last_pages[part.name] = [offset + (filled[-1] if filled else 0)]
         offset += laid.pages
     # Front matter (a preface) is laid out with the contents: its words are looked for there.
     front_pages = list(range(front))
@@ -269,10 +301,10 @@ def _check_endings(path: Path, chapters: list[ResolvedChapter], front: int, body
     texts = pdftext.page_texts(path, sorted({p for _, pages in wanted for p in pages}))
     problems = []
     for chapter, pages in wanted:
-        words = last_sentence(chapter.blocks).split()[-ENDING_WORDS:]
-        if words and not holds(" ".join(texts.get(p, "") for p in pages), " ".join(words)):
+        ending = " ".join(last_sentence(chapter.blocks).split()[-ENDING_WORDS:])[-ENDING_CHARS:].strip()
+        if ending and not holds(" ".join(texts.get(p, "") for p in pages), ending):
             problems.append(error("F002", shown, 0, 0, f"{chapter.shown} is cut short in the merged PDF: "
-                                  f"its last words “{' '.join(words)}” are not on its last page ({pages[-1] + 1})"))
+                                  f"its last words “{ending}” are not on its last page ({pages[-1] + 1})"))
     if problems:
         raise BuildError(problems)
 
@@ -348,15 +380,32 @@ class _Workers:
 
     def _stop_overdue(self, pending: dict, running: dict) -> None:
         """Kill the workers when a part has been laid out for longer than limits.PART_SECONDS,
-        naming it: WeasyPrint stuck in Pango's C code hears no Python timer, a killed process stops."""
+        naming it: WeasyPrint stuck in Pango's C code hears no Python timer, a killed process stops.
+
+        Longer in CPU time, read from the worker laying it out: on a machine busy with other work
+        a long chapter (Varieties' 58 pages, a minute alone) takes several times as long by the
+        clock, and was stopped for it. The clock still stops a part past WALL_FACTOR times the
+        limit (a worker waiting on nothing), and is all there is for a cluster's workers."""
         now = time.monotonic()
         for future in pending:
             if future.running():
-                running.setdefault(future, now)
-        overdue = [f for f in running if f in pending and now - running[f] > limits.PART_SECONDS]
+                running.setdefault(future, [now, None, None])
+        overdue = []
+        for future, clock in running.items():
+            if future not in pending:
+                continue
+            part, key = pending[future]
+            if clock[1] is None:  # the worker's pid and CPU time when first seen laying this part out
+                clock[1] = _worker_pid(self.store.path(KIND, key, ".pdf"))
+                clock[2] = _cpu_seconds(clock[1]) if clock[1] else None
+            wall = now - clock[0]
+            cpu = _cpu_seconds(clock[1]) - clock[2] if clock[1] and clock[2] is not None else 0.0
+            local = self.executor is None  # our own workers: each writes its pid (a part queued has none yet)
+            if wall > limits.PART_SECONDS * (WALL_FACTOR if local else 1) or cpu > limits.PART_SECONDS:
+                overdue.append(future)
         if not overdue:
             return
-        part = pending[min(overdue, key=running.get)][0]
+        part = pending[min(overdue, key=lambda f: running[f][0])][0]
         if self.pool is not None:  # a cluster's (Dask's) workers are the cluster's to stop
             self.pool.stop()
             self.pool = None
@@ -382,11 +431,34 @@ class _Workers:
 
 
 
+def _worker_pid(target: Path) -> int | None:
+    """The process laying out the part whose PDF goes to `target`, as its worker wrote it (_lay_out)."""
+    try:
+        return int(Path(f"{target}.pid").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) process `pid` has used, from /proc; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, target: str, chapter: bool,
              key: str, profile: str | None = None) -> LaidOut:
     """In a worker: lay the part out, read its notes and page starts, write its PDF into the cache."""
     started = time.monotonic()
     warnings: list[Message] = []
+    pid_file = Path(f"{target}.pid")  # for the parent's clock: this worker's CPU time is the part's
+    try:
+        pid_file.parent.mkdir(parents=True, exist_ok=True)
+        pid_file.write_text(str(os.getpid()))
+    except OSError:
+        pass  # the parent falls back on the wall clock
     try:
         document = weasyprint.layout(html, Path(base), roots, label=label, warnings=warnings)
         blank = weasyprint.blank_pages(document)
@@ -412,6 +484,8 @@ def _lay_out(html: str, base: str, roots: weasyprint.Resources, label: str, targ
                        f"{exc.strerror or exc}") from None
     except BuildError as exc:
         return LaidOut(target, 0, (), (), (), (), time.monotonic() - started, messages=tuple(exc.messages))
+    finally:
+        pid_file.unlink(missing_ok=True)
     return LaidOut(target, keep, tuple(blank[:keep]), placements, starts, anchors, time.monotonic() - started,
                    messages=tuple(warnings), peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                    sealed=sealed)

@@ -60,7 +60,7 @@ _BAD = object()
 
 def _value(name: str, node: Node, shown: str, problems: list):
     text = node.value if isinstance(node.value, str) else None
-    if name in ("folio", "contents_title"):
+    if name in ("folio", "contents_title", "notes_title"):
         if text is None or (name == "folio" and text not in FOLIO_PLACES):
             allowed = f"one of {', '.join(FOLIO_PLACES)}" if name == "folio" else "a text"
             problems.append(error("B004", shown, node.line, node.col, f"'{name.replace('_', '-')}' must be {allowed}"))

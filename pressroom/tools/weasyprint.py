@@ -291,7 +291,8 @@ def text_outside_block(document) -> list[str]:
                 where = element_id
             kind = type(box).__name__
             if kind in ("TextBox", "InlineReplacedBox", "BlockReplacedBox"):
-                start, end = box.position_x, box.position_x + box.margin_width()
+                start = box.position_x
+                end = start + (_visible_width(box) if kind == "TextBox" else box.margin_width())
                 if end > right + OVERFLOW_TOLERANCE or start < left - OVERFLOW_TOLERANCE:
                     image = element.get("data-image") if element is not None and kind != "TextBox" else None
                     if image:  # our own <img> (pressroom/images.py): the file and where the text uses it
@@ -306,6 +307,20 @@ def text_outside_block(document) -> list[str]:
                         found.append(f"page {number}{f' ({where})' if where else ''}: {shown!r}")
             stack.extend((child, where) for child in reversed(getattr(box, "children", ())))
     return found
+
+
+def _visible_width(box) -> float:
+    """A text box's width without the spaces that end a line of preserved white space (`pre-wrap`,
+    code): CSS lets them hang past the line's end, WeasyPrint counts them in the box, and they
+    print nothing (d2l's 79-column code lines broke at a space that then stuck out by a space)."""
+    text = box.text or ""
+    stripped = text.rstrip(" \t")
+    if stripped == text or box.style["white_space"] not in ("pre-wrap", "break-spaces"):
+        return box.margin_width()
+    from weasyprint.text.line_break import create_layout, line_size
+
+    line, _ = create_layout(stripped, box.style, None, None, 0).get_first_line()
+    return box.margin_width() - box.width + line_size(line, box.style)[0]
 
 
 def note_placements(document) -> list[NotePlacement]:

@@ -151,3 +151,31 @@ def test_check_imports_no_writer_and_no_module_that_imports_it_back():
     assert reached & WRITERS == set()
     assert "pressroom.editions" in reached and "pressroom.readback" in reached  # the registry, the texts
     assert _cycle(graph, package) is None
+
+
+def test_check_and_build_allow_a_line_the_same_overhang():
+    # The build's W003 and check's Q002 judge the same lines: a justified Japanese line 1.3 pt past
+    # the edge passed the one and failed the other (jsprimer). 2 CSS px are 1.5 pt.
+    from pressroom.check import pdf as check_pdf
+    from pressroom.tools import weasyprint
+
+    assert check_pdf.EDGE_TOLERANCE == weasyprint.OVERFLOW_TOLERANCE * 72 / 96
+
+
+def test_a_number_alone_on_a_notes_line_opens_a_note_only_in_sequence():
+    # Varieties' note 43 opens with a quotation: "43." alone. d2l's citation notes end a line
+    # with a page number, "70.": that is no note.
+    from pressroom.check.layout import note_starts
+    from pressroom.check.pages import Char, Line
+    from pressroom.manuscript.design import load_design
+    from pressroom.theme import Theme
+
+    design = load_design(Theme(ROOT / "manuscript"))
+
+    def line(text: str, y: float) -> Line:
+        return Line.of([Char(ch, 10.0 + 4 * i, 14.0 + 4 * i, y, design.note_size) for i, ch in enumerate(text)])
+
+    quoted = [line("43.", 0), line("“As I go on in this life, day by day,", 10), line("44. The next note.", 20)]
+    assert [l.text for l in note_starts(quoted, design)] == ["43.", "44. The next note."]
+    cited = [line("5. Smith, Journal of Things, pp. 61–", 0), line("70.", 10), line("6. Jones, 2001.", 20)]
+    assert [l.text for l in note_starts(cited, design)] == ["5. Smith, Journal of Things, pp. 61–", "6. Jones, 2001."]
