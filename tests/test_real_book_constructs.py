@@ -290,25 +290,3 @@ def test_a_header_cell_holding_only_a_formula_is_named_by_its_tex(equations: Pat
         # A formula among text, or outside the header, keeps its text as its only name.
         assert not table.xpath('.//tbody//*[local-name()="math"][@aria-label]')
 
-
-LONG_TITLE = "Forward Propagation, Backward Propagation, and Computational Graphs of Deep Networks"
-
-
-def test_a_contents_title_filling_its_line_keeps_its_page_number_beside_its_last_word(tmp_path: Path):
-    # d2l-en's "Forward Propagation, Backward Propagation, and Computational Graphs" filled its
-    # contents line: the leader and page number went down alone, and check's Q004 misread them.
-    # Titles a few letters apart, so that one of them ends where the line does.
-    titles = [LONG_TITLE[:length] for length in range(60, len(LONG_TITLE) + 1, 2)]
-    chapters = {f"{i:02d}-c{i}.md": f"---\ntitle: {title}\n---\nText of chapter {i}.\n" for i, title in enumerate(titles, 1)}
-    manuscript = write_book(tmp_path / "manuscript", chapters, ["pdf"])
-    done = run_cli("build", "pdf", "--manuscript", str(manuscript), "--out", str(tmp_path / "build"), cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    [contents] = [t for t in page_texts(tmp_path / "build" / "constructs.pdf") if t.startswith("Contents")]
-    lines = contents.splitlines()[1:]
-    alone = [line for line in lines if line.replace(".", "").replace(" ", "").isdigit()]
-    assert not alone, contents
-    numbered = [line for line in lines if line.rstrip()[-1:].isdigit()]
-    assert len(numbered) == len(titles), contents
-    for line, title in zip(numbered, titles):
-        # The line holding the number holds the title's last word.
-        assert title.rsplit(" ", 1)[-1].rstrip(",") in line, (line, title)
