@@ -15,6 +15,7 @@ in every edition, and `check` passing on them.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -290,3 +291,28 @@ def test_a_header_cell_holding_only_a_formula_is_named_by_its_tex(equations: Pat
         # A formula among text, or outside the header, keeps its text as its only name.
         assert not table.xpath('.//tbody//*[local-name()="math"][@aria-label]')
 
+
+
+LONG_TITLE = "Forward Propagation, Backward Propagation, and Computational Graphs of Deep Networks"
+
+
+def test_a_contents_title_filling_its_line_keeps_its_page_number_clear_of_it(tmp_path: Path):
+    # d2l-en's "Forward Propagation, Backward Propagation, and Computational Graphs" filled its
+    # contents line, and its page number was set over its last letters ("Graph1s57"): WeasyPrint's
+    # leader() leaves the text after it out of the line's width. Titles a letter or two apart, so
+    # that some end just where the line does.
+    titles = [LONG_TITLE[:length].rstrip(" ,") for length in range(58, len(LONG_TITLE) + 1)]
+    titles = list(dict.fromkeys(titles))
+    chapters = {f"{i:02d}-c{i}.md": f"---\ntitle: {title}\n---\nText of chapter {i}.\n" for i, title in enumerate(titles, 1)}
+    manuscript = write_book(tmp_path / "manuscript", chapters, ["pdf"])
+    done = run_cli("build", "pdf", "--manuscript", str(manuscript), "--out", str(tmp_path / "build"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    contents = "\n".join(t for t in page_texts(tmp_path / "build" / "constructs.pdf")[:8]
+                         if t.startswith("Contents") or t.count(". . .") > 3)
+    lines = [line for line in contents.splitlines()[1:] if line.strip()]
+    numbered = [line for line in lines if line.rstrip()[-1:].isdigit()]
+    assert len(numbered) == len(titles), contents
+    for line, title in zip(numbered, titles):
+        # The number's line holds the title's last word whole, then the number apart from it.
+        last = title.rsplit(" ", 1)[-1]
+        assert re.search(re.escape(last) + r"[ .]+\d+$", line), (line, title)
