@@ -316,3 +316,12 @@ def test_a_contents_title_filling_its_line_keeps_its_page_number_clear_of_it(tmp
         # The number's line holds the title's last word whole, then the number apart from it.
         last = title.rsplit(" ", 1)[-1]
         assert re.search(re.escape(last) + r"[ .]+\d+$", line), (line, title)
+    # Every leader ends at one column, a wrapped title's second line too.
+    with pdfplumber.open(tmp_path / "build" / "constructs.pdf") as pdf:
+        page = next(p for p in pdf.pages[:8] if (p.extract_text() or "").startswith("Contents"))
+        rows: dict[int, list] = {}
+        for char in page.chars:
+            rows.setdefault(round(char["bottom"]), []).append(char)
+        ends = [max(c["x1"] for c in row if c["text"] == ".") for row in rows.values()
+                if sum(c["text"] == "." for c in row) > 3]
+    assert len(ends) >= len(titles) // 2 and max(ends) - min(ends) < 6, sorted(ends)
