@@ -26,6 +26,7 @@ import yaml
 
 from .messages import BuildError, Message, error
 from .theme import Theme
+from .tools.pdffonts import resources_of
 
 if TYPE_CHECKING:
     from .context import BuildContext
@@ -485,7 +486,9 @@ def missing_glyphs(path: Path) -> dict[str, tuple[int, ...]]:
     checked: dict[tuple[int, int], set[str]] = {}
     with pikepdf.open(path) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
-            for font in _page_fonts(page.obj.get("/Resources"), set()):
+            fonts = (font for resources in resources_of(page.obj.get("/Resources"), set())
+                     for font in (resources.get("/Font") or {}).values())
+            for font in fonts:
                 key = font.objgen
                 if key not in checked:
                     checked[key] = _font_missing(font)
@@ -493,21 +496,3 @@ def missing_glyphs(path: Path) -> dict[str, tuple[int, ...]]:
                     if number not in found.setdefault(char, []):
                         found[char].append(number)
     return {char: tuple(pages) for char, pages in sorted(found.items())}
-
-
-def _page_fonts(resources, seen: set):
-    """The font dictionaries a page's resources declare, forms and patterns included."""
-    if resources is None or (resources.is_indirect and resources.objgen in seen):
-        return
-    if resources.is_indirect:
-        seen.add(resources.objgen)
-    for font in (resources.get("/Font") or {}).values():
-        yield font
-    for group in ("/XObject", "/Pattern"):
-        for item in (resources.get(group) or {}).values():
-            if item.is_indirect and item.objgen in seen:
-                continue
-            if item.is_indirect:
-                seen.add(item.objgen)
-            if hasattr(item, "get") and "/Resources" in item:
-                yield from _page_fonts(item.get("/Resources"), seen)

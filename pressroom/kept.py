@@ -58,14 +58,8 @@ def inputs_digest(manuscript: Path, single_flow: bool, epoch: str) -> str:
     """Everything any edition of the book at `manuscript` is made from: its files (its own
     templates, styles and images included), our code, templates and styles, the tools'
     versions, the commit time every timestamp is pinned to, one flow or parts."""
-    versions = []
-    for name in PACKAGES:
-        try:
-            versions.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name}=none")
     return digest(code_digest(), tree_digest(TEMPLATES, STYLES), manuscript_digest(manuscript),
-                  ";".join(versions), tool_versions(), epoch, str(manuscript.resolve()),
+                  ";".join(package_versions(PACKAGES)), tool_versions(), epoch, str(manuscript.resolve()),
                   "single" if single_flow else "parts", system_files_digest())
 
 
@@ -126,16 +120,22 @@ def remember(store: Store, key: str, outputs: list[Output], messages: list[Messa
     store.prune(RUNS, limit=50)
 
 
-@lru_cache(maxsize=1)
-def tool_versions() -> str:
-    """WeasyPrint and the libraries that shape its output, without importing them."""
-    names = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools", "pillow", "pikepdf")
+def package_versions(names) -> list[str]:
+    """`name=version` for each installed Python distribution, `name=none` for a missing one."""
     versions = []
     for name in names:
         try:
             versions.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             versions.append(f"{name}=none")
+    return versions
+
+
+@lru_cache(maxsize=1)
+def tool_versions() -> str:
+    """WeasyPrint and the libraries that shape its output, without importing them."""
+    versions = package_versions(("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools",
+                                 "pillow", "pikepdf"))
     for library, call in (("libpango-1.0.so.0", "pango_version_string"),
                           ("libharfbuzz.so.0", "hb_version_string")):
         try:

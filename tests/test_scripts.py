@@ -86,11 +86,13 @@ def test_language_tags_choose_each_languages_forms(built):
     import pikepdf
 
     from pressroom.fonts import _to_unicode
+    from pressroom.tools.pdffonts import resources_of
 
     codes = set()
     with pikepdf.open(built / f"{SLUG}.pdf") as pdf:
         for page in pdf.pages:
-            for font in fonts._page_fonts(page.obj.get("/Resources"), set()):
+            for font in (font for resources in resources_of(page.obj.get("/Resources"), set())
+                         for font in (resources.get("/Font") or {}).values()):
                 if "Noto-Serif-CJK" in str(font.get("/BaseFont")):
                     mapping = _to_unicode(font["/ToUnicode"].read_bytes().decode("latin-1"))
                     codes |= {(font.objgen, code) for code, text in mapping.items() if text == "骨"}

@@ -127,32 +127,35 @@ def subset_gids(path: Path, gids: tuple[int, ...]) -> bytes:
     return out.getvalue()
 
 
+def resources_of(resources, seen: set):
+    """A page's resource dictionary, then those of the forms and patterns it draws, each once."""
+    if resources is None or (resources.is_indirect and resources.objgen in seen):
+        return
+    if resources.is_indirect:
+        seen.add(resources.objgen)
+    yield resources
+    for group in ("/XObject", "/Pattern"):
+        for item in (resources.get(group) or {}).values():
+            if item.is_indirect and item.objgen in seen:
+                continue
+            if item.is_indirect:
+                seen.add(item.objgen)
+            if hasattr(item, "get") and "/Resources" in item:
+                yield from resources_of(item.get("/Resources"), seen)
+
+
 def _font_places(pdf):
     """(resource /Font dictionary, name, font) for every font of every page, form and pattern."""
     seen: set = set()
-
-    def walk(resources):
-        if resources is None or (resources.is_indirect and resources.objgen in seen):
-            return
-        if resources.is_indirect:
-            seen.add(resources.objgen)
-        fonts = resources.get("/Font")
-        if fonts is not None and not (fonts.is_indirect and fonts.objgen in seen):
+    for page in pdf.pages:
+        for resources in resources_of(page.obj.get("/Resources"), seen):
+            fonts = resources.get("/Font")
+            if fonts is None or (fonts.is_indirect and fonts.objgen in seen):
+                continue
             if fonts.is_indirect:
                 seen.add(fonts.objgen)
             for name in list(fonts.keys()):
                 yield fonts, name, fonts[name]
-        for group in ("/XObject", "/Pattern"):
-            for item in (resources.get(group) or {}).values():
-                if item.is_indirect and item.objgen in seen:
-                    continue
-                if item.is_indirect:
-                    seen.add(item.objgen)
-                if hasattr(item, "get") and "/Resources" in item:
-                    yield from walk(item.get("/Resources"))
-
-    for page in pdf.pages:
-        yield from walk(page.obj.get("/Resources"))
 
 
 def _face_key(font) -> tuple | None:
