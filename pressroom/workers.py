@@ -9,7 +9,10 @@ building both sides of a diff), all under one policy:
   killer), and ignores Ctrl-C: the terminal sends it to the whole process group, and the parent
   alone decides (`Pool`);
 - a worker sees the SOURCE_DATE_EPOCH of the process that starts the pool, not the one the
-  long-lived fork server happened to start with.
+  long-lived fork server happened to start with;
+- a worker's temporary files (WeasyPrint copies every @font-face file into a folder of its own
+  per layout, removed only when that FontConfiguration is garbage-collected, which a worker's
+  exit never waits for) go into a folder the pool owns and removes when it shuts down.
 """
 
 from __future__ import annotations
@@ -18,10 +21,15 @@ import ctypes
 import multiprocessing
 import os
 import select
+import shutil
 import signal
+import tempfile
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Callable, Iterable
+
+from .output import JANITOR
 
 PRELOAD = ("weasyprint", "pressroom.parse", "pressroom.editions.typeset")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -35,6 +43,15 @@ def cores() -> int:
 class Pool(ProcessPoolExecutor):
     """A process pool whose `with` block, left by Ctrl-C, ends its workers at once; left any other
     way it waits for the running calls and drops the queued ones."""
+
+    def __init__(self, *args, scratch: Path, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scratch = scratch
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        if wait:  # the workers are gone: nothing writes into their temporary folder any more
+            _remove_scratch(self.scratch)
 
     def __exit__(self, exc_type, exc, traceback) -> bool:
         if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
@@ -52,6 +69,7 @@ class Pool(ProcessPoolExecutor):
                 process.terminate()
         for process in processes:
             process.join()
+        _remove_scratch(self.scratch)
 
 
 def pool(jobs: int | None = None, *, preload: Iterable[str] = PRELOAD, initializer: Callable | None = None,
@@ -62,11 +80,19 @@ def pool(jobs: int | None = None, *, preload: Iterable[str] = PRELOAD, initializ
     # Only the first pool of a process starts the fork server: later preloads are imported per worker.
     context.set_forkserver_preload(list(preload))
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    # Named as output.py's janitor expects: should this process be killed, the janitor removes it.
+    scratch = Path(tempfile.mkdtemp(prefix=".pressroom-workers-", suffix=".tmp"))
+    JANITOR.track(scratch)
     return Pool(max_workers=jobs or cores(), mp_context=context, initializer=_start,
-                initargs=(os.getpid(), epoch, initializer, initargs))
+                initargs=(os.getpid(), epoch, str(scratch), initializer, initargs), scratch=scratch)
 
 
-def _start(starter: int, epoch: str | None, initializer: Callable | None, initargs: tuple) -> None:
+def _remove_scratch(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    JANITOR.untrack(folder)
+
+
+def _start(starter: int, epoch: str | None, scratch: str, initializer: Callable | None, initargs: tuple) -> None:
     # Ctrl-C reaches the whole process group: the parent stops the workers (Pool.stop).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with(starter)
@@ -78,6 +104,8 @@ def _start(starter: int, epoch: str | None, initializer: Callable | None, initar
     # The fork server keeps the environment it started with, which may be from before the build
     # pinned SOURCE_DATE_EPOCH (tools/git.pinned_source_date_epoch), or from another build.
     enter(epoch)
+    tempfile.tempdir = scratch  # read by every mkdtemp of this process, WeasyPrint's included
+    os.environ["TMPDIR"] = scratch  # and by the tools it runs
     if initializer is not None:
         initializer(*initargs)
 
