@@ -26,34 +26,64 @@ def attr_of(node: dict) -> list | None:
 def transform(value: Any, fn: Callable[[dict], Any]) -> Any:
     """Rebuild `value` bottom-up; fn(node) returns a node, a list of nodes (spliced) or None (kept)."""
     if isinstance(value, list):
-        out: list = []
-        for item in value:
-            result = transform(item, fn)
-            if isinstance(item, dict) and "t" in item and isinstance(result, list):
-                out.extend(result)
-            else:
-                out.append(result)
-        return out
-    if is_node(value):
-        node = dict(value)
-        if "c" in node:
-            node["c"] = transform(node["c"], fn)
-        replaced = fn(node)
-        return node if replaced is None else replaced
+        return _transform_list(value, fn)
+    if isinstance(value, dict) and "t" in value:
+        return _transform_node(value, fn)
     return value
+
+
+# transform and walk visit every node of the book several times a build (2 million calls for 300
+# pages): they recurse only into lists and nodes, never into the strings and numbers beside them.
+
+def _transform_list(items: list, fn: Callable[[dict], Any]) -> list:
+    out: list = []
+    append = out.append
+    for item in items:
+        if isinstance(item, dict):
+            if "t" in item:
+                result = _transform_node(item, fn)
+                if isinstance(result, list):
+                    out.extend(result)
+                else:
+                    append(result)
+            else:
+                append(item)
+        elif isinstance(item, list):
+            append(_transform_list(item, fn))
+        else:
+            append(item)
+    return out
+
+
+def _transform_node(value: dict, fn: Callable[[dict], Any]) -> Any:
+    node = dict(value)
+    content = node.get("c")
+    if isinstance(content, list):
+        node["c"] = _transform_list(content, fn)
+    elif isinstance(content, dict) and "t" in content:
+        node["c"] = _transform_node(content, fn)
+    replaced = fn(node)
+    return node if replaced is None else replaced
 
 
 def walk(value: Any, fn: Callable[[dict, str], None], pos: str = "") -> None:
     """Visit every node top-down, passing the nearest enclosing `data-pos` ("line:col-...")."""
     if isinstance(value, list):
         for item in value:
-            walk(item, fn, pos)
-    elif is_node(value):
-        attr = attr_of(value)
-        if attr:
-            pos = dict(attr[2]).get("data-pos", pos)
+            if isinstance(item, (list, dict)):
+                walk(item, fn, pos)
+    elif isinstance(value, dict) and "t" in value:
+        t = value["t"]
+        if t in ATTR_FIRST:
+            attr = value["c"][1] if t == "Header" else value["c"][0]
+            if attr and attr[2]:
+                for key, found in attr[2]:
+                    if key == "data-pos":
+                        pos = found
         fn(value, pos)
-        walk(value.get("c"), fn, pos)
+        content = value.get("c")
+        if isinstance(content, (list, dict)):
+            walk(content, fn, pos)
 
 
 def strip_sourcepos(value: Any) -> Any:

@@ -8,7 +8,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor, wait
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-from . import fonts, kept, limits
+from . import fonts, kept, limits, workers
 from .cache import Store
 from .cache import digest as cache_digest
 from .context import BuildContext, Progress
@@ -57,6 +57,8 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
         unchanged = {e.name: found for e in editions
                      if (found := finished(context, e, output_path(book, e, out), keys[e.name])) is not None}
         todo = [e for e in editions if e.name not in unchanged]
+        if layout is None and any(kind(e.kind).paged for e in todo):
+            workers.warm()  # the layout workers' fork server imports WeasyPrint while chapters are read
         # Every edition's chapters are checked before any edition is written: an error that only
         # one edition's Jinja shows must not leave the editions before it replaced.
         for edition in todo:

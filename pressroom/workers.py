@@ -87,6 +87,15 @@ def pool(jobs: int | None = None, *, preload: Iterable[str] = PRELOAD, initializ
                 initargs=(os.getpid(), epoch, str(scratch), initializer, initargs), scratch=scratch)
 
 
+def warm(preload: Iterable[str] = PRELOAD) -> None:
+    """Start the fork server now, so it imports `preload` while this process works on: the first
+    pool's workers then start without waiting for WeasyPrint's import (0.8 s)."""
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload))
+    forkserver.ensure_running()
+
+
 def _remove_scratch(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
     JANITOR.untrack(folder)

@@ -1,0 +1,48 @@
+"""transform and walk, the two passes every stage makes over pandoc's AST, on a real shape of it."""
+
+from __future__ import annotations
+
+import copy
+
+from pressroom.pandoc_ast import stringify, transform, walk
+
+CITE = {"citationId": "smith", "citationPrefix": [{"t": "Str", "c": "see"}], "citationSuffix": [],
+        "citationMode": {"t": "NormalCitation"}, "citationNoteNum": 1, "citationHash": 0}
+BLOCKS = [
+    {"t": "Header", "c": [2, ["sec", [], [["data-pos", "3:1-3:9"]]], [{"t": "Str", "c": "Method"}]]},
+    {"t": "Div", "c": [["", [], [["data-pos", "5:1-7:1"]]], [
+        {"t": "Para", "c": [{"t": "Emph", "c": [{"t": "Str", "c": "a"}, {"t": "Space"}, {"t": "Str", "c": "b"}]},
+                            {"t": "Quoted", "c": [{"t": "DoubleQuote"}, [{"t": "Str", "c": "q"}]]},
+                            {"t": "Cite", "c": [[CITE], [{"t": "Str", "c": "[@smith]"}]]}]}]]},
+]
+
+
+def test_transform_splices_lists_rebuilds_nodes_and_leaves_the_input_alone():
+    before = copy.deepcopy(BLOCKS)
+    seen = []
+
+    def fn(node):
+        seen.append(node["t"])
+        if node["t"] == "Emph":
+            return node["c"]  # spliced into the paragraph
+        if node["t"] == "Str" and node["c"] == "q":
+            return {"t": "Str", "c": "Q"}
+        return None
+
+    out = transform(BLOCKS, fn)
+    assert BLOCKS == before  # a new tree: the old one is not touched
+    para = out[1]["c"][1][0]["c"]
+    assert [n["t"] for n in para] == ["Str", "Space", "Str", "Quoted", "Cite"]
+    assert para[3]["c"] == [{"t": "DoubleQuote"}, [{"t": "Str", "c": "Q"}]]
+    # bottom-up, the quote type (a node) visited; a citation's own dict is data, not walked into
+    assert seen.index("Str") < seen.index("Emph") and "DoubleQuote" in seen
+    assert seen.count("Str") == 5 and para[4]["c"][0][0] is CITE
+    assert stringify(out) == "Methoda bQ[@smith]"
+
+
+def test_walk_is_top_down_with_the_nearest_source_position():
+    visited = []
+    walk(BLOCKS, lambda node, pos: visited.append((node["t"], pos)))
+    assert visited[:3] == [("Header", "3:1-3:9"), ("Str", "3:1-3:9"), ("Div", "5:1-7:1")]
+    assert ("Emph", "5:1-7:1") in visited and ("DoubleQuote", "5:1-7:1") in visited
+    assert [t for t, _ in visited].count("Str") == 5  # not the citation prefix's "see"
