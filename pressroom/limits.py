@@ -241,24 +241,23 @@ def check_shapes(blocks: list, shown: str, line_offset: int = 0) -> list[Message
             blocks_deep += 1
         if t in INLINE_CONTAINERS and not wrapper:
             inlines_deep += 1
-        where = _where(shown, pos, line_offset)
         if blocks_deep > MAX_BLOCK_DEPTH and "block" not in messages:
-            messages["block"] = error("R001", *where, f"blocks nested {blocks_deep} levels deep "
-                                      f"(limit {MAX_BLOCK_DEPTH}): {NESTING_ADVICE}")
+            messages["block"] = error("R001", *_where(shown, pos, line_offset), f"blocks nested {blocks_deep} "
+                                      f"levels deep (limit {MAX_BLOCK_DEPTH}): {NESTING_ADVICE}")
         if inlines_deep > MAX_INLINE_DEPTH and "inline" not in messages:
-            messages["inline"] = error("R001", *where, f"inline formatting nested {inlines_deep} levels "
-                                       f"deep (limit {MAX_INLINE_DEPTH}): {NESTING_ADVICE}")
+            messages["inline"] = error("R001", *_where(shown, pos, line_offset), f"inline formatting nested "
+                                       f"{inlines_deep} levels deep (limit {MAX_INLINE_DEPTH}): {NESTING_ADVICE}")
         if t == "Table":
             problem = _table_problem(value)
             if problem:
-                messages.setdefault(f"table{len(messages)}", error("R002", *where, problem))
+                messages.setdefault(f"table{len(messages)}", error("R002", *_where(shown, pos, line_offset), problem))
         if t in TEXT_BLOCKS:
             for problem in _text_problems(value, shown, pos, line_offset):
                 messages.setdefault(f"text{len(messages)}", problem)
         if t == "Note":
             notes += 1
             if notes == MAX_NOTES_PER_CHAPTER + 1:
-                messages["notes"] = error("R012", *where, f"more than {MAX_NOTES_PER_CHAPTER} notes in one "
+                messages["notes"] = error("R012", *_where(shown, pos, line_offset), f"more than {MAX_NOTES_PER_CHAPTER} notes in one "
                                           "chapter (each page-foot note makes WeasyPrint lay its page out "
                                           "again): split the chapter; this is the first call past the limit")
         if "block" in messages and "inline" in messages:

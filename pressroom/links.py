@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 from .messages import Message, error
 from .model import Chapter
 from .notes import INLINE_NOTE_ID
-from .pandoc_ast import attr_of, line_col, transform, walk
+from .pandoc_ast import attr_of, line_col, transform, walk, with_attr
 
 CHAPTER_FILES = ("index.md", "README.md", "readme.md")
 
@@ -143,11 +143,8 @@ def _chapter_file(chapter: Chapter, path: str, files: dict) -> Chapter | None:
 
 def _with_id(node: dict, element_id: str) -> dict:
     """The node with another id (its Attr rebuilt, never changed in place)."""
-    content = list(node["c"])
-    index = 1 if node["t"] == "Header" else 0
-    attr = content[index]
-    content[index] = [element_id, attr[1], attr[2]]
-    return {**node, "c": content}
+    attr = attr_of(node)
+    return with_attr(node, [element_id, attr[1], attr[2]])
 
 
 def _unique_ids(chapters: list[Chapter], blocks: list[list]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:

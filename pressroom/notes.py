@@ -130,7 +130,7 @@ def identify_notes(blocks: list, text: str, lines: SourceLines) -> list:
         if keys.get("wrapper") == "1" and len(inlines) == 1 and inlines[0]["t"] == "Note" \
                 and "note" not in inlines[0]:
             label = _label_at(read_lines, line, col)
-            inlines[0]["note"] = [label, *where]
+            return {**node, "c": [attr, [{**inlines[0], "note": [label, *where]}]]}
         return None
 
     return transform(blocks, visit)

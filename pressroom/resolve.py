@@ -235,8 +235,7 @@ def resolve(parsed: list[ParsedChapter], numbering: str = "chapter",
                                           Pos(chapter.shown, line, col) if line else None))
                 return note_marker(notes[-1].number)
             if node["t"] == "Header":
-                node["c"][0] = levels[node["c"][0]]
-                return None
+                return {**node, "c": [levels[node["c"][0]], *node["c"][1:]]}
             return admonition(node)
 
         chapters.append(ResolvedChapter(item.chapter.id, item.chapter.title, item.chapter.shown, index,

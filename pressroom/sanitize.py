@@ -25,6 +25,7 @@ into an `align-*` class (styles/base.css), so no edition carries an inline style
 
 from __future__ import annotations
 
+import copy
 import html
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -360,7 +361,8 @@ def clean_blocks(blocks: list) -> list:
 
 
 def _table_without_styles(table: dict) -> dict:
-    attr, caption, colspecs, head, bodies, foot = table["c"]
+    # A copy to change cell by cell: transform shares unchanged subtrees with the tree it was given.
+    attr, caption, colspecs, head, bodies, foot = copy.deepcopy(table["c"])
     aligns = [spec[0]["t"] for spec in colspecs]
     rows = list(head[1]) + list(foot[1])
     for body in bodies:

@@ -204,7 +204,7 @@ class _Builder:
                 number = NOTE_MARKER.fullmatch(inline["c"][1]).group(1)
                 return {"t": "RawInline", "c": ["html", f"<!--pressroom-diffcall:{tag}:{index}:{number}-->"]}
             if inline["t"] == "Header":
-                inline["c"][1] = ["", inline["c"][1][1], []]
+                return {**inline, "c": [inline["c"][0], ["", inline["c"][1][1], []], *inline["c"][2:]]}
             return None
         if node["t"] == "Item":
             return {"t": "Item", "c": transform(node["c"], swap)}

@@ -46,3 +46,26 @@ def test_walk_is_top_down_with_the_nearest_source_position():
     assert visited[:3] == [("Header", "3:1-3:9"), ("Str", "3:1-3:9"), ("Div", "5:1-7:1")]
     assert ("Emph", "5:1-7:1") in visited and ("DoubleQuote", "5:1-7:1") in visited
     assert [t for t, _ in visited].count("Str") == 5  # not the citation prefix's "see"
+
+
+def test_transform_shares_what_it_leaves_and_changes_nothing_it_was_given():
+    before = copy.deepcopy(BLOCKS)
+
+    def fn(node):
+        if node["t"] == "Header":
+            node["seen"] = True  # a node of its own: this must not reach the tree given
+        if node["t"] == "Str" and node["c"] == "q":
+            return {"t": "Str", "c": "Q"}
+        return None
+
+    out = transform(BLOCKS, fn)
+    assert BLOCKS == before
+    assert out[0] is not BLOCKS[0] and out[0]["seen"]
+    assert out[0]["c"][2] is BLOCKS[0]["c"][2] and out[0]["c"][1] is BLOCKS[0]["c"][1]  # no change below: shared
+    quoted = out[1]["c"][1][0]["c"][1]
+    assert quoted["c"][1] == [{"t": "Str", "c": "Q"}] and quoted["c"][1] is not BLOCKS[1]["c"][1][0]["c"][1]["c"][1]
+    assert out[1]["c"][1][0]["c"][0]["c"] is BLOCKS[1]["c"][1][0]["c"][0]["c"]  # the Emph's words, untouched
+
+
+def test_transform_without_a_change_returns_the_tree_it_was_given():
+    assert transform(BLOCKS, lambda node: None) is BLOCKS
