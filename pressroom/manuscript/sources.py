@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
@@ -118,6 +119,12 @@ _PLAIN_TAGS = {
 }
 
 
+@lru_cache(maxsize=8)
+def _line_starts(text: str) -> tuple[int, ...]:
+    """Where each line of `text` starts: once per file, not once per scalar of it (750 notes)."""
+    return (0, *(m.end() for m in re.finditer("\n", text)))
+
+
 def text_places(text: str, node: Node, first_line: int = 1) -> tuple[tuple[int, int, int], ...]:
     """Where each character of a string scalar's value is in `text`: runs of (offset in the value,
     line, col) along which the value and the source advance together.
@@ -160,7 +167,7 @@ def text_places(text: str, node: Node, first_line: int = 1) -> tuple[tuple[int, 
             offsets.append(found if found >= 0 else min(i, max(end - 1, node.start)))
             i = found + 1 if found >= 0 else i
     offsets.append(min(i, max(end, node.start)))  # one past the last character: a place for "the end"
-    line_starts = [0] + [m.end() for m in re.finditer("\n", text[: max(offsets, default=0) + 1])]
+    line_starts = _line_starts(text)
     runs: list[tuple[int, int, int]] = []
     for k, offset in enumerate(offsets):
         row = bisect_right(line_starts, offset) - 1
