@@ -91,7 +91,7 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     env = page_environment("epub", Theme(book.root))
     values = book_context(book, edition)
     css = "../styles/book.css"
-    cover = cover_for(book)
+    cover = cover_for(book, context.store)
 
     texts, page_links = [], []
     by_chapter: dict[str, list[pagemap.PageStart]] = {}

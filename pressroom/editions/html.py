@@ -70,7 +70,7 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
     fragments = Fragments(*screen_fragments(images, fragments.chapters, fragments.notes))
     fragments, starts = with_print_pages(context, edition, fragments)
     # Share cards show the cover; they need absolute addresses, so only a book with `url:` gets them.
-    cover = cover_for(book) if book.url else None
+    cover = cover_for(book, context.store) if book.url else None
     pages = render_pages(book, edition, chapters, fragments, starts, cover)
     theme = Theme(book.root)
     with atomic_path(target) as temporary:
