@@ -33,9 +33,11 @@ def cluster(tmp_path: Path):
         if file.is_file() and file.stat().st_size:
             break
         time.sleep(0.1)
+    temporary = tmp_path / "tmp"  # the workers' TMPDIR: what a task leaves there is seen
+    temporary.mkdir()
     for _ in range(2):
         # A worker's environment carries no SOURCE_DATE_EPOCH: each task brings its book's.
-        env = {k: v for k, v in ENV.items() if k != "SOURCE_DATE_EPOCH"}
+        env = {**{k: v for k, v in ENV.items() if k != "SOURCE_DATE_EPOCH"}, "TMPDIR": str(temporary)}
         processes.append(subprocess.Popen([str(BIN / "dask"), "worker", "--scheduler-file", str(file), "--nthreads",
                                            "1", "--no-nanny", "--no-dashboard"], env=env,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -107,6 +109,9 @@ def test_catalogue_on_a_cluster_survives_a_lost_worker(tmp_path: Path, cluster):
     assert again.returncode == 0, again.stderr
     assert "mini: pdf cached, epub cached, html cached" in again.stdout
     assert tree(out / "mini") == tree(tmp_path / "local-mini")
+    # WeasyPrint's font folders (one per layout, freed only by garbage collection) went into each
+    # worker's own directory, which Dask removes with the worker, not loose into TMPDIR.
+    assert not list((tmp_path / "tmp").glob("weasyprint-*"))
 
 
 def tree(folder: Path) -> dict[str, bytes]:

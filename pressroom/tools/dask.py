@@ -8,6 +8,8 @@ worker lost too often) comes back as a BuildError naming the address or the task
 from __future__ import annotations
 
 import concurrent.futures
+import os
+import tempfile
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator
 
@@ -124,7 +126,21 @@ class _Remote(concurrent.futures.Executor):
 
 def _call(setup: Callable[..., None], setup_args: tuple, fn: Callable, args: tuple, kwargs: dict):
     setup(*setup_args)
+    _temporaries_in_worker_directory()
     return fn(*args, **kwargs)
+
+
+def _temporaries_in_worker_directory() -> None:
+    """A task's temporary files (WeasyPrint's copies of the fonts, a folder per layout that only
+    garbage collection frees) go into the worker's own directory, which Dask removes with it."""
+    from distributed import get_worker
+
+    try:
+        folder = get_worker().local_directory
+    except ValueError:  # not in a worker
+        return
+    tempfile.tempdir = folder
+    os.environ["TMPDIR"] = folder
 
 
 def seceded(function: Callable, *args):
