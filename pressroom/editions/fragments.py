@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_module
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -10,14 +11,16 @@ from dataclasses import dataclass
 from .. import bidi
 from ..cache import Store, code_digest, digest
 from ..images import for_pandoc
+from ..pandoc_ast import transform, with_attr
 from ..resolve import ResolvedChapter
 from ..sanitize import second_layer
 from ..tools import pandoc
+from ..workers import cores
 
 SPLIT = re.compile(r"<!--pressroom:(chapter|note):([^>]+)-->\n?")
 # Pandoc gives each line of a highlighted code block an empty link to itself, hidden from
 # screen readers yet focusable (Ace: aria-hidden-focus); the line's own id stays.
-CODE_LINE_LINK = re.compile(r'<a href="#cb\d+-\d+" aria-hidden="true" tabindex="-1"></a>')
+CODE_LINE_LINK = re.compile(r'<a href="#[^"<>]+-\d+" aria-hidden="true" tabindex="-1"></a>')
 NOTE_CALL = re.compile(r"<!--pressroom-note:(\d+)-->")
 # A table's empty corner cell (a header row over a column of row labels) is a header of nothing:
 # as <th> it has no text for a screen reader (Ace, axe: empty-table-header), as <td> it is a gap.
@@ -49,19 +52,24 @@ def render_fragments(chapters: list[ResolvedChapter], store: Store | None = None
     Chapters found in the cache `store` (by the hash of their AST and notes) are not sent.
     Each piece then goes through the sanitiser (nh3) as a second layer behind the AST policy.
     """
-    keys = {c.id: _key(c) for c in chapters}
+    dumped = {c.id: json.dumps([c.blocks, [[n.number, n.blocks] for n in c.notes]]) for c in chapters}
+    keys = {c.id: digest(code_digest(), pandoc.version(), c.id, dumped[c.id]) for c in chapters}
     known = {c.id: store.read_json(KIND, keys[c.id]) for c in chapters} if store is not None else {}
     missing = [c for c in chapters if known.get(c.id) is None]
-    blocks: list = []
-    for chapter in missing:
-        blocks.append(_marker("chapter", chapter.id))
-        blocks.extend(for_pandoc(chapter.blocks))
-        for note in chapter.notes:
-            blocks.append(_marker("note", str(note.number)))
-            blocks.extend(for_pandoc(note.blocks))
+    # Pandoc writes on one core: the chapters go to one process per core, in groups of about equal size.
+    documents = []
+    for group in pandoc.batches([len(dumped[c.id]) for c in missing], cores()):
+        blocks: list = []
+        for chapter in (missing[i] for i in group):
+            blocks.append(_marker("chapter", chapter.id))
+            blocks.extend(for_pandoc(_code_ids(chapter.blocks, f"cb-{chapter.id}")))
+            for note in chapter.notes:
+                blocks.append(_marker("note", str(note.number)))
+                blocks.extend(for_pandoc(_code_ids(note.blocks, f"cb-{chapter.id}-n{note.number}")))
+        documents.append(pandoc.document(blocks))
     result: dict[str, dict] = {"chapter": {}, "note": {}}
-    if missing:
-        html = with_math_alttext(CODE_LINE_LINK.sub("", pandoc.write_html(pandoc.document(blocks), label="book")))
+    for written in pandoc.write_html_many(documents, label="book"):
+        html = with_math_alttext(CODE_LINE_LINK.sub("", written))
         html = named_math_headers(EMPTY_HEADER.sub(r"<td\1></td>", html))
         pieces = SPLIT.split(html)
         for kind, key, body in zip(pieces[1::3], pieces[2::3], pieces[3::3]):
@@ -81,9 +89,18 @@ def render_fragments(chapters: list[ResolvedChapter], store: Store | None = None
     return Fragments(result["chapter"], {int(k): v for k, v in result["note"].items()})
 
 
-def _key(chapter: ResolvedChapter) -> str:
-    notes = [[n.number, n.blocks] for n in chapter.notes]
-    return digest(code_digest(), pandoc.version(), chapter.id, json.dumps([chapter.blocks, notes]))
+def _code_ids(blocks: list, prefix: str) -> list:
+    """Each code block with a language and no id gets one of its own: pandoc numbers them through
+    the document it is given (cb1, cb2 …), so a chapter's ids depended on which chapters were
+    written with it (a rebuild from the cache differed from a clean build)."""
+    count = itertools.count(1)
+
+    def name(node: dict) -> dict | None:
+        if node["t"] == "CodeBlock" and not node["c"][0][0] and node["c"][0][1]:
+            return with_attr(node, [f"{prefix}-{next(count)}", node["c"][0][1], node["c"][0][2]])
+        return None
+
+    return transform(blocks, name)
 
 
 def with_math_alttext(html: str) -> str:

@@ -6,10 +6,12 @@ import json
 import os
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
 from ..messages import fail
+from ..workers import cores
 
 # commonmark_x, not pandoc's `markdown`, which takes minutes on some tiny inputs;
 # raw attributes and front matter are ours to handle, never pandoc's. TeX math between dollars
@@ -98,9 +100,9 @@ def read_markdown(text: str, *, label: str, math: bool = False) -> str:
 
 def read_markdown_many(texts: list[str], labels: list[str], math: bool = False,
                        markdown_reader: str | None = None) -> list[str]:
-    """`read_markdown` for many documents in one pandoc process, each parsed on its own.
+    """`read_markdown` for many documents in one pandoc process per core, each parsed on its own.
 
-    One pandoc start-up for the whole book instead of one per chapter (pandoc's own Lua runs
+    A few pandoc start-ups for the whole book instead of one per chapter (pandoc's own Lua runs
     read_many.lua); no chapter's link or note definitions leak into another, as they would if
     the texts were joined. If the run as a whole fails (a time or memory limit), each text is
     run alone, so the error names its chapter.
@@ -108,21 +110,46 @@ def read_markdown_many(texts: list[str], labels: list[str], math: bool = False,
     chosen = markdown_reader or reader(math)
     if len(texts) <= 1:
         return [run(["-f", chosen, "-t", "json"], t, label=l) for t, l in zip(texts, labels)]
-    cmd = [pandoc_path(), "+RTS", f"-M{MEMORY}", "-RTS", "lua", str(READ_MANY), chosen]
-    try:
-        done = subprocess.run(cmd, input=json.dumps(texts).encode("utf-8"), capture_output=True,
-                              timeout=TIMEOUT + 2 * len(texts))
-        answers = json.loads(done.stdout) if done.returncode == 0 else None
-    except (subprocess.TimeoutExpired, ValueError):
-        answers = None
-    if not isinstance(answers, list) or len(answers) != len(texts):
-        return [run(["-f", chosen, "-t", "json"], t, label=l) for t, l in zip(texts, labels)]
+    # Pandoc reads on one core: the texts go to one process per core, in batches of about equal
+    # length (the 300-page book's chapters read in 0.9 s instead of 1.4 s on 2 cores).
+    groups = batches([len(t) for t in texts], cores())
+    with ThreadPoolExecutor(len(groups)) as pool:
+        read = list(pool.map(lambda group: _read_batch(chosen, [texts[i] for i in group]), groups))
+    answers: list = [None] * len(texts)
+    for batch, found in zip(groups, read):
+        # A batch that failed as a whole (a time or memory limit): each of its texts alone, so
+        # that the error names its chapter.
+        for n, i in enumerate(batch):
+            answers[i] = found[n] if found is not None else {"output": run(["-f", chosen, "-t", "json"], texts[i],
+                                                                           label=labels[i])}
     results = []
     for answer, label in zip(answers, labels):
         if "error" in answer:
             raise fail("T003", label, 0, 0, f"pandoc failed: {answer['error']}")
         results.append(answer["output"])
     return results
+
+
+def batches(sizes: list[int], count: int) -> list[list[int]]:
+    """The indices of `sizes` in at most `count` batches of about equal total size, each in order."""
+    loads = [[0, []] for _ in range(max(1, min(count, len(sizes))))]
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        lightest = min(loads, key=lambda load: load[0])
+        lightest[0] += sizes[i]
+        lightest[1].append(i)
+    return [sorted(batch) for _, batch in loads if batch]
+
+
+def _read_batch(chosen: str, texts: list[str]) -> list | None:
+    """Pandoc's answers for `texts` from one read_many.lua run, or None if the run failed as a whole."""
+    cmd = [pandoc_path(), "+RTS", f"-M{MEMORY}", "-RTS", "lua", str(READ_MANY), chosen]
+    try:
+        done = subprocess.run(cmd, input=json.dumps(texts).encode("utf-8"), capture_output=True,
+                              timeout=TIMEOUT + 2 * len(texts))
+        answers = json.loads(done.stdout) if done.returncode == 0 else None
+    except (subprocess.TimeoutExpired, ValueError):
+        return None
+    return answers if isinstance(answers, list) and len(answers) == len(texts) else None
 
 
 # --- citations (citations.py finds them, bibliography.py runs citeproc) ---
@@ -155,6 +182,12 @@ def write_html(ast: dict, *, label: str) -> str:
     """Pandoc JSON AST → an HTML5 fragment; TeX math as MathML (texmath), which the web edition
     and the EPUB show as it is and the PDF draws (editions/mathsvg.py)."""
     return run(["--sandbox", "-f", "json", "-t", "html5", "--wrap=none", "--mathml"], json.dumps(ast), label=label)
+
+
+def write_html_many(asts: list[dict], *, label: str) -> list[str]:
+    """`write_html` for each AST, one pandoc process for each at the same time (pandoc writes on one core)."""
+    with ThreadPoolExecutor(max(1, len(asts))) as pool:
+        return list(pool.map(lambda ast: write_html(ast, label=label), asts))
 
 
 MATH_MARKER = "<!--pressroom-math:{}-->"
