@@ -56,7 +56,7 @@ class ParsedChapter:
 def parse_book(book: Book, texts: dict[str, str], report: Report, store: Store | None = None) -> list[ParsedChapter]:
     """Parse every chapter (its Jinja already rendered) and the notes; all policy errors at once.
 
-    One pandoc process reads every text not found in the cache `store` (by the text's hash).
+    A pandoc process per core reads every text not found in the cache `store` (by the text's hash).
     """
     notes = list(book.notes.values())
     notes_source, whole, note_starts = _notes_source(notes)
@@ -177,7 +177,7 @@ def _cached_chapter(store: Store | None, key: str) -> tuple[list, list[Message]]
 
 
 def _read_all(items: list[tuple[str, str]], store: Store | None, math: bool) -> list[str | BuildError]:
-    """Pandoc's JSON for each (text, label): from the cache, the rest in one pandoc process.
+    """Pandoc's JSON for each (text, label): from the cache, the rest in a pandoc process per core.
 
     A text pandoc cannot read gets its error in its place (the others are still checked).
     """

@@ -1,4 +1,4 @@
-"""Chapters and notes as HTML fragments, from one pandoc call shared by the PDF and web editions."""
+"""Chapters and notes as HTML fragments, from pandoc (one run per core), shared by the PDF and web editions."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class Fragments:
 
 
 def render_fragments(chapters: list[ResolvedChapter], store: Store | None = None) -> Fragments:
-    """One pandoc run for the whole book, split back into chapters and notes at marker comments.
+    """A pandoc run per core for the whole book, split back into chapters and notes at marker comments.
 
     Chapters found in the cache `store` (by the hash of their AST and notes) are not sent.
     Each piece then goes through the sanitiser (nh3) as a second layer behind the AST policy.
