@@ -21,7 +21,7 @@ from .index import KEYS as INDEX_KEYS
 from .index import mark_index
 from .links import is_file_link, mark_links
 from .notes import CALL_LABEL, INLINE_NOTE_CLASS, SourceLines, identify_notes, inline_notes_as_spans
-from .pandoc_ast import attr_of, line_col, strip_sourcepos, transform, walk
+from .pandoc_ast import attr_of, line_col, stringify, strip_sourcepos, transform, walk
 from .tools import pandoc
 from .xref import mark_references
 
@@ -532,7 +532,24 @@ def _problems(node: dict, root: Path | None) -> list[tuple[str, str, str]]:
             problems.append(("error", "P002", problem))
     if t == "Image":
         problems.extend(image_messages(node["c"][2][0], root))
+    if t == "Para" and _first_text(node["c"]).startswith("!"):
+        admonition = MKDOCS_ADMONITION.match(stringify(node["c"]))
+        if admonition:
+            kind = admonition.group(1)
+            problems.append(("warning", "P009", f"`!!! {kind}` is MkDocs' admonition, which Markdown does not "
+                             f"read: it prints as written, its indented lines as code; write `::: {kind}` … `:::` "
+                             "for a callout"))
     return problems
+
+
+MKDOCS_ADMONITION = re.compile(r"!!!\s*([A-Za-z][\w-]*)")
+
+
+def _first_text(inlines: list) -> str:
+    """A paragraph's first Str, through the source-position wrappers around it."""
+    while inlines and inlines[0]["t"] == "Span":
+        inlines = inlines[0]["c"][1]
+    return inlines[0]["c"] if inlines and inlines[0]["t"] == "Str" else ""
 
 
 def image_problem(target: str, root: Path | None) -> tuple[str, str] | None:

@@ -236,3 +236,17 @@ def test_every_construct_is_set_as_its_kind_on_the_web(every_construct_build):
                    'class="aside"', "admonition", 'href="#atx-anteater"', "<blockquote"):
         assert markup in page, markup
     assert page.count("<blockquote") >= 2 and page.count("<pre") == 2  # nested quotation; both code blocks
+
+
+def test_mkdocs_admonitions_are_named_at_their_line_not_passed_silently(tmp_path):
+    """`!!! note` is no Markdown: pandoc reads a paragraph and a code block. Never silently."""
+    root = write(tmp_path / "manuscript", {"01-one.md": "---\ntitle: Callouts\n---\nA paragraph.\n\n"
+                                           '!!! note "A title"\n    Content here.\n\n!!! warning\n\n'
+                                           "    Indented after a blank line.\n\nBang! Not one: !!! inside.\n"},
+                 editions=[{"kind": "html"}])
+    done = run_cli("build", "html", "--manuscript", str(root), "--out", str(tmp_path / "build"))
+    assert done.returncode == 0, done.stderr
+    found = [line.split(": warning[P009]: ")[0].rsplit("/", 2)[-2:] for line in done.stderr.splitlines()
+             if "warning[P009]" in line]
+    assert found == [["chapters", "01-one.md:6:1"], ["chapters", "01-one.md:9:1"]], done.stderr
+    assert "write `::: warning` … `:::`" in done.stderr
