@@ -6,7 +6,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -34,6 +36,15 @@ def with_editions(manuscript: Path, editions_yaml: str) -> None:
     """Replace the book.yaml's `editions:` (its last key) with `editions_yaml`."""
     text = (manuscript / "book.yaml").read_text()
     (manuscript / "book.yaml").write_text(text[: text.index("editions:")] + editions_yaml)
+
+
+@pytest.fixture
+def short_tmpdir() -> Iterator[Path]:
+    """A TMPDIR for the builds a test watches, in the system's temporary folder rather than under
+    tmp_path: multiprocessing puts its sockets in it, and a socket's path must fit in 108 bytes."""
+    folder = Path(tempfile.mkdtemp(prefix="pr-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -29,7 +29,8 @@ def _build_command(manuscript: Path, out: Path) -> list[str]:
     return [sys.executable, str(ROOT / "build.py"), "build", *KINDS, "--manuscript", str(manuscript), "--out", str(out)]
 
 
-def test_G1_a_build_killed_at_a_random_moment_leaves_the_previous_editions_and_no_temporaries(tmp_path: Path):
+def test_G1_a_build_killed_at_a_random_moment_leaves_the_previous_editions_and_no_temporaries(tmp_path: Path,
+                                                                                            short_tmpdir: Path):
     """SIGINT and SIGKILL, twice each, at seeded random moments of a real build of every edition.
 
     The build is reproducible, so a finished edition equals the previous one: after every kill
@@ -40,8 +41,7 @@ def test_G1_a_build_killed_at_a_random_moment_leaves_the_previous_editions_and_n
     """
     manuscript = copy_manuscript("mini", tmp_path)
     out = tmp_path / "build"
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
+    scratch = short_tmpdir
     started = time.monotonic()
     first = subprocess.run(_build_command(manuscript, out), env=_env(TMPDIR=str(scratch)), capture_output=True,
                            text=True, timeout=300)

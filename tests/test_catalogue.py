@@ -23,7 +23,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "SOURCE_DATE_EPOCH": "1700000000",
 
 
 @pytest.fixture
-def cluster(tmp_path: Path):
+def cluster(tmp_path: Path, short_tmpdir: Path):
     """A scheduler on a free port and two single-thread workers without nannies (a kill is final)."""
     file = tmp_path / "scheduler.json"
     processes = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--port", "0", "--no-dashboard",
@@ -33,8 +33,7 @@ def cluster(tmp_path: Path):
         if file.is_file() and file.stat().st_size:
             break
         time.sleep(0.1)
-    temporary = tmp_path / "tmp"  # the workers' TMPDIR: what a task leaves there is seen
-    temporary.mkdir()
+    temporary = short_tmpdir  # the workers' TMPDIR: what a task leaves there is seen
     for _ in range(2):
         # A worker's environment carries no SOURCE_DATE_EPOCH: each task brings its book's.
         env = {**{k: v for k, v in ENV.items() if k != "SOURCE_DATE_EPOCH"}, "TMPDIR": str(temporary)}
@@ -68,7 +67,7 @@ def git_book(tmp_path: Path) -> Path:
     return repo
 
 
-def test_catalogue_on_a_cluster_survives_a_lost_worker(tmp_path: Path, cluster):
+def test_catalogue_on_a_cluster_survives_a_lost_worker(tmp_path: Path, cluster, short_tmpdir: Path):
     address, workers = cluster
     repo = git_book(tmp_path)
     press = tmp_path / "press.yaml"
@@ -111,7 +110,7 @@ def test_catalogue_on_a_cluster_survives_a_lost_worker(tmp_path: Path, cluster):
     assert tree(out / "mini") == tree(tmp_path / "local-mini")
     # WeasyPrint's font folders (one per layout, freed only by garbage collection) went into each
     # worker's own directory, which Dask removes with the worker, not loose into TMPDIR.
-    assert not list((tmp_path / "tmp").glob("weasyprint-*"))
+    assert not list(short_tmpdir.glob("weasyprint-*"))
 
 
 def tree(folder: Path) -> dict[str, bytes]:
