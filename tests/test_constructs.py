@@ -227,6 +227,9 @@ def test_every_commonmark_construct_and_enabled_extension_reaches_every_edition(
     assert missing(texts, ["© Crocodile & #Dolphin", "[x] Gorilla done", "[ ] Gopher to do"]) == \
         {"pdf": [], "epub": [], "html": []}
     assert all("lobster" not in text for text in texts.values())
+    # An ordered list's start and numbering style, as the manuscript numbers it, in the PDF too.
+    assert missing({"pdf": texts["pdf"]}, ["3. An ordered item from three, Cheetah", "4. The next, Chinchilla",
+                                           "b. Giraffe second", "i. Gnu roman", "ii. Goat roman"]) == {"pdf": []}
 
 
 def test_every_construct_is_set_as_its_kind_on_the_web(every_construct_build):

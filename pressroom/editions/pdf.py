@@ -219,7 +219,19 @@ def sized_fragments(context: BuildContext, edition: Edition) -> tuple[Fragments,
     fragments = pdf_fragments(context, edition)
     chapters, notes, warnings = print_fragments(context.images(edition), fragments.chapters, fragments.notes,
                                                 print_box(edition, context.book.design))
+    chapters = {key: list_starts(html) for key, html in chapters.items()}
+    notes = {key: list_starts(html) for key, html in notes.items()}
     return Fragments(chapters, notes), warnings
+
+
+OL_START = re.compile(r'<ol start="(-?\d+)"')
+
+
+def list_starts(html: str) -> str:
+    """An ordered list's `start` as the counter WeasyPrint numbers it by: it reads the attribute
+    only among all of HTML's presentational hints, which this book's layout does not ask for
+    (a list from 3 printed from 1). Browsers and reading systems read it themselves."""
+    return OL_START.sub(lambda m: f'{m.group(0)} style="counter-reset: list-item {int(m.group(1)) - 1}"', html)
 
 
 def print_box(edition: Edition, design: Design) -> PrintBox:
