@@ -446,7 +446,8 @@ def _items(book: Book, pages: dict[str, str], images: BookImages, cover, chapter
     theme = Theme(book.root)
     # The fallback faces (CJK, Arabic, ...) this book sets text in, each cut to its characters.
     fallbacks = fonts.edition_faces(theme, text, "../fonts/",
-                                    subset=lambda path, chars, flavor: fonts.cached_subset(store, path, chars, flavor))
+                                    subset=lambda path, chars, flavor: fonts.cached_subset(store, path, chars, flavor),
+                                    store=store)
     fallbacks = [replace(f, data=renamed(f.data, f.face.family)) for f in fallbacks]
     css = "\n".join([_css(theme, book.math == "tex"), *(f.css for f in fallbacks)])
     # Only the styles of the book face some text is set in: a face no text uses is dead weight

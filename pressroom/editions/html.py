@@ -79,7 +79,8 @@ def write(context: BuildContext, edition: Edition, target: Path) -> Written:
             (temporary / name).write_text(text, encoding="utf-8", newline="\n")
         # The fallback faces (CJK, Arabic, ...) the book sets text in, cut to its characters, as WOFF2.
         fallbacks = fonts.edition_faces(theme, "".join(pages.values()), "fonts/", "woff2",
-                                        lambda path, chars, flavor: fonts.cached_subset(context.store, path, chars, flavor))
+                                        lambda path, chars, flavor: fonts.cached_subset(context.store, path, chars, flavor),
+                                        context.store)
         css = stylesheet(theme, book.math == "tex")
         faces = book_faces(theme, pages, css, context.store)
         css = "\n".join([css, *(f.css for f in fallbacks)]) + "\n"
@@ -340,7 +341,7 @@ def book_faces(theme: Theme, pages: dict[str, str], css: str, store: Store | Non
             continue  # a style no text is set in: never fetched, so not shipped
         path = theme.style(f"fonts/{file}")
         wanted = (everything if key == (False, False) else set(chars)) | always
-        held = "".join(sorted(c for c in wanted if ord(c) in fonts.cmap(path)))
+        held = "".join(sorted(c for c in wanted if ord(c) in fonts.cmap(path, store)))
         bold, italic = key
         css_rule = (f'@font-face {{ font-family: "{fonts.BOOK_FACE.family}"; '
                     f'src: url("fonts/{_woff2(file)}") format("woff2"); font-weight: {"bold" if bold else "normal"}; '

@@ -61,11 +61,26 @@ def lint_text(text: str, shown: str, *, first_line: int = 1, markdown: bool = Tr
         if problem:
             severity, code, message = problem
             messages.append((error if severity == "error" else warning)(code, *where(offset), message))
+    if not _may_have_line_problems(text):
+        return messages
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else len(text)
         line = LINE_END.sub("", text[start:end])
         messages.extend(_line_problems(line, shown, first_line + index))
     return messages
+
+
+def _may_have_line_problems(text: str) -> bool:
+    """Whether any line could give a warning of `_line_problems`: one pass over the whole text
+    instead of one per line, which cost a quarter of a second per build of a long book."""
+    if text.isascii():
+        return False
+    from ftfy.badness import BADNESS_RE
+
+    # Line by line, ftfy's `^` matches at each line start: in the whole text only with MULTILINE.
+    any_line = re.compile(BADNESS_RE.pattern, BADNESS_RE.flags | re.M)
+    return (not unicodedata.is_normalized("NFC", text) or GBK_MARKERS.search(text) is not None
+            or any_line.search(LINE_END.sub("\n", text)) is not None)
 
 
 def _between_word_characters(text: str, offset: int) -> bool:

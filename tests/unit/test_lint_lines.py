@@ -1,0 +1,26 @@
+"""Line warnings (L005 NFC, L006 mojibake, L007 GBK) are found by one pass over the whole text
+first: each must still be found on its own line, whatever its neighbours, and clean text gives none."""
+
+from pressroom.manuscript.lint import lint_text
+
+
+def codes(text: str) -> list[tuple[str, int, int]]:
+    return [(m.code, m.line, m.col) for m in lint_text(text, "ch.md")]
+
+
+def test_clean_text_in_many_scripts_has_no_line_warning():
+    assert codes("“Quoted” — café\n北朝鮮と中国\nשלום\n") == []
+
+
+def test_mojibake_at_the_start_of_a_later_line_is_found():
+    # ftfy's `^[ÃÂ][ ]` matches at a line's start, which a search over the whole text misses
+    # unless it is told that lines begin after each line end (\r ones too).
+    for end in ("\n", "\r\n", "\r"):
+        assert ("L006", 2, 1) in codes(f"A clean line.{end}Ã was here{end}")
+
+
+def test_each_line_warning_is_found_on_its_line():
+    found = codes("fine\nCafe\u0301 open\nThe cafÃ© was\n鈥淗ello\n")
+    assert ("L005", 2, 5) in found
+    assert ("L006", 3, 7) in found
+    assert ("L007", 4, 1) in found
