@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .pandoc_ast import stringify, transform
+from .pandoc_ast import Kinds, pruned, stringify, transform
 from .pagerefs import page_marker
 
 WORDS = {"figure": "Figure", "table": "Table", "equation": "Equation"}
@@ -96,7 +96,8 @@ def _captioned(table: dict, paragraph: dict) -> dict:
     return {"t": "Table", "c": [attr, [None, [{"t": "Plain", "c": inlines}]], *rest]}
 
 
-def number_captions(blocks: list, chapter: str, counters: dict[str, int], prefix: str) -> tuple[list, list[Captioned]]:
+def number_captions(blocks: list, chapter: str, counters: dict[str, int], prefix: str,
+                    kinds: Kinds | None = None) -> tuple[list, list[Captioned]]:
     """Number every figure, table and equation of a chapter's blocks; `counters` carry on from the
     chapters before when numbering runs through the book; `prefix` is the chapter's part ("3." or "")."""
     found: list[Captioned] = []
@@ -120,7 +121,8 @@ def number_captions(blocks: list, chapter: str, counters: dict[str, int], prefix
         found.append(Captioned(kind, element_id, numbered, stringify(caption_blocks)))
         return {**node, "c": [[element_id, attr[1], attr[2]], [node["c"][1][0], caption], *node["c"][2:]]}
 
-    return transform(blocks, number), found
+    # Equations are Math in a paragraph: one without Math holds nothing to number.
+    return transform(blocks, number, pruned(kinds, "Figure", "Table", "Math")), found
 
 
 def _numbered_equations(node: dict, counters: dict[str, int], prefix: str, found: list[Captioned]) -> dict | None:

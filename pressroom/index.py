@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from .messages import Message, error
 from .pagerefs import locators_marker
-from .pandoc_ast import attr_of, line_col, stringify, transform
+from .pandoc_ast import Kinds, attr_of, line_col, pruned, stringify, transform
 
 KEYS = ("index", "index-see", "index-see-also", "index-start", "index-end")
 CLASS = "index"
@@ -84,7 +84,7 @@ class Marks:
     problems: list[Message] = field(default_factory=list)
 
 
-def take_marks(blocks: list, marks: Marks) -> list:
+def take_marks(blocks: list, marks: Marks, kinds: Kinds | None = None) -> list:
     """The blocks with each index mark made an anchor (its words kept), its entry added to `marks`."""
 
     def take(node: dict):
@@ -126,7 +126,7 @@ def take_marks(blocks: list, marks: Marks) -> list:
             entry.places.append((anchor, None))
         return _span(anchor, classes, other, kept)
 
-    return transform(blocks, take)
+    return transform(blocks, take, pruned(kinds, "Span"))  # a mark is a Span carrying "ix"
 
 
 def _span(element_id: str, classes: list, keys: list, content: list) -> list | dict:

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 from .messages import Message, error
 from .model import Chapter
 from .notes import INLINE_NOTE_ID
-from .pandoc_ast import attr_of, line_col, transform, walk, with_attr
+from .pandoc_ast import ATTR_FIRST, Kinds, attr_of, line_col, pruned, transform, walk, with_attr
 
 CHAPTER_FILES = ("index.md", "README.md", "readme.md")
 
@@ -49,12 +49,14 @@ def is_file_link(target: str) -> bool:
     return not parts.scheme and not parts.netloc and bool(parts.path)
 
 
-def resolve_links(chapters: list[Chapter], blocks: list[list]) -> tuple[list[list], list[Message]]:
+def resolve_links(chapters: list[Chapter], blocks: list[list],
+                  kinds: Kinds | None = None) -> tuple[list[list], list[Message]]:
     """Each chapter's blocks with its ids made unique in the book and its links settled; and
-    the problems found (links to no chapter, to no anchor)."""
-    renamed, owners = _unique_ids(chapters, blocks)
+    the problems found (links to no chapter, to no anchor); `kinds` lets passes skip blocks."""
+    renamed, owners = _unique_ids(chapters, blocks, kinds)
     anchors = set(owners) | {f"chapter-{c.id}" for c in chapters}
-    notes = _note_anchors(blocks)
+    notes = _note_anchors(blocks, kinds)
+    with_attrs = pruned(kinds, *ATTR_FIRST)  # ids, links and references (Spans) are all in nodes with an Attr
     files = {c.path.resolve(): c for c in chapters}
     problems: list[Message] = []
     settled = []
@@ -62,25 +64,29 @@ def resolve_links(chapters: list[Chapter], blocks: list[list]) -> tuple[list[lis
         own = renamed[chapter.id] | {n: a for n, a in (notes[-1] | chapter_notes).items() if n not in owners}
         # a chapter's `id:` names the chapter: `#history` goes to its opening (an element id wins)
         own = {c.id: f"chapter-{c.id}" for c in chapters if c.id not in owners} | own
+        known = anchors | set(own.values())
 
-        def settle(node: dict, chapter=chapter, own=own):
+        def settle(node: dict, chapter=chapter, own=own, known=known):
+            given = node
             attr = attr_of(node)
             if attr and attr[0] in own:
                 node = _with_id(node, own[attr[0]])
             if "xref" in node and node["xref"]["id"] in own:  # a reference (xref.py) follows its id too
                 node = {**node, "xref": {**node["xref"], "id": own[node["xref"]["id"]]}}
             if node["t"] != "Link":
-                return node
+                # None for a node left as it was: transform then keeps the original, which later
+                # passes can skip (pandoc_ast.Kinds knows nodes by identity).
+                return None if node is given else node
             line, col, *path = node.pop("at", [0, 0])
             target = node["c"][2][0]
-            fixed, problem = _settle(target, chapter, own, renamed, files, anchors | set(own.values()))
+            fixed, problem = _settle(target, chapter, own, renamed, files, known)
             if problem:
                 problems.append(error("P008", path[0] if path else chapter.shown, line, col, problem))
             elif fixed != target:
                 node["c"] = [node["c"][0], node["c"][1], [fixed, node["c"][2][1]]]
             return node
 
-        settled.append(transform(chapter_blocks, settle))
+        settled.append(transform(chapter_blocks, settle, with_attrs))
     return settled, problems
 
 
@@ -108,10 +114,11 @@ def _settle(target: str, chapter: Chapter, own: dict, renamed: dict, files: dict
     return f"#{anchor}", None
 
 
-def _note_anchors(blocks: list[list]) -> list[dict[str, str]]:
+def _note_anchors(blocks: list[list], kinds: Kinds | None) -> list[dict[str, str]]:
     """Per chapter, each note id it calls → `note-N`, the id every edition gives the note (N
     counts calls through the book, as resolve.py numbers them); last, the book's first calls."""
     per_chapter: list[dict[str, str]] = []
+    calls = pruned(kinds, "Note")
     book: dict[str, str] = {}
     count = 0
     for chapter_blocks in blocks:
@@ -126,7 +133,7 @@ def _note_anchors(blocks: list[list]) -> list[dict[str, str]]:
                     found.setdefault(note_id, f"note-{count}")
                     book.setdefault(note_id, f"note-{count}")
 
-        walk(chapter_blocks, collect)
+        walk(chapter_blocks, collect, prune=calls)
         per_chapter.append(found)
     return per_chapter + [book]
 
@@ -147,10 +154,12 @@ def _with_id(node: dict, element_id: str) -> dict:
     return with_attr(node, [element_id, attr[1], attr[2]])
 
 
-def _unique_ids(chapters: list[Chapter], blocks: list[list]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+def _unique_ids(chapters: list[Chapter], blocks: list[list],
+                kinds: Kinds | None) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     """Per chapter, its ids that an earlier chapter used and their new names; and every id's chapter."""
     owners: dict[str, str] = {}
     renamed: dict[str, dict[str, str]] = {}
+    with_attrs = pruned(kinds, *ATTR_FIRST)
     for chapter, chapter_blocks in zip(chapters, blocks):
         found: list[str] = []
 
@@ -159,7 +168,7 @@ def _unique_ids(chapters: list[Chapter], blocks: list[list]) -> tuple[dict[str, 
             if attr and attr[0]:
                 found.append(attr[0])
 
-        walk(chapter_blocks, collect)
+        walk(chapter_blocks, collect, prune=with_attrs)
         own: dict[str, str] = {}
         for element_id in dict.fromkeys(found):
             name, count = element_id, 1

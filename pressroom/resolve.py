@@ -9,7 +9,7 @@ from .captions import Captioned, number_captions, table_captions
 from .links import resolve_links
 from .messages import BuildError
 from .model import Chapter, Pos
-from .pandoc_ast import transform, walk
+from .pandoc_ast import Kinds, pruned, transform, walk
 from .parse import ParsedChapter
 from .xref import settle_book
 
@@ -133,20 +133,22 @@ def _epigraph_first(blocks: list) -> list:
     return found + [b for b in blocks if not any(b is f for f in found)]
 
 
-def _with_table_captions(blocks: list) -> list:
+def _with_table_captions(blocks: list, kinds: Kinds | None = None) -> list:
     """"Table: …" paragraphs made captions, in every list of blocks (a table in a callout too)."""
 
     def inner(node: dict):
         if node["t"] in ("Div", "BlockQuote"):
             content = node["c"][1] if node["t"] == "Div" else node["c"]
             captioned = table_captions(content)
+            if len(captioned) == len(content):
+                return None  # no caption taken: the node stays the one Kinds knows
             return {**node, "c": [node["c"][0], captioned] if node["t"] == "Div" else captioned}
         return None
 
-    return table_captions(transform(blocks, inner))
+    return table_captions(transform(blocks, inner, pruned(kinds, "Table")))
 
 
-def heading_levels(blocks: list) -> dict[int, int]:
+def heading_levels(blocks: list, kinds: Kinds | None = None) -> dict[int, int]:
     """The chapter title is the only h1: the chapter's own headings, whatever level it starts at
     (`#` or `##`), become h2, h3, ... with no level skipped (screen readers and Ace expect that)."""
     used: set[int] = set()
@@ -155,7 +157,7 @@ def heading_levels(blocks: list) -> dict[int, int]:
         if node["t"] == "Header":
             used.add(node["c"][0])
 
-    walk(blocks, collect)
+    walk(blocks, collect, prune=pruned(kinds, "Header"))
     return {level: min(rank + 2, 6) for rank, level in enumerate(sorted(used))}
 
 
@@ -211,19 +213,23 @@ def resolve(parsed: list[ParsedChapter], numbering: str = "chapter",
             caption_numbering: str = "chapter", language: str = "en") -> list[ResolvedChapter]:
     """Settle the book's structure and links, number notes in reading order (printed per chapter or
     per book), number figures and tables, set headings under the chapter title, give callouts titles."""
-    blocks, problems = resolve_links([p.chapter for p in parsed], [_with_table_captions(p.blocks) for p in parsed])
+    # The types each block holds, found once: most passes then skip most paragraphs.
+    kinds = Kinds(*(p.blocks for p in parsed))
+    blocks, problems = resolve_links([p.chapter for p in parsed], [_with_table_captions(p.blocks, kinds) for p in parsed],
+                                     kinds)
     if problems:
         raise BuildError(problems)
     places = structure([p.chapter for p in parsed])
     chapters, next_number, counters = [], 1, {}
+    note_pass = pruned(kinds, "Note", "Header", "Div", "BlockQuote")  # what number_note changes
     for index, (item, chapter_blocks, place) in enumerate(zip(parsed, blocks, places), start=1):
         if caption_numbering == "chapter":
             counters = {}
         per_chapter = caption_numbering == "chapter" and place["ordinal"]
         chapter_blocks, captions = number_captions(_epigraph_first(chapter_blocks), item.chapter.id, counters,
-                                                   f"{place['ordinal']}." if per_chapter else "")
+                                                   f"{place['ordinal']}." if per_chapter else "", kinds)
         notes: list[ResolvedNote] = []
-        levels = heading_levels(chapter_blocks)
+        levels = heading_levels(chapter_blocks, kinds)
 
         def number_note(node: dict, chapter=item.chapter) -> dict | None:
             if node["t"] == "Note":
@@ -239,11 +245,13 @@ def resolve(parsed: list[ParsedChapter], numbering: str = "chapter",
             return admonition(node)
 
         chapters.append(ResolvedChapter(item.chapter.id, item.chapter.title, item.chapter.shown, index,
-                                        transform(chapter_blocks, number_note), tuple(notes), tuple(captions),
+                                        transform(chapter_blocks, number_note, note_pass), tuple(notes), tuple(captions),
                                         **place))
         next_number += len(notes)
+    # Numbering notes rebuilt every paragraph calling one: known again, the last passes skip them.
+    kinds.add(*(c.blocks for c in chapters), *(n.blocks for c in chapters for n in c.notes))
     # Cross-references and the index (xref.py, index.py), once every number is known.
-    chapters, problems = settle_book(chapters, language)
+    chapters, problems = settle_book(chapters, language, kinds)
     if problems:
         raise BuildError(problems)
     return chapters

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .messages import Message, error, warning
-from .pandoc_ast import line_col, transform, walk
+from .pandoc_ast import Kinds, line_col, pruned, transform, walk
 
 PREFIXES = {"fig": "figure", "tbl": "table", "sec": "section", "ch": "chapter", "eq": "equation", "note": "note"}
 WORDS = {"figure": "Figure", "table": "Table", "section": "section", "chapter": "Chapter", "equation": "equation",
@@ -210,7 +210,7 @@ class Target:
     page_anchor: str  # the element whose page a page reference prints
 
 
-def targets(chapters: list) -> dict[str, Target]:
+def targets(chapters: list, kinds: Kinds | None = None) -> dict[str, Target]:
     """Every id a reference may name, from the resolved chapters (resolve.ResolvedChapter)."""
     found: dict[str, Target] = {}
     for chapter in chapters:
@@ -220,12 +220,12 @@ def targets(chapters: list) -> dict[str, Target]:
         for caption in chapter.captions:
             found.setdefault(caption.id, Target(caption.id, caption.kind, WORDS[caption.kind], caption.number,
                                                 caption.id))
-        for element_id, number in section_numbers(chapter.blocks, chapter.ordinal).items():
+        for element_id, number in section_numbers(chapter.blocks, chapter.ordinal, kinds).items():
             found.setdefault(element_id, Target(element_id, "section", WORDS["section"], number, element_id))
     return found
 
 
-def section_numbers(blocks: list, ordinal: str | None) -> dict[str, str]:
+def section_numbers(blocks: list, ordinal: str | None, kinds: Kinds | None = None) -> dict[str, str]:
     """Each heading's id → its number: "3.2.1" in chapter 3 (headings are h2 and below by now)."""
     counters: list[int] = []
     numbers: dict[str, str] = {}
@@ -240,11 +240,11 @@ def section_numbers(blocks: list, ordinal: str | None) -> dict[str, str]:
         if node["c"][1][0]:
             numbers[node["c"][1][0]] = ".".join([*([ordinal] if ordinal else []), *map(str, counters)])
 
-    walk(blocks, visit)
+    walk(blocks, visit, prune=pruned(kinds, "Header"))
     return numbers
 
 
-def settle_book(chapters: list, language: str) -> tuple[list, list[Message]]:
+def settle_book(chapters: list, language: str, kinds: Kinds | None = None) -> tuple[list, list[Message]]:
     """The resolved chapters (resolve.ResolvedChapter) with their index marks made anchors, the
     index set in the `index` chapter, and every reference written out; the problems found."""
     from . import index
@@ -253,8 +253,8 @@ def settle_book(chapters: list, language: str) -> tuple[list, list[Message]]:
     marks = index.Marks()
     taken = []
     for chapter in chapters:
-        blocks = index.take_marks(chapter.blocks, marks)
-        notes = tuple(replace(n, blocks=index.take_marks(n.blocks, marks)) for n in chapter.notes)
+        blocks = index.take_marks(chapter.blocks, marks, kinds)
+        notes = tuple(replace(n, blocks=index.take_marks(n.blocks, marks, kinds)) for n in chapter.notes)
         taken.append(replace(chapter, blocks=blocks, notes=notes))
     has_index = any(c.role == "index" for c in taken)
     problems = index.finish(marks, has_index)
@@ -263,7 +263,7 @@ def settle_book(chapters: list, language: str) -> tuple[list, list[Message]]:
                                      lambda terms: icu.group_labels(language, terms))
         taken = [replace(c, blocks=c.blocks + entries) if c.role == "index" else c for c in taken]
     taken, listed = _lists(taken)
-    settled, more = resolve_references(taken)
+    settled, more = resolve_references(taken, kinds)
     problems += listed
     return settled, problems + more
 
@@ -288,12 +288,13 @@ def _lists(chapters: list) -> tuple[list, list[Message]]:
     return out, problems
 
 
-def resolve_references(chapters: list) -> tuple[list, list[Message]]:
+def resolve_references(chapters: list, kinds: Kinds | None = None) -> tuple[list, list[Message]]:
     """The chapters with their references written out (links with their labels, page markers),
     in the text and the notes; every reference to nothing is an error at its place."""
     from .pagerefs import page_marker
 
-    known = targets(chapters)
+    known = targets(chapters, kinds)
+    spans = pruned(kinds, "Span")  # a reference is a Span carrying "xref"
     notes = {}
     for chapter in chapters:
         for note in chapter.notes:
@@ -316,8 +317,8 @@ def resolve_references(chapters: list) -> tuple[list, list[Message]]:
             label = _label_str(target, xref["capital"], xref["bare"])
             return {"t": "Link", "c": [["", [CLASS], []], [label], ["#" + target.anchor, ""]]}
 
-        out.append(replace(chapter, blocks=transform(chapter.blocks, settle),
-                           notes=tuple(replace(n, blocks=transform(n.blocks, settle)) for n in chapter.notes)))
+        out.append(replace(chapter, blocks=transform(chapter.blocks, settle, spans),
+                           notes=tuple(replace(n, blocks=transform(n.blocks, settle, spans)) for n in chapter.notes)))
     return out, problems
 
 

@@ -69,3 +69,21 @@ def test_transform_shares_what_it_leaves_and_changes_nothing_it_was_given():
 
 def test_transform_without_a_change_returns_the_tree_it_was_given():
     assert transform(BLOCKS, lambda node: None) is BLOCKS
+
+
+def test_kinds_prune_the_blocks_holding_none_of_a_passs_types_and_know_no_node_built_later():
+    from pressroom.pandoc_ast import Kinds
+
+    kinds = Kinds(BLOCKS)
+    seen = []
+    headers = kinds.prune("Header")
+    walk(BLOCKS, lambda node, _pos: seen.append(node["t"]), prune=headers)
+    assert seen == ["Header", "Str"]  # the Div holds no Header: never entered
+    quoted = kinds.prune("Quoted")
+    out = transform(BLOCKS, lambda node: {"t": "Str", "c": "Q"} if node["t"] == "Quoted" else None, quoted)
+    assert out[0] is BLOCKS[0] and stringify(out[1]) == "a bQ[@smith]"
+    # A copy holds what the original does, but Kinds knows nodes by identity: a copy is visited.
+    copied = copy.deepcopy(BLOCKS)
+    seen.clear()
+    walk(copied, lambda node, _pos: seen.append(node["t"]), prune=headers)
+    assert "Emph" in seen
