@@ -39,8 +39,12 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
     document (slower; the reference the merged PDF is tested against).
     """
     started = time.monotonic()
+    store = Store(cache or out / ".cache", report)
+    # Each file's lint is kept in the cache, unless the cache would lie in the manuscript (the
+    # output folder is checked only once the book is read: O002 below).
+    inside = store.root.resolve().is_relative_to(manuscript.resolve())
     with limits.stage(str(manuscript), "reading the manuscript"):
-        book = load_book(manuscript, report)
+        book = load_book(manuscript, report, None if inside else store)
     editions = [e for e in book.editions if e.kind in kinds]
     check_outputs(book, editions, out)
     progress(f"load: {book.title!r}: {len(book.chapters)} chapters, {book.note_count} notes "
@@ -49,8 +53,7 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
     # The commit's time, never the clock, for any tool that timestamps (G6 in RELIABILITY.md);
     # pinned before the first worker process starts, so every worker inherits it.
     with output_lock(out), git.pinned_source_date_epoch(book.root):
-        context = BuildContext(book, report, Store(cache or out / ".cache", report), progress, single_flow,
-                               layout=layout)
+        context = BuildContext(book, report, store, progress, single_flow, layout=layout)
         epoch = os.environ["SOURCE_DATE_EPOCH"]
         inputs = kept.inputs_digest(book.root, single_flow, epoch)
         keys = {e.name: cache_digest(inputs, repr(e), str(output_path(book, e, out).resolve())) for e in editions}

@@ -14,7 +14,7 @@ from ..onix import SUBJECT_SCHEMES as ONIX_SUBJECT_SCHEMES
 from ..tools import codes, isbn
 from ..theme import Theme
 from .design import load_cover_data, load_design
-from .lint import lint_text
+from .lint import lint_kept
 from ..notes import closing_bracket
 from .markdown import code_ranges
 from .sources import MAX_TEXT_BYTES, Node, load_yaml, place_in, read_text, text_places
@@ -54,8 +54,9 @@ NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\](:?)")
 INLINE_NOTE = re.compile(r"(?<!\\)\^\[")  # `^[…]`, an inline note
 
 
-def load_book(root: Path, report: Report) -> Book:
-    """Read the manuscript at `root`; warnings go to `report`, errors are raised all at once."""
+def load_book(root: Path, report: Report, store=None) -> Book:
+    """Read the manuscript at `root`; warnings go to `report`, errors are raised all at once.
+    `store`: a build cache (cache.Store) that keeps each file's lint."""
     root = root.resolve()
     book_file = root / "book.yaml"
     if not book_file.is_file():
@@ -65,7 +66,7 @@ def load_book(root: Path, report: Report) -> Book:
     if problem:
         raise BuildError([error("B000", shown, 0, 0, f"book.yaml {problem}")])
     book_text = read_text(book_file, shown)
-    report.extend(lint_text(book_text, shown, markdown=False))
+    report.extend(lint_kept(book_text, shown, store, markdown=False))
     meta = _node(load_yaml(book_text, shown))
     _check_keys(meta, BOOK_KEYS, shown, "book.yaml", report)
     for key in REQUIRED_BOOK_KEYS:
@@ -81,8 +82,8 @@ def load_book(root: Path, report: Report) -> Book:
     _check_pattern(meta, "language", LANGUAGE, "a BCP 47 tag such as en-US", shown, report)
     _check_pattern(meta, "url", BASE_URL, "an http(s) address ending in / (where the web edition is published)",
                    shown, report)
-    chapters = _chapters(root, meta, shown, report)
-    read_notes = _notes(root, report)
+    chapters = _chapters(root, meta, shown, report, store)
+    read_notes = _notes(root, report, store)
     notes = read_notes or {}
     editions = _editions(meta, shown, report, load_cover_data())
     subjects = _subjects(meta, shown, report)
@@ -385,7 +386,7 @@ def _manuscript_file(root: Path, name: str, node: Node, shown: str, what: str, r
     return path
 
 
-def _chapters(root: Path, meta: Node, shown: str, report: Report) -> list[Chapter]:
+def _chapters(root: Path, meta: Node, shown: str, report: Report, store=None) -> list[Chapter]:
     listed = meta.value.get("chapters")
     if listed is None:
         paths = [(p, Pos(shown), i) for i, p in enumerate(sorted((root / "chapters").glob("*.md"), key=_natural))]
@@ -394,7 +395,7 @@ def _chapters(root: Path, meta: Node, shown: str, report: Report) -> list[Chapte
         return []
     else:
         paths = _listed_once([(root / v.value, Pos(shown, v.line, v.col)) for v in listed.value], root, report)
-    chapters = [c for c in (_chapter(root, p, pos, i, report) for p, pos, i in paths) if c]
+    chapters = [c for c in (_chapter(root, p, pos, i, report, store) for p, pos, i in paths) if c]
     _check_unique_ids(chapters, report)
     _check_order(chapters, report)
     return chapters
@@ -435,7 +436,7 @@ def _natural(path: Path) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.name)]
 
 
-def _chapter(root: Path, path: Path, listed_at: Pos, index: int, report: Report) -> Chapter | None:
+def _chapter(root: Path, path: Path, listed_at: Pos, index: int, report: Report, store=None) -> Chapter | None:
     resolved = path.resolve()
     if not resolved.is_relative_to(root):
         report.add(error("B006", listed_at.path, listed_at.line, listed_at.col,
@@ -451,7 +452,7 @@ def _chapter(root: Path, path: Path, listed_at: Pos, index: int, report: Report)
     except BuildError as exc:
         report.extend(exc.messages)
         return None
-    report.extend(lint_text(text, shown))
+    report.extend(lint_kept(text, shown, store))
     front, body, body_line = _front_matter(text, shown, report)
     _check_keys(front, FRONT_MATTER_KEYS, shown, "front matter", report)
     _check_pattern(front, "lang", LANGUAGE, "a BCP 47 tag such as ko or zh-Hant", shown, report)
@@ -617,7 +618,7 @@ def nested_note(path: str, line: int, col: int, called: str, outer: str) -> Mess
                  "print it as written); write its words into the note, or call it from the text")
 
 
-def _notes(root: Path, report: Report) -> dict[str, Note] | None:
+def _notes(root: Path, report: Report, store=None) -> dict[str, Note] | None:
     """The notes of notes.yaml ({} without one); None when it could not be read."""
     path = root / "notes.yaml"
     if not path.is_file():
@@ -629,7 +630,7 @@ def _notes(root: Path, report: Report) -> dict[str, Note] | None:
         return None
     try:
         text = read_text(path, shown)
-        report.extend(lint_text(text, shown))
+        report.extend(lint_kept(text, shown, store))
         node = load_yaml(text, shown)
     except BuildError as exc:
         report.extend(exc.messages)

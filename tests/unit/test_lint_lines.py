@@ -24,3 +24,23 @@ def test_each_line_warning_is_found_on_its_line():
     assert ("L005", 2, 5) in found
     assert ("L006", 3, 7) in found
     assert ("L007", 4, 1) in found
+
+
+def test_lint_kept_in_the_cache_gives_the_same_messages_without_linting_again(tmp_path, monkeypatch):
+    from pressroom.cache import Store
+    from pressroom.manuscript import lint
+
+    store = Store(tmp_path / "cache")
+    text = "fine\nThe cafÃ© was\n"
+    first = lint.lint_kept(text, "ch.md", store)
+    assert [(m.code, m.line) for m in first] == [("L006", 2)]
+
+    def linted_again(*args, **kwargs):
+        raise AssertionError("linted again")
+
+    monkeypatch.setattr(lint, "lint_text", linted_again)
+    assert lint.lint_kept(text, "ch.md", store) == first
+    monkeypatch.undo()
+    # Another text, or the same under another name, is linted afresh.
+    assert lint.lint_kept(text + "Cafe\u0301\n", "ch.md", store)[-1].code == "L005"
+    assert lint.lint_kept(text, "other.md", store)[0].path == "other.md"
