@@ -61,7 +61,8 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
                      if (found := finished(context, e, output_path(book, e, out), keys[e.name])) is not None}
         todo = [e for e in editions if e.name not in unchanged]
         if layout is None and any(kind(e.kind).paged for e in todo):
-            workers.warm()  # the layout workers' fork server imports WeasyPrint while chapters are read
+            # The layout workers' fork server imports WeasyPrint while chapters are read.
+            workers.warm(languages=[book.language, *(c.lang for c in book.chapters if c.lang)])
         # Every edition's chapters are checked before any edition is written: an error that only
         # one edition's Jinja shows must not leave the editions before it replaced.
         for edition in todo:
