@@ -29,6 +29,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .messages import fail
 from .output import JANITOR
 
 PRELOAD = ("weasyprint", "pressroom.parse", "pressroom.editions.typeset", "pressroom.tools.hyphenation")
@@ -72,10 +73,28 @@ class Pool(ProcessPoolExecutor):
         _remove_scratch(self.scratch)
 
 
+# multiprocessing talks to its fork server through a socket at TMPDIR/pymp-XXXXXXXX/listener-XXXXXXXX,
+# and a socket's path holds at most 107 bytes (108 with its NUL).
+SOCKET_PATH_MAX = 107
+SOCKET_NAMES = len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+
+
+def check_temporary_folder() -> None:
+    """Refuse a TMPDIR too long for the workers' socket, saying so: multiprocessing's own error
+    ("AF_UNIX path too long") names neither the folder nor what to do."""
+    folder = tempfile.gettempdir()
+    length = len(os.fsencode(folder)) + SOCKET_NAMES
+    if length > SOCKET_PATH_MAX:
+        raise fail("O004", folder, 0, 0, f"the temporary folder's path is too long for the socket the worker "
+                   f"processes talk through ({length} bytes with its file names; at most {SOCKET_PATH_MAX}): "
+                   "set a shorter TMPDIR, e.g. TMPDIR=/tmp")
+
+
 def pool(jobs: int | None = None, *, preload: Iterable[str] = PRELOAD, initializer: Callable | None = None,
          initargs: tuple = ()) -> Pool:
     """A pool of `jobs` workers (default: one per core), each started by `initializer(*initargs)`;
     the caller shuts it down (`with` does)."""
+    check_temporary_folder()
     context = multiprocessing.get_context("forkserver")
     # Only the first pool of a process starts the fork server: later preloads are imported per worker.
     context.set_forkserver_preload(list(preload))
@@ -95,6 +114,7 @@ def warm(preload: Iterable[str] = PRELOAD, languages: Iterable[str] = ()) -> Non
 
     from .tools import hyphenation
 
+    check_temporary_folder()
     multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload))
     before = os.environ.get(hyphenation.WARM)
     os.environ[hyphenation.WARM] = " ".join(sorted(set(languages)))  # the server starts with it, now
