@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor, wait
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 
 from . import fonts, kept, limits, workers
@@ -102,21 +102,37 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
 
 def _build_all(context: BuildContext, editions: list[Edition], book: Book, out: Path,
                keys: dict[str, str]) -> dict[str, Built]:
-    """Write `editions` one after the other, each recorded under the hash of its inputs."""
-    built = {}
-    for edition in editions:
-        with limits.stage(f"{edition.name} edition", f"building the {edition.name} edition"):
-            done = build_edition(context, edition, output_path(book, edition, out))
-        built[edition.name] = done
-        remember(context, done, keys[edition.name])
+    """Write `editions` one after the other, each recorded under the hash of its inputs. One
+    still finishing in another process (a PDF's merge) is waited for after the ones after it."""
+    built, finishing = {}, []
+    try:
+        for edition in editions:
+            with limits.stage(f"{edition.name} edition", f"building the {edition.name} edition"):
+                done = build_edition(context, edition, output_path(book, edition, out))
+            if done.written.finishing is not None:
+                finishing.append(done)
+                continue
+            built[edition.name] = done
+            remember(context, done, keys[edition.name])
+        while finishing:
+            done = finishing[0]
+            with limits.stage(f"{done.edition.name} edition", f"merging the {done.edition.name} edition"):
+                done = finish_edition(context, finishing.pop(0))
+            built[done.edition.name] = done
+            remember(context, done, keys[done.edition.name])
+    except BaseException:
+        for done in finishing:
+            done.written.finishing.abandon()
+        raise
     return built
 
 
 # ------------------------------------------------------------------ finished editions
 
 # Kinds that read the reader's PDF's pages (the EPUB's page list, the web edition's print-page
-# markers): written after the PDFs, whose layouts they then take from the cache. Beside them, in a
-# thread, they would lay the same parts out a second time at once.
+# markers): written after the PDFs are laid out, whose pages they then take from the build context,
+# while the PDF's parts are merged in a worker (typeset.MergeInWorker). Beside them, in a thread,
+# they would lay the same parts out a second time at once.
 READS_PAGES = ("epub", "html")
 
 EDITIONS = "editions"  # cache kind: a written edition's output digest, by the hash of all it is made from
@@ -173,6 +189,18 @@ def build_edition(context: BuildContext, edition: Edition, target: Path) -> Buil
     started = time.monotonic()
     context.progress(f"{edition.name}: parsing and resolving {len(context.book.chapters)} chapters")
     written = writer(edition.kind)(context, edition, target)
-    seconds = time.monotonic() - started
-    context.progress(f"{edition.name}: wrote {target} ({written.detail}; {seconds:.1f} s)")
-    return Built(edition, target, seconds, written)
+    built = Built(edition, target, time.monotonic() - started, written)
+    if written.finishing is None:
+        context.progress(f"{edition.name}: wrote {target} ({written.detail}; {built.seconds:.1f} s)")
+    return built
+
+
+def finish_edition(context: BuildContext, built: Built) -> Built:
+    """Wait for the edition's last step (its `finishing`) and put it in place; its seconds are
+    the writer's and the wait's, not those of the editions written meanwhile."""
+    started = time.monotonic()
+    built.written.finishing.finish()
+    done = replace(built, seconds=built.seconds + time.monotonic() - started,
+                   written=replace(built.written, finishing=None))
+    context.progress(f"{done.edition.name}: wrote {done.path} ({done.written.detail}; {done.seconds:.1f} s)")
+    return done

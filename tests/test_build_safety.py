@@ -331,3 +331,61 @@ def test_G7_the_build_verb_caps_its_memory_and_cpu():
             "cli.main(['build', 'pdf'])\n")
     done = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["4", "1800"], done.stderr
+
+
+def test_G7_a_merge_refused_in_its_worker_leaves_the_previous_pdf_and_no_temporary(tmp_path: Path, monkeypatch):
+    """The PDF's parts are merged in a worker process while the EPUB and the web edition are
+    written: a merge that fails there (here F002, a chapter cut short: its last words asked for
+    are not on its last page) is the build's error, and the PDF written before stays whole."""
+    from pressroom.editions import typeset
+    from pressroom.messages import BuildError, Report
+    from pressroom.pipeline import build
+
+    manuscript = copy_manuscript("mini", tmp_path)
+    out = tmp_path / "build"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build(manuscript, out, {"pdf", "epub", "html"}, lambda _line: None, Report())
+    previous = snapshot(out)
+    (manuscript / "chapters" / "01-one.md").write_text(
+        (manuscript / "chapters" / "01-one.md").read_text(encoding="utf-8") + "\nOne more paragraph.\n",
+        encoding="utf-8")
+    real = typeset._endings
+
+    def never_printed(*args, **kwargs):
+        return tuple((shown, "words never printed", pages) for shown, _ending, pages in real(*args, **kwargs))
+
+    monkeypatch.setattr(typeset, "_endings", never_printed)  # computed here, checked in the worker
+    with pytest.raises(BuildError) as refused:
+        build(manuscript, out, {"pdf", "epub", "html"}, lambda _line: None, Report())
+    assert {m.code for m in refused.value.messages} == {"F002"}
+    pdf = next(name for name in previous if name.endswith(".pdf"))
+    assert snapshot(out)[pdf] == previous[pdf]
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_G7_an_edition_failing_while_the_pdf_is_merged_leaves_the_previous_pdf(tmp_path: Path, monkeypatch):
+    """An error in an edition written during the PDF's merge stops the merge: the build fails
+    with that error, and the PDF is not replaced (nothing under the output folder is)."""
+    from pressroom.editions import epub
+    from pressroom.messages import BuildError, Report, fail
+    from pressroom.pipeline import build
+
+    manuscript = copy_manuscript("mini", tmp_path)
+    out = tmp_path / "build"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build(manuscript, out, {"pdf", "epub", "html"}, lambda _line: None, Report())
+    previous = snapshot(out)
+    chapter = manuscript / "chapters" / "01-one.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
+
+    def refused(*args, **kwargs):
+        raise fail("E999", "epub", 0, 0, "refused while the PDF was being merged")
+
+    monkeypatch.setattr(epub, "write", refused)
+    with pytest.raises(BuildError) as failed:
+        build(manuscript, out, {"pdf", "epub", "html"}, lambda _line: None, Report())
+    assert [m.code for m in failed.value.messages] == ["E999"]
+    # Long enough for a merge left running to have written its temporary (0.3 s here).
+    time.sleep(3)
+    assert snapshot(out) == previous
+    assert not list(out.glob(".*.tmp"))

@@ -15,13 +15,23 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from ..messages import fail
 
 if TYPE_CHECKING:
     from ..context import BuildContext
     from ..model import Book, Edition
+
+
+class Finishing(Protocol):
+    """The last step of writing an edition, running in another process while the next editions
+    are written: `finish` waits for it and puts the edition in place (or raises its error);
+    `abandon` stops it and leaves the previous edition as it was."""
+
+    def finish(self) -> None: ...
+
+    def abandon(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,7 @@ class Written:
     pages: int | None = None
     worker_peak_mb: float = 0.0
     cover: Path | None = None  # a print edition's cover, written with its interior
+    finishing: Finishing | None = None  # the edition is in place only once this is finished
 
 
 @dataclass(frozen=True)

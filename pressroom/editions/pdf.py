@@ -60,15 +60,20 @@ def _write_interior(context: BuildContext, edition: Edition, target: Path) -> Wr
     profile = output_profile(context, edition)
     pdfx = f", {weasyprint.PDFX_VARIANT.upper()} for {profile.name}" if profile else ""
     if context.store is not None and not context.single_flow and not edition.tagged:
-        from .typeset import typeset
+        from .typeset import MergeInWorker, merged, typeset
 
         done = typeset(book, edition, chapters, fragments, target, context.store, context.progress,
                        check=lambda placements, endnotes: check_notes(placements, chapters, endnotes),
                        report=context.report, output_profile=profile, executor=context.layout)
         context.page_starts[edition.name] = tuple(done.starts)
         context.printed_pages[edition.name] = done.printed
-        return Written(f"{done.pages} pages, {_notes_placed(notes, done.endnotes)}{pdfx}", done.pages,
-                       done.worker_peak_mb)
+        written = Written(f"{done.pages} pages, {_notes_placed(notes, done.endnotes)}{pdfx}", done.pages,
+                          done.worker_peak_mb)
+        if KINDS[edition.kind].printed:  # its cover is set around the interior as written
+            merged(done.merge, target, context.progress)
+            return written
+        # Merged in a worker while the editions that need only its pages are written (pipeline.py).
+        return replace(written, finishing=MergeInWorker(done.merge, target, context.progress))
     label = f"{edition.name} edition"
     document, starts, printed, endnotes = single_flow(context, edition, fragments, label)
     check_notes(weasyprint.note_placements(document), chapters, endnotes)

@@ -6,6 +6,9 @@
                                  (its contents) laid out, in the same workers
                               →  tools/pikepdf.merge_parts: one PDF, outline and links rebuilt
                               →  every chapter's last sentence read back from the merged file
+                                 (the merge and this check run in a worker process of their
+                                 own, `MergeInWorker`, while the pipeline writes the editions
+                                 that needed only the pages: the EPUB and the web edition)
 
 A part's cache key is the hash of its HTML (which holds the chapter's text, the templates'
 output and the page geometry), the stylesheets and fonts, the book's images, and the versions
@@ -20,6 +23,7 @@ import os
 import resource
 import time
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
+from contextlib import ExitStack
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
@@ -68,9 +72,27 @@ class LaidOut:
     sealed: str = ""  # the PDF's seal in the cache (cache.seal): checked before it is merged
 
 
+@dataclass(frozen=True)
+class Merge:
+    """The merge of an edition's laid-out parts into its PDF, as plain data, so another process
+    can run it (`merge`) while this one writes the editions that only needed its pages."""
+
+    front: pikepdf.PartFile
+    chapters: tuple[pikepdf.PartFile, ...]
+    folios: str
+    blank: tuple[bool, ...]
+    label: str
+    fonts: tuple[str, ...]  # every font file a part can be laid out with (font_sources)
+    store: str  # the build cache's folder: the merged faces' subsets are kept there
+    endings: tuple[tuple[str, str, tuple[int, ...]], ...]  # each chapter, its last words, the pages to hold them
+    shown: str  # the edition's file, as messages name it
+    summary: str  # the progress line once merged: "merged 30 chapters into 308 pages (…"
+
+
 @dataclass
 class Typeset:
-    """The merged edition: its pages, notes placed, and which chapters were laid out anew."""
+    """The laid-out edition: its pages, notes placed, which chapters were laid out anew, and the
+    merge still to run."""
 
     pages: int
     placements: list[weasyprint.NotePlacement]
@@ -80,6 +102,7 @@ class Typeset:
     printed: dict[str, str] = field(default_factory=dict)  # each anchor's folio as printed
     worker_peak_mb: float = 0.0
     endnotes: frozenset[int] = frozenset()  # notes too tall for a page, set at their chapter's end
+    merge: Merge | None = None
 
 
 @dataclass
@@ -100,7 +123,8 @@ def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragm
             check: Callable[[list[weasyprint.NotePlacement], frozenset[int]], None], jobs: int | None = None,
             report: Report | None = None, output_profile: Path | None = None,
             executor: Executor | None = None) -> Typeset:
-    """Lay out the edition in parts (in parallel, from the cache where it can), merge them into `target`.
+    """Lay out the edition in parts (in parallel, from the cache where it can); the merge of
+    them into `target` is left to the caller (`result.merge`, run by `merge` or `merged`).
 
     `check` sees where every note landed (and which were set as endnotes) before anything is
     written; it raises to refuse the book.
@@ -114,20 +138,69 @@ def typeset(book: Book, edition: Edition, chapters: list[ResolvedChapter], fragm
     result = _result(body, front)
     result.printed, result.endnotes = printed, endnotes
     check(result.placements, endnotes)  # before the merge: a refused book leaves the previous PDF in place
-    with atomic_path(target) as temporary:
-        pikepdf.merge_parts(pikepdf.PartFile(front.path, front.pages),
-                            [pikepdf.PartFile(body.laid[p.name].path, body.laid[p.name].pages) for p in body.parts],
-                            tail["folios"].path, body.blank, temporary, label=f"{edition.name} edition",
-                            fonts=lambda pdf: pdffonts.merge_faces(pdf, font_sources(book),
-                                                                   lambda path, gids: _face_subset(store, path, gids)))
-        _check_endings(temporary, chapters, front.pages, body, str(target), endnotes)
     result.rebuilt = [p.label for p in body.parts if not body.laid[p.name].cached]
     result.reused = len(body.parts) - len(result.rebuilt)
     result.worker_peak_mb = max([d.peak_mb for d in (*body.laid.values(), *tail.values())], default=0.0)
-    progress(f"{edition.name}: merged {len(body.parts)} chapters into {result.pages} pages "
-             f"({len(result.rebuilt)} laid out, {result.reused} from the cache; {time.monotonic() - started:.1f} s)")
+    summary = (f"{edition.name}: merged {len(body.parts)} chapters into {result.pages} pages "
+               f"({len(result.rebuilt)} laid out, {result.reused} from the cache; {time.monotonic() - started:.1f} s "
+               "laying out")
+    result.merge = Merge(pikepdf.PartFile(front.path, front.pages),
+                         tuple(pikepdf.PartFile(body.laid[p.name].path, body.laid[p.name].pages) for p in body.parts),
+                         tail["folios"].path, tuple(body.blank), f"{edition.name} edition",
+                         tuple(str(f) for f in font_sources(book)), str(store.root),
+                         _endings(chapters, front.pages, body, endnotes), str(target), summary)
     store.prune(KIND)
     return result
+
+
+def merge(job: Merge, temporary: str) -> float:
+    """Merge the parts into the PDF at `temporary` and read every chapter's last words back from
+    it (in a worker process, or here); the seconds it took."""
+    started = time.monotonic()
+    store = cache_store.Store(Path(job.store))
+    pikepdf.merge_parts(job.front, list(job.chapters), job.folios, list(job.blank), temporary, label=job.label,
+                        fonts=lambda pdf: pdffonts.merge_faces(pdf, [Path(f) for f in job.fonts],
+                                                               lambda path, gids: _face_subset(store, path, gids)))
+    _check_endings(Path(temporary), job.endings, job.shown)
+    return time.monotonic() - started
+
+
+def merged(job: Merge, target: Path, progress: Callable[[str], None]) -> None:
+    """Run the merge here, into `target` (atomically)."""
+    with atomic_path(target) as temporary:
+        seconds = merge(job, str(temporary))
+    progress(f"{job.summary}, {seconds:.1f} s merging)")
+
+
+class MergeInWorker:
+    """The merge run in a worker process of its own, into `target`'s temporary: the EPUB and the
+    web edition, which need only the pages, are written meanwhile (0.5 s of a one-word edit's
+    build). The target is replaced only when `finish` finds the merge done and checked."""
+
+    def __init__(self, job: Merge, target: Path, progress: Callable[[str], None]):
+        self.job, self.progress = job, progress
+        self._held = ExitStack()
+        temporary = self._held.enter_context(atomic_path(target))  # left last: the pool is shut down first
+        self._pool = self._held.enter_context(workers.pool(1))
+        self._future = self._pool.submit(merge, job, str(temporary))
+
+    def finish(self) -> None:
+        try:
+            try:
+                seconds = self._future.result()
+            except BrokenProcessPool:
+                raise fail("W006", self.job.label, 0, 0, "the process merging its parts died (out of memory, "
+                           "or killed); nothing was replaced") from None
+        except BaseException as exc:
+            if not self._held.__exit__(type(exc), exc, exc.__traceback__):
+                raise
+        else:
+            self._held.close()  # the temporary replaces the target
+            self.progress(f"{self.job.summary}, {seconds:.1f} s merging)")
+
+    def abandon(self) -> None:
+        self._future.cancel()
+        self._held.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)  # stops the worker; the target stays
 
 
 def font_sources(book: Book) -> list[Path]:
@@ -277,9 +350,9 @@ def _raise_messages(laid: dict[str, LaidOut]) -> None:
         raise BuildError(messages)
 
 
-def _check_endings(path: Path, chapters: list[ResolvedChapter], front: int, body: _Chapters, shown: str,
-                   endnotes: frozenset[int] = frozenset()) -> None:
-    """Every chapter's last words must be on its last page of the merged PDF: never a book cut short.
+def _endings(chapters: list[ResolvedChapter], front: int, body: _Chapters,
+             endnotes: frozenset[int] = frozenset()) -> tuple[tuple[str, str, tuple[int, ...]], ...]:
+    """Each chapter's last words and the pages of the merged PDF one of which must hold them.
 
     The last words, not the whole sentence: a sentence that runs over a page break has the
     running head, the folio and the page's notes in between. A chapter that ends with its
@@ -297,13 +370,17 @@ def _check_endings(path: Path, chapters: list[ResolvedChapter], front: int, body
         offset += laid.pages
     # Front matter (a preface) is laid out with the contents: its words are looked for there.
     front_pages = list(range(front))
-    wanted = [(c, last_pages.get(c.anchor, front_pages)) for c in chapters]
-    texts = pdftext.page_texts(path, sorted({p for _, pages in wanted for p in pages}))
+    return tuple((c.shown, " ".join(last_sentence(c.blocks).split()[-ENDING_WORDS:])[-ENDING_CHARS:].strip(),
+                  tuple(last_pages.get(c.anchor, front_pages))) for c in chapters)
+
+
+def _check_endings(path: Path, endings: tuple[tuple[str, str, tuple[int, ...]], ...], shown: str) -> None:
+    """Every chapter's last words must be on its last page of the merged PDF: never a book cut short."""
+    texts = pdftext.page_texts(path, sorted({p for _, _, pages in endings for p in pages}))
     problems = []
-    for chapter, pages in wanted:
-        ending = " ".join(last_sentence(chapter.blocks).split()[-ENDING_WORDS:])[-ENDING_CHARS:].strip()
+    for chapter, ending, pages in endings:
         if ending and not holds(" ".join(texts.get(p, "") for p in pages), ending):
-            problems.append(error("F002", shown, 0, 0, f"{chapter.shown} is cut short in the merged PDF: "
+            problems.append(error("F002", shown, 0, 0, f"{chapter} is cut short in the merged PDF: "
                                   f"its last words “{ending}” are not on its last page ({pages[-1] + 1})"))
     if problems:
         raise BuildError(problems)
