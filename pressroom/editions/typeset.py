@@ -23,8 +23,8 @@ import os
 import resource
 import time
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
-from contextlib import ExitStack
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
 from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -180,9 +180,13 @@ class MergeInWorker:
     def __init__(self, job: Merge, target: Path, progress: Callable[[str], None]):
         self.job, self.progress = job, progress
         self._held = ExitStack()
-        temporary = self._held.enter_context(atomic_path(target))  # left last: the pool is shut down first
-        self._pool = self._held.enter_context(workers.pool(1))
-        self._future = self._pool.submit(merge, job, str(temporary))
+        try:
+            temporary = self._held.enter_context(atomic_path(target))  # left last: the pool is shut down first
+            pool = self._held.enter_context(workers.pool(1))
+            self._future = pool.submit(merge, job, str(temporary))
+        except BaseException as exc:  # no pool (a TMPDIR too long): the temporary goes, the target stays
+            self._held.__exit__(type(exc), exc, exc.__traceback__)
+            raise
 
     def finish(self) -> None:
         try:
