@@ -34,6 +34,7 @@ from generate import generate  # noqa: E402
 from web_first_visit import first_visit_bytes, lighthouse, served  # noqa: E402
 
 PYTHON = sys.executable
+EDITS = 5  # one-word edits timed: one alone varied by a second from run to run on this machine
 
 
 def build(*args: str) -> tuple[float, float, str]:
@@ -64,6 +65,8 @@ def edit_one_word(manuscript: Path, old: str, new: str) -> None:
     paths = sorted((manuscript / "chapters").glob("*.md"))
     path = paths[min(11, len(paths) - 1)]
     text = path.read_text(encoding="utf-8")
+    if f" {old} " not in text:
+        sys.exit(f"bench_lean: no ' {old} ' left in {path.name} to edit")  # else a no-op build is timed as an edit
     path.write_text(text.replace(f" {old} ", f" {new} ", 1), encoding="utf-8")
 
 
@@ -102,10 +105,14 @@ def main() -> None:
         print("bench_lean: one flow …", flush=True)
         build("pdf", "--single-flow", "--manuscript", str(book), "--out", str(scratch / "flow"))
         merged, flow = (out / "synthetic.pdf").stat().st_size, (scratch / "flow" / "synthetic.pdf").stat().st_size
-        print("bench_lean: one-word edit, no-op …", flush=True)
-        edit_one_word(book, "which", "whom")
-        edit, edit_cpu, output = build("--manuscript", str(book), "--out", str(out))
-        print(output, flush=True)
+        print(f"bench_lean: {EDITS} one-word edits, no-op …", flush=True)
+        edits = []
+        for _ in range(EDITS):  # each a word changed once more: each lays the chapter out again
+            edit_one_word(book, "which", "whom")
+            edits.append(build("--manuscript", str(book), "--out", str(out)))
+        print(edits[-1][2], flush=True)
+        edit, edit_cpu = statistics.median(e[0] for e in edits), statistics.median(e[1] for e in edits)
+        spread = f"{min(e[0] for e in edits):.2f}–{max(e[0] for e in edits):.2f} s"
         noops = [build("--manuscript", str(book), "--out", str(out))[:2] for _ in range(3)]
         noop, noop_cpu = statistics.median(n[0] for n in noops), statistics.median(n[1] for n in noops)
         epub = out / "synthetic.epub"
@@ -135,8 +142,8 @@ def main() -> None:
     rows.append(row("full build, all editions, cold cache (whole command)",
                     f"{full:.1f} s (build process CPU {full_cpu:.1f} s) vs raw {raw:.1f} s = {full / raw:.2f}×", "≤ 0.5× raw",
                     full / raw / 0.5))
-    rows.append(row("`python build.py build` after a one-word edit", f"{edit:.2f} s (build process CPU {edit_cpu:.2f} s)", "≤ 3 s",
-                    edit / 3))
+    rows.append(row(f"`python build.py build` after a one-word edit (median of {EDITS}; {spread})",
+                    f"{edit:.2f} s (build process CPU {edit_cpu:.2f} s)", "≤ 3 s", edit / 3))
     rows.append(row("`python build.py build` with nothing changed (median of 3)",
                     f"{noop:.2f} s (CPU {noop_cpu:.2f} s)", "≤ 1 s", noop / 1))
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
