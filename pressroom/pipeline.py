@@ -40,11 +40,13 @@ def build(manuscript: Path, out: Path, kinds: set[str], progress: Progress, repo
     """
     started = time.monotonic()
     store = Store(cache or out / ".cache", report)
-    # Each file's lint is kept in the cache, unless the cache would lie in the manuscript (the
-    # output folder is checked only once the book is read: O002 below).
-    inside = store.root.resolve().is_relative_to(manuscript.resolve())
+    # Each file's lint is kept in the cache: once a build made it, since the book is read before
+    # the output folder is taken (output_lock) and checked (O002: the cache would lie in the
+    # manuscript): a build refused there leaves no folder behind.
+    lint_store = store if store.root.is_dir() and not store.root.resolve().is_relative_to(manuscript.resolve()) \
+        else None
     with limits.stage(str(manuscript), "reading the manuscript"):
-        book = load_book(manuscript, report, None if inside else store)
+        book = load_book(manuscript, report, lint_store)
     editions = [e for e in book.editions if e.kind in kinds]
     check_outputs(book, editions, out)
     progress(f"load: {book.title!r}: {len(book.chapters)} chapters, {book.note_count} notes "
