@@ -16,6 +16,15 @@ EXIT_USAGE = 2
 
 def main(argv: list[str] | None = None) -> int:
     """Run one verb; return the process exit code."""
+    from .tools.weasyprint import remove_font_folders
+
+    try:
+        return _run(argv)
+    finally:
+        remove_font_folders()
+
+
+def _run(argv: list[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "verb", None):
