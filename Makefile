@@ -59,8 +59,8 @@ check: all $(NODE_READY)
 proof: all $(NODE_READY)
 	$(PY) build.py proof --manuscript $(MANUSCRIPT) --out $(OUT)
 
-# The suite, but the real books of tests/corpus/ and the 300-page book with 750 notes (minutes
-# each: `make test-slow`), on three workers a whole file each: most of a test waits on one
+# The suite, but the real books of tests/corpus/, the 300-page book with 750 notes and a cluster
+# losing a worker mid-catalogue (minutes each: `make test-slow`), on three workers a whole file each: most of a test waits on one
 # single-threaded tool, and the longest files go first (tests/conftest.py).
 test: $(READY) system-check test-system-check $(NODE_READY)
 	$(PY) -m pytest -q -p no:cacheprovider -n 3 --dist loadfile -m "not slow" tests

@@ -333,7 +333,25 @@ def test_G7_the_build_verb_caps_its_memory_and_cpu():
     assert done.stdout.split() == ["4", "1800"], done.stderr
 
 
-def test_G7_a_merge_refused_in_its_worker_leaves_the_previous_pdf_and_no_temporary(tmp_path: Path, monkeypatch):
+@pytest.fixture(scope="module")
+def built_mini(tmp_path_factory) -> Path:
+    """The mini book built once (pdf, epub, html), its output and cache with it: copied by each G7 test."""
+    root = tmp_path_factory.mktemp("built-mini")
+    manuscript = copy_manuscript("mini", root)
+    done = subprocess.run(_build_command(manuscript, root / "build"), env=_env(), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+def _copy_built(built: Path, tmp_path: Path) -> tuple[Path, Path]:
+    shutil.copytree(built / "manuscript", tmp_path / "manuscript")
+    shutil.copytree(built / "build", tmp_path / "build", ignore=shutil.ignore_patterns(".lock"))
+    return tmp_path / "manuscript", tmp_path / "build"
+
+
+def test_G7_a_merge_refused_in_its_worker_leaves_the_previous_pdf_and_no_temporary(tmp_path: Path, monkeypatch,
+                                                                                   built_mini: Path):
     """The PDF's parts are merged in a worker process while the EPUB and the web edition are
     written: a merge that fails there (here F002, a chapter cut short: its last words asked for
     are not on its last page) is the build's error, and the PDF written before stays whole."""
@@ -341,10 +359,8 @@ def test_G7_a_merge_refused_in_its_worker_leaves_the_previous_pdf_and_no_tempora
     from pressroom.messages import BuildError, Report
     from pressroom.pipeline import build
 
-    manuscript = copy_manuscript("mini", tmp_path)
-    out = tmp_path / "build"
+    manuscript, out = _copy_built(built_mini, tmp_path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    build(manuscript, out, {"pdf", "epub", "html"}, lambda _line: None, Report())
     previous = snapshot(out)
     (manuscript / "chapters" / "01-one.md").write_text(
         (manuscript / "chapters" / "01-one.md").read_text(encoding="utf-8") + "\nOne more paragraph.\n",
@@ -363,17 +379,16 @@ def test_G7_a_merge_refused_in_its_worker_leaves_the_previous_pdf_and_no_tempora
     assert not list(out.glob(".*.tmp"))
 
 
-def test_G7_an_edition_failing_while_the_pdf_is_merged_leaves_the_previous_pdf(tmp_path: Path, monkeypatch):
+def test_G7_an_edition_failing_while_the_pdf_is_merged_leaves_the_previous_pdf(tmp_path: Path, monkeypatch,
+                                                                               built_mini: Path):
     """An error in an edition written during the PDF's merge stops the merge: the build fails
     with that error, and the PDF is not replaced (nothing under the output folder is)."""
     from pressroom.editions import epub
     from pressroom.messages import BuildError, Report, fail
     from pressroom.pipeline import build
 
-    manuscript = copy_manuscript("mini", tmp_path)
-    out = tmp_path / "build"
+    manuscript, out = _copy_built(built_mini, tmp_path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    build(manuscript, out, {"pdf", "epub", "html"}, lambda _line: None, Report())
     previous = snapshot(out)
     chapter = manuscript / "chapters" / "01-one.md"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")

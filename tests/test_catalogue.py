@@ -67,6 +67,9 @@ def git_book(tmp_path: Path) -> Path:
     return repo
 
 
+# The slow tier (`make test-slow`): at 49 s, with a fixed 15 s wait for the books to be mid-layout,
+# it was the longest test of `make test`, which had gone past its ten minutes.
+@pytest.mark.slow
 def test_catalogue_on_a_cluster_survives_a_lost_worker(tmp_path: Path, cluster, short_tmpdir: Path):
     address, workers = cluster
     repo = git_book(tmp_path)
