@@ -60,13 +60,15 @@ proof: all $(NODE_READY)
 	$(PY) build.py proof --manuscript $(MANUSCRIPT) --out $(OUT)
 
 # The suite, but the real books of tests/corpus/, the 300-page book with 750 notes and a cluster
-# losing a worker mid-catalogue (minutes each: `make test-slow`), on three workers a whole file each: most of a test waits on one
-# single-threaded tool, and the longest files go first (tests/conftest.py).
+# losing a worker mid-catalogue (minutes each: `make test-slow`), on three workers a whole file
+# each: most of a test waits on one single-threaded tool, and the longest files go first
+# (tests/conftest.py). The hundreds of build.py processes the tests start keep Python's compiled
+# modules: a CI image that sets PYTHONDONTWRITEBYTECODE would have each compile Pressroom again.
 test: $(READY) system-check test-system-check $(NODE_READY)
-	$(PY) -m pytest -q -p no:cacheprovider -n 3 --dist loadfile -m "not slow" tests
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -q -p no:cacheprovider -n 3 --dist loadfile -m "not slow" tests
 
 test-slow: $(READY) system-check test-system-check $(NODE_READY)
-	$(PY) -m pytest -q -p no:cacheprovider -m slow tests
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -q -p no:cacheprovider -m slow tests
 
 # The edit-test loop: one stage at a time, in process, no layout and no browser (under a minute).
 test-fast: $(READY)
