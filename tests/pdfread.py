@@ -118,3 +118,33 @@ def folio(path: Path, page_number: int) -> str:
         trim = page.trimbox if hasattr(page, "trimbox") else page.bbox
         bottom = [c for c in page.chars if c["top"] > trim[1] + (trim[3] - trim[1]) * 0.9]
         return "".join(c["text"] for c in sorted(bottom, key=lambda c: c["x0"])).strip()
+
+
+def placed_chars(path: Path) -> list[list[tuple[str, float, float, str]]]:
+    """Per page, its size, then every character PDFium reads with its place (left, top, in points,
+    rounded) and its font's name without the subset tag: what two PDFs must share to look the same. PDFium,
+    not pdfplumber: a tenth of the time on a 60-page book (test_parts compares four of them)."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    from pypdfium2 import raw
+
+    document = pdfium.PdfDocument(str(path))
+    name, flags = ctypes.create_string_buffer(256), ctypes.c_int()
+    pages = []
+    try:
+        for page in document:
+            text = page.get_textpage()
+            chars = []
+            for k in range(text.count_chars()):
+                if raw.FPDFText_IsGenerated(text.raw, k):  # a space or line end PDFium adds
+                    continue
+                left, _bottom, _right, top = text.get_charbox(k)
+                raw.FPDFText_GetFontInfo(text.raw, k, name, len(name), ctypes.byref(flags))
+                chars.append((chr(raw.FPDFText_GetUnicode(text.raw, k)), round(left, 2), round(top, 2),
+                              name.value.decode("latin-1").split("+")[-1]))
+            width, height = page.get_size()
+            pages.append([("page size", round(width, 2), round(height, 2), ""), *sorted(chars)])
+    finally:
+        document.close()
+    return pages

@@ -12,7 +12,7 @@ import pikepdf
 import pytest
 
 from conftest import ROOT, copy_manuscript, run_cli
-from pdfread import read_notes
+from pdfread import placed_chars, read_notes
 
 sys.path.insert(0, str(ROOT / "bench"))
 from generate import generate  # noqa: E402
@@ -41,16 +41,10 @@ def generated(tmp_path_factory) -> tuple[Path, Path, str]:
     return base / "merged", base / "single", output
 
 
-def _chars(path: Path) -> list[list[tuple[str, float, float, str]]]:
-    with pdfplumber.open(path) as pdf:
-        return [sorted((c["text"], round(c["x0"], 2), round(c["top"], 2), c["fontname"].split("+")[-1])
-                       for c in page.chars) for page in pdf.pages]
-
-
 @pytest.mark.parametrize("name", ["synthetic.pdf", "synthetic-print.pdf"])
 def test_every_page_has_the_same_characters_at_the_same_places(generated, name):
     merged, single, _ = generated
-    ours, reference = _chars(merged / name), _chars(single / name)
+    ours, reference = placed_chars(merged / name), placed_chars(single / name)
     assert len(ours) == len(reference) > 40
     different = [n for n, (a, b) in enumerate(zip(ours, reference), start=1) if a != b]
     assert different == []
@@ -61,7 +55,7 @@ def test_the_sample_book_merged_is_the_sample_book_in_one_flow(tmp_path):
     _build(manuscript, tmp_path / "merged")
     _build(manuscript, tmp_path / "single", "--single-flow")
     for name in ("limits-of-influence.pdf", "limits-of-influence-print.pdf"):
-        assert _chars(tmp_path / "merged" / name) == _chars(tmp_path / "single" / name)
+        assert placed_chars(tmp_path / "merged" / name) == placed_chars(tmp_path / "single" / name)
 
 
 def test_notes_are_on_their_call_pages(generated):
