@@ -176,7 +176,9 @@ for line in sys.stdin.buffer:
         pending.pop(path, None)
 for path in pending:
     name = os.path.basename(path)
-    if not (name.startswith(".") and name.endswith(".tmp")):
+    # Only our temporaries (.name.tmp), and the font folders WeasyPrint makes in TMPDIR for a
+    # long-lived renderer (tools/weasyprint.removed_if_killed): never anything else by mistake.
+    if not (name.startswith(".") and name.endswith(".tmp")) and not name.startswith("weasyprint-"):
         continue
     if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path, ignore_errors=True)

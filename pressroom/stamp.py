@@ -354,6 +354,11 @@ def stamp_release(manuscript: Path, dist_root: Path, readers_csv: Path, kinds: l
     progress(f"stamp: {len(readers)} readers × {', '.join(s.kind for s in sources)}: {len(todo)} copies to write")
     if todo:
         _init_worker(sources)  # here first: a release that cannot be stamped stops before any worker starts
+        from .tools import weasyprint
+
+        for stamper in _STAMPERS.values():  # they live as long as this run, their fonts in TMPDIR
+            if isinstance(stamper, PdfStamper):
+                weasyprint.removed_if_killed(stamper.renderer)
     started = time.monotonic()
     try:
         run = _run_on_cluster(todo, sources, scheduler, progress) if scheduler else _run(todo, sources, jobs, progress)

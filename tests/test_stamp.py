@@ -265,14 +265,17 @@ def test_stamp_starts_one_worker_per_cpu_the_run_may_use(stamped: Path, tmp_path
 
 
 @pytest.mark.parametrize("how", ["SIGKILL", "Ctrl-C"])
-def test_a_stamp_run_stopped_midway_leaves_no_worker_behind(stamped: Path, tmp_path: Path, how: str):
+def test_a_stamp_run_stopped_midway_leaves_no_worker_behind(stamped: Path, tmp_path: Path, how: str,
+                                                            short_tmpdir: Path):
     """SIGKILL to the run, or SIGINT to its whole process group as a terminal's Ctrl-C sends it:
-    no worker stays (the run's session empties), and Ctrl-C is one line, not a traceback per worker."""
+    no worker stays (the run's session empties), and Ctrl-C is one line, not a traceback per worker.
+    Nor do the fonts the run's own renderer copied into TMPDIR (11 MB, left by each SIGKILL until
+    the janitor was told of them)."""
     command = _release_copy(stamped, tmp_path, 300)
     # A terminal's program gets Ctrl-C; one started in the background by a non-interactive shell
     # (a CI script's `&`) inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
-    run = subprocess.Popen(command, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, start_new_session=True,
+    run = subprocess.Popen(command, cwd=tmp_path, env={**_env(), "TMPDIR": str(short_tmpdir)},
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in run.stdout:
@@ -291,6 +294,9 @@ def test_a_stamp_run_stopped_midway_leaves_no_worker_behind(stamped: Path, tmp_p
         if how == "Ctrl-C":
             assert run.returncode == 130, stderr
             assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+        fonts = lambda: list(short_tmpdir.glob("weasyprint-*"))  # noqa: E731
+        wait_for(lambda: not fonts(), 30)  # the janitor's work, after a SIGKILL
+        assert fonts() == []
     finally:
         run.kill()
         run.wait()

@@ -469,6 +469,16 @@ def _write(document, target: Path, label: str, **options) -> None:
                    f"({type(exc).__name__}: {exc})") from None
 
 
+def removed_if_killed(documents: "SmallDocuments") -> None:
+    """Its font folder in TMPDIR, removed by the janitor (output.py) should this process be
+    killed: a stamp run stopped with SIGKILL left 11 MB in /tmp (its renderer lives as long as
+    the run; a layout worker's TMPDIR is its pool's own, removed with the pool)."""
+    from ..output import JANITOR
+
+    if documents._fonts._folder:
+        JANITOR.track(Path(documents._fonts._folder))
+
+
 def remove_font_folders() -> None:
     """Remove the temporary font folders of this process's layouts (a cover, a single flow, a
     redline, stamps) now. WeasyPrint copies each @font-face file into a folder of TMPDIR that only
