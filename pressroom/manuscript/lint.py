@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from functools import lru_cache
 
 from ..messages import Message, error, warning
 
@@ -46,17 +47,26 @@ GBK_MARKERS = re.compile("[鈥锛銆]")
 LINTS = "lint"  # cache kind: a file's lint messages, by its text
 
 
+@lru_cache(maxsize=1)
+def _lint_version() -> str:
+    """Our code and ftfy's version, asked once a run: importlib.metadata takes a millisecond a file."""
+    from importlib import metadata
+
+    from ..cache import code_digest, digest
+
+    return digest(code_digest(), metadata.version("ftfy"))
+
+
 def lint_kept(text: str, shown: str, store, **options) -> list[Message]:
     """`lint_text`, kept in the build cache `store` (None: none) by the text and its name: ftfy's
     mojibake search alone took a quarter of a second over a 300-page book on every build."""
     if store is None:
         return lint_text(text, shown, **options)
     from dataclasses import astuple
-    from importlib import metadata
 
-    from ..cache import code_digest, digest
+    from ..cache import digest
 
-    key = digest(code_digest(), metadata.version("ftfy"), shown, repr(sorted(options.items())), text)
+    key = digest(_lint_version(), shown, repr(sorted(options.items())), text)
     found = store.read_json(LINTS, key)
     if isinstance(found, list):
         return [Message(*message) for message in found]
